@@ -1,0 +1,86 @@
+import { Command, Flags, type Interfaces } from "@oclif/core";
+import { Broker } from "../server/broker.js";
+import { ConfigError, FLAG_KEYS, type FlagSpec, loadConfig } from "../server/config/index.js";
+import { StartupError } from "../server/data-dir.js";
+import { createLogger } from "../server/logger.js";
+import { NatsServerNotFoundError } from "../server/nats/launcher.js";
+
+type AnyFlag = Interfaces.Flag<unknown>;
+
+function toOclifFlag(spec: FlagSpec): AnyFlag {
+  const common = { char: spec.char as never, aliases: [...spec.aliases], description: spec.description };
+  switch (spec.type) {
+    case "bool":
+      return Flags.boolean(common) as unknown as AnyFlag;
+    case "int":
+      return Flags.integer(common) as unknown as AnyFlag;
+    case "list":
+      return Flags.string({ ...common, multiple: true, delimiter: "," }) as unknown as AnyFlag;
+    default:
+      return Flags.string(common) as unknown as AnyFlag;
+  }
+}
+
+export default class Serve extends Command {
+  static override summary = "Run a broker (embedded nats-server unless --nats-servers is given)";
+
+  static override description = `Starts an lb broker: the Liftbridge gRPC API on --port (default 9292), a durable log under --data, and a NATS connection. With no NATS servers given (flag, config file or LIFTBRIDGE_NATS_SERVERS), lb starts the nats-server binary as a child process on a free loopback port. Accepts upstream Liftbridge's flags and YAML configuration keys; see the README for every key.
+
+Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-flight appends finish, logs are synced and closed, then NATS.`;
+
+  static override examples = [
+    "<%= config.bin %> serve --data ./data",
+    "<%= config.bin %> serve -d /var/lib/lb -p 9292 -n nats://10.0.0.5:4222",
+    "<%= config.bin %> serve --config lb.yaml --level debug",
+  ];
+
+  static override flags: Interfaces.FlagInput = Object.fromEntries(FLAG_KEYS.map((spec) => [spec.name, toOclifFlag(spec)]));
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Serve);
+    const byKey: Record<string, unknown> = {};
+    let configFile: string | undefined;
+    for (const spec of FLAG_KEYS) {
+      const value = (flags as Record<string, unknown>)[spec.name];
+      if (value === undefined) continue;
+      if (spec.key === null) configFile = String(value);
+      else byKey[spec.key] = value;
+    }
+
+    let broker: Broker;
+    try {
+      const config = await loadConfig({ configFile, flags: byKey, env: process.env });
+      const logger = createLogger(config.logLevel);
+      broker = await Broker.start(config, logger);
+      process.stderr.write(
+        `lb ready on ${broker.address.host}:${broker.address.port}, nats ${broker.natsUrl}, data ${config.dataDir}, id ${broker.serverId}\n`,
+      );
+    } catch (err) {
+      const known =
+        err instanceof ConfigError ||
+        err instanceof StartupError ||
+        err instanceof NatsServerNotFoundError;
+      process.stderr.write(`lb: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
+      process.exitCode = err instanceof ConfigError ? 2 : 1;
+      return;
+    }
+
+    await new Promise<void>((resolve) => {
+      let signalled = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (signalled) {
+          process.stderr.write(`lb: second ${signal}, exiting without a clean stop\n`);
+          process.exit(1);
+        }
+        signalled = true;
+        broker.stop().then(resolve, (err) => {
+          process.stderr.write(`lb: stop failed: ${(err as Error).message}\n`);
+          process.exitCode = 1;
+          resolve();
+        });
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import type { NatsConnection } from "nats";
+import type { Logger } from "../logger.js";
+import type { ReplicatedLog } from "../metadata/replicated-log.js";
+import type { MetadataState } from "../metadata/state.js";
+import type { Partition } from "../partition/partition.js";
+import type { AckRouter } from "./ack-router.js";
+
+/** Finds the partitions this broker leads. */
+export interface PartitionRegistry {
+  get(stream: string, partition: number): Partition | undefined;
+  /**
+   * Resolves once the latest change to the stream is done here: its partitions open and
+   * recording after a create, closed and their data removed after a delete.
+   */
+  whenSettled(stream: string): Promise<void>;
+}
+
+/** Everything the gRPC handlers need from the broker, and nothing more. */
+export interface ApiContext {
+  serverId: string;
+  logger: Logger;
+  nc: NatsConnection;
+  metadata: MetadataState;
+  replicatedLog: ReplicatedLog;
+  partitions: PartitionRegistry;
+  acks: AckRouter;
+  /** Aborted when the broker begins shutting down; long-lived calls end then. */
+  shutdown: AbortSignal;
+}

@@ -1,0 +1,100 @@
+import { type ServerDuplexStream, status } from "@grpc/grpc-js";
+import {
+  AckError,
+  AckPolicy,
+  type PublishRequest,
+  type PublishResponse,
+  PublishAsyncErrorCode,
+} from "../../wire/api.js";
+import type { ApiContext } from "./context.js";
+import { ackRefusal, PublishRefusal, publishEnvelope, publishSubject, sendToNats } from "./publish.js";
+import { ApiError } from "./status.js";
+
+/** How long a closing PublishAsync session waits for acks still in flight. */
+const DRAIN_TIMEOUT_MS = 5000;
+
+/**
+ * One PublishAsync call: requests are published as they arrive (pipelined), and acks come
+ * back on the session's own inbox and are answered by correlationId. Responses produced in
+ * the same event-loop turn are written together.
+ */
+export function publishAsync(
+  ctx: ApiContext,
+  call: ServerDuplexStream<PublishRequest, PublishResponse>,
+): void {
+  let inflight = 0;
+  let clientDone = false;
+  let ended = false;
+  let drainTimer: NodeJS.Timeout | undefined;
+
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(drainTimer);
+    ctx.shutdown.removeEventListener("abort", end);
+    registration.release();
+    call.end();
+  };
+  const maybeFinish = () => {
+    if (clientDone && inflight === 0) end();
+  };
+  const respond = (response: PublishResponse) => {
+    if (!ended) call.write(response);
+  };
+  const refuse = (correlationId: string, refusal: PublishRefusal) =>
+    respond({
+      correlationId,
+      // An Ack with an empty correlationId keeps older clients that ignore asyncError working.
+      ack: emptyAck(),
+      asyncError: { code: refusal.code, message: refusal.message },
+    });
+
+  const registration = ctx.acks.register((ack) => {
+    inflight = Math.max(0, inflight - 1);
+    if (ack.ackError !== AckError.OK) refuse(ack.correlationId, ackRefusal(ack));
+    else respond({ correlationId: ack.correlationId, ack, asyncError: undefined });
+    maybeFinish();
+  });
+
+  call.on("data", (req: PublishRequest) => {
+    try {
+      const subject = publishSubject(ctx, req);
+      sendToNats(ctx, subject, publishEnvelope(req, subject, registration.inbox));
+      if (req.ackPolicy !== AckPolicy.NONE) inflight++;
+    } catch (err) {
+      const refusal =
+        err instanceof PublishRefusal
+          ? err
+          : new PublishRefusal(
+              err instanceof ApiError && err.code === status.RESOURCE_EXHAUSTED
+                ? PublishAsyncErrorCode.BAD_REQUEST
+                : PublishAsyncErrorCode.INTERNAL,
+              err instanceof Error ? err.message : String(err),
+            );
+      refuse(req.correlationId, refusal);
+    }
+  });
+  call.on("end", () => {
+    clientDone = true;
+    drainTimer = setTimeout(end, DRAIN_TIMEOUT_MS);
+    maybeFinish();
+  });
+  call.on("error", () => end());
+  call.on("cancelled", () => end());
+  ctx.shutdown.addEventListener("abort", end, { once: true });
+}
+
+function emptyAck() {
+  return {
+    stream: "",
+    partitionSubject: "",
+    msgSubject: "",
+    offset: 0,
+    ackInbox: "",
+    correlationId: "",
+    ackPolicy: AckPolicy.LEADER,
+    receptionTimestamp: 0n,
+    commitTimestamp: 0n,
+    ackError: AckError.OK,
+  };
+}

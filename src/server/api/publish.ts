@@ -1,0 +1,213 @@
+import { status } from "@grpc/grpc-js";
+import {
+  type Ack,
+  AckError,
+  AckPolicy,
+  encodeMessage,
+  type PublishRequest,
+  type PublishResponse,
+  PublishAsyncErrorCode,
+  type PublishToSubjectRequest,
+  type PublishToSubjectResponse,
+} from "../../wire/api.js";
+import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
+import { partitionSubject } from "../partition/subjects.js";
+import type { ApiContext } from "./context.js";
+import { ApiError, deadlineExceeded, resourceExhausted } from "./status.js";
+import { isValidSubject } from "./validate.js";
+
+/** How long a Publish without a gRPC deadline waits for its ack. */
+export const DEFAULT_ACK_TIMEOUT_MS = 5000;
+
+/** A publish the broker refuses; PublishAsync reports it in-band, Publish as a status. */
+export class PublishRefusal extends Error {
+  constructor(
+    readonly code: PublishAsyncErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PublishRefusal";
+  }
+
+  toApiError(): ApiError {
+    const codes: Partial<Record<PublishAsyncErrorCode, status>> = {
+      [PublishAsyncErrorCode.NOT_FOUND]: status.NOT_FOUND,
+      [PublishAsyncErrorCode.BAD_REQUEST]: status.INVALID_ARGUMENT,
+      [PublishAsyncErrorCode.READONLY]: status.FAILED_PRECONDITION,
+      [PublishAsyncErrorCode.INCORRECT_OFFSET]: status.FAILED_PRECONDITION,
+      [PublishAsyncErrorCode.ENCRYPTION_FAILED]: status.INTERNAL,
+      [PublishAsyncErrorCode.PERMISSION_DENIED]: status.PERMISSION_DENIED,
+      [PublishAsyncErrorCode.INTERNAL]: status.INTERNAL,
+    };
+    return new ApiError(codes[this.code] ?? status.UNKNOWN, this.message);
+  }
+}
+
+/** Validates a PublishRequest and returns the NATS subject of its partition. */
+export function publishSubject(ctx: ApiContext, req: PublishRequest): string {
+  if (req.stream === "") {
+    throw new PublishRefusal(PublishAsyncErrorCode.BAD_REQUEST, "no stream provided");
+  }
+  const stream = ctx.metadata.getStream(req.stream);
+  if (!stream) {
+    throw new PublishRefusal(PublishAsyncErrorCode.NOT_FOUND, `no such stream: ${req.stream}`);
+  }
+  const partition = stream.partitions[req.partition];
+  if (!partition) {
+    throw new PublishRefusal(
+      PublishAsyncErrorCode.NOT_FOUND,
+      `no such partition: ${req.partition} (stream ${req.stream} has ${stream.partitions.length})`,
+    );
+  }
+  if (partition.readonly) {
+    throw new PublishRefusal(PublishAsyncErrorCode.READONLY, `readonly partition: ${req.partition}`);
+  }
+  return partitionSubject(stream.subject, req.partition);
+}
+
+/** The Publish envelope a partition leader receives on NATS. */
+export function publishEnvelope(
+  req: PublishRequest | PublishToSubjectRequest,
+  subject: string,
+  ackInbox: string,
+): Uint8Array {
+  const message = encodeMessage({
+    key: req.key,
+    value: req.value,
+    stream: "stream" in req ? req.stream : "",
+    subject,
+    headers: req.headers,
+    ackInbox,
+    correlationId: req.correlationId,
+    ackPolicy: req.ackPolicy,
+    offset: "expectedOffset" in req ? req.expectedOffset : 0,
+  });
+  return encodeEnvelope(MsgType.Publish, message);
+}
+
+/** Publishes on NATS, refusing what NATS would refuse with a message that says why. */
+export function sendToNats(ctx: ApiContext, subject: string, data: Uint8Array): void {
+  const maxPayload = ctx.nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
+  if (data.length > maxPayload) {
+    throw resourceExhausted(
+      `message of ${data.length} bytes (with envelope) exceeds the NATS max_payload of ${maxPayload} bytes`,
+    );
+  }
+  ctx.nc.publish(subject, data);
+}
+
+function ackTimeoutMs(deadline: number): number {
+  return Number.isFinite(deadline) ? Math.max(0, deadline - Date.now()) : DEFAULT_ACK_TIMEOUT_MS;
+}
+
+/** Sends one message and, unless its ack policy is NONE, waits for the leader's ack. */
+async function publishAndWait(
+  ctx: ApiContext,
+  subject: string,
+  build: (ackInbox: string) => Uint8Array,
+  requestedInbox: string,
+  ackPolicy: AckPolicy,
+  deadline: number,
+): Promise<Ack | undefined> {
+  if (ackPolicy === AckPolicy.NONE) {
+    sendToNats(ctx, subject, build(requestedInbox));
+    return undefined;
+  }
+  const timeout = AbortSignal.timeout(ackTimeoutMs(deadline));
+  const signal = AbortSignal.any([timeout, ctx.shutdown]);
+  let ack: Promise<Ack | undefined>;
+  let release = () => {};
+  if (requestedInbox) {
+    ack = ctx.acks.once(requestedInbox, signal);
+  } else {
+    let resolveAck!: (ack: Ack) => void;
+    ack = new Promise<Ack>((resolve) => {
+      resolveAck = resolve;
+    });
+    const registration = ctx.acks.register((a) => resolveAck(a));
+    release = registration.release;
+    requestedInbox = registration.inbox;
+  }
+  try {
+    sendToNats(ctx, subject, build(requestedInbox));
+    const aborted = new Promise<undefined>((resolve) =>
+      signal.addEventListener("abort", () => resolve(undefined), { once: true }),
+    );
+    const result = await Promise.race([ack, aborted]);
+    if (!result) {
+      throw deadlineExceeded(
+        ctx.shutdown.aborted
+          ? "broker is shutting down"
+          : `no ack for the message on ${subject} before the deadline`,
+      );
+    }
+    return result;
+  } finally {
+    release();
+  }
+}
+
+export async function publish(
+  ctx: ApiContext,
+  req: PublishRequest,
+  deadline: number,
+): Promise<PublishResponse> {
+  let subject: string;
+  try {
+    subject = publishSubject(ctx, req);
+  } catch (err) {
+    throw err instanceof PublishRefusal ? err.toApiError() : err;
+  }
+  const ack = await publishAndWait(
+    ctx,
+    subject,
+    (inbox) => publishEnvelope(req, subject, inbox),
+    req.ackInbox,
+    req.ackPolicy,
+    deadline,
+  );
+  if (ack && ack.ackError !== AckError.OK) throw ackRefusal(ack).toApiError();
+  return { ack, asyncError: undefined, correlationId: req.correlationId };
+}
+
+export async function publishToSubject(
+  ctx: ApiContext,
+  req: PublishToSubjectRequest,
+  deadline: number,
+): Promise<PublishToSubjectResponse> {
+  if (!isValidSubject(req.subject) || /[*>]/.test(req.subject)) {
+    throw new ApiError(
+      status.INVALID_ARGUMENT,
+      `Subject is invalid: ${JSON.stringify(req.subject)} (expected a NATS subject without wildcards)`,
+    );
+  }
+  const ack = await publishAndWait(
+    ctx,
+    req.subject,
+    (inbox) => publishEnvelope(req, req.subject, inbox),
+    req.ackInbox,
+    req.ackPolicy,
+    deadline,
+  );
+  return { ack };
+}
+
+/** Maps an Ack carrying an error to the refusal a client sees (as upstream does). */
+export function ackRefusal(ack: Ack): PublishRefusal {
+  switch (ack.ackError) {
+    case AckError.INCORRECT_OFFSET:
+      return new PublishRefusal(PublishAsyncErrorCode.INCORRECT_OFFSET, "incorrect expected offset");
+    case AckError.TOO_LARGE:
+      return new PublishRefusal(
+        PublishAsyncErrorCode.BAD_REQUEST,
+        "message exceeds max replication size",
+      );
+    case AckError.ENCRYPTION:
+      return new PublishRefusal(
+        PublishAsyncErrorCode.ENCRYPTION_FAILED,
+        "encryption failed on partition",
+      );
+    default:
+      return new PublishRefusal(PublishAsyncErrorCode.UNKNOWN, "unknown error");
+  }
+}

@@ -1,0 +1,87 @@
+import {
+  type Deadline,
+  type handleUnaryCall,
+  Server,
+  type ServerUnaryCall,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { apiServerDefinition } from "../../wire/service.js";
+import type { ApiContext } from "./context.js";
+import { publish, publishToSubject } from "./publish.js";
+import { publishAsync } from "./publish-async.js";
+import { toApiError, unimplemented } from "./status.js";
+import { createStream, deleteStream, fetchMetadata, fetchPartitionMetadata } from "./streams.js";
+import { subscribe } from "./subscribe.js";
+
+function unary<Req, Res>(
+  ctx: ApiContext,
+  name: string,
+  handler: (req: Req, deadline: number) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call: ServerUnaryCall<Req, Res>, callback) => {
+    handler(call.request, deadlineMs(call.getDeadline())).then(
+      (response) => callback(null, response),
+      (err) => {
+        const apiError = toApiError(err);
+        ctx.logger.debug(`${name} failed`, { code: apiError.code, error: apiError.message });
+        callback(apiError.toServiceError());
+      },
+    );
+  };
+}
+
+function deadlineMs(deadline: Deadline): number {
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+function notYet(feature: string): handleUnaryCall<unknown, unknown> {
+  return (_call, callback) =>
+    callback(unimplemented(`${feature} is not implemented in this version of lb`).toServiceError());
+}
+
+/** The `proto.API` service: upstream Liftbridge's client API. */
+export function apiImplementation(ctx: ApiContext): UntypedServiceImplementation {
+  return {
+    CreateStream: unary(ctx, "CreateStream", async (req) => {
+      await createStream(ctx, req as Parameters<typeof createStream>[1]);
+      return {};
+    }),
+    DeleteStream: unary(ctx, "DeleteStream", async (req) => {
+      await deleteStream(ctx, req as Parameters<typeof deleteStream>[1]);
+      return {};
+    }),
+    PauseStream: notYet("PauseStream (pausing streams)"),
+    SetStreamReadonly: notYet("SetStreamReadonly (read-only streams)"),
+    Subscribe: (call: Parameters<typeof subscribe>[1]) => {
+      void subscribe(ctx, call);
+    },
+    FetchMetadata: unary(ctx, "FetchMetadata", (req) =>
+      fetchMetadata(ctx, req as Parameters<typeof fetchMetadata>[1]),
+    ),
+    FetchPartitionMetadata: unary(ctx, "FetchPartitionMetadata", (req) =>
+      fetchPartitionMetadata(ctx, req as Parameters<typeof fetchPartitionMetadata>[1]),
+    ),
+    Publish: unary(ctx, "Publish", (req, deadline) =>
+      publish(ctx, req as Parameters<typeof publish>[1], deadline),
+    ),
+    PublishAsync: (call: Parameters<typeof publishAsync>[1]) => publishAsync(ctx, call),
+    PublishToSubject: unary(ctx, "PublishToSubject", (req, deadline) =>
+      publishToSubject(ctx, req as Parameters<typeof publishToSubject>[1], deadline),
+    ),
+    SetCursor: notYet("SetCursor (cursors)"),
+    FetchCursor: notYet("FetchCursor (cursors)"),
+    JoinConsumerGroup: notYet("JoinConsumerGroup (consumer groups)"),
+    LeaveConsumerGroup: notYet("LeaveConsumerGroup (consumer groups)"),
+    FetchConsumerGroupAssignments: notYet("FetchConsumerGroupAssignments (consumer groups)"),
+    ReportConsumerGroupCoordinator: notYet("ReportConsumerGroupCoordinator (consumer groups)"),
+  };
+}
+
+export function createGrpcServer(ctx: ApiContext): Server {
+  const server = new Server({
+    "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    "grpc.max_send_message_length": 64 * 1024 * 1024,
+  });
+  server.addService(apiServerDefinition, apiImplementation(ctx));
+  return server;
+}

@@ -1,0 +1,140 @@
+import type { ServerWritableStream } from "@grpc/grpc-js";
+import { StartPosition, StopPosition, type SubscribeRequest } from "../../wire/api.js";
+import { type Partition, PartitionClosedError } from "../partition/partition.js";
+import { streamCommitted } from "../partition/reader.js";
+import type { ApiContext } from "./context.js";
+import {
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  resourceExhausted,
+  toApiError,
+  unavailable,
+  unimplemented,
+} from "./status.js";
+
+const HANDSHAKE = Buffer.alloc(0);
+
+/**
+ * Subscribe: checks the request, sends the empty handshake message, then streams committed
+ * records. Reaching the stop position ends the call with RESOURCE_EXHAUSTED, which upstream
+ * clients read as the normal end of the subscription.
+ */
+export async function subscribe(
+  ctx: ApiContext,
+  call: ServerWritableStream<SubscribeRequest, Buffer>,
+): Promise<void> {
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  call.on("cancelled", stop);
+  call.on("error", stop);
+  ctx.shutdown.addEventListener("abort", stop, { once: true });
+  try {
+    const req = call.request;
+    const partition = findPartition(ctx, req);
+    const start = await startOffset(partition, req);
+    const stopAt = await stopOffset(partition, req);
+    if (stopAt !== undefined && stopAt < start) {
+      throw invalidArgument(`Stop offset is before start offset: ${stopAt} < ${start}`);
+    }
+    call.write(HANDSHAKE);
+    const sink = {
+      write: (frame: Buffer) => call.write(frame),
+      drained: () =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            call.off("drain", done);
+            abort.signal.removeEventListener("abort", done);
+            resolve();
+          };
+          call.on("drain", done);
+          abort.signal.addEventListener("abort", done, { once: true });
+        }),
+    };
+    const outcome = await streamCommitted(partition, start, stopAt, sink, abort.signal);
+    if (outcome === "stopped") throw resourceExhausted("Stop offset reached");
+    if (ctx.shutdown.aborted) throw unavailable("broker is shutting down");
+    call.end();
+  } catch (err) {
+    if (abort.signal.aborted && !ctx.shutdown.aborted) return;
+    call.emit("error", toServiceError(err));
+  } finally {
+    ctx.shutdown.removeEventListener("abort", stop);
+  }
+}
+
+function toServiceError(err: unknown) {
+  const apiError =
+    err instanceof PartitionClosedError
+      ? err.reason === "deleted"
+        ? notFound(err.message)
+        : unavailable(err.message)
+      : toApiError(err);
+  return apiError.toServiceError();
+}
+
+function findPartition(ctx: ApiContext, req: SubscribeRequest): Partition {
+  if (req.consumer?.groupId) {
+    throw unimplemented("consumer groups are not implemented yet in lb");
+  }
+  const stream = ctx.metadata.getStream(req.stream);
+  if (!stream) throw notFound(`No such stream: ${req.stream}`);
+  const info = stream.partitions[req.partition];
+  if (!info) {
+    throw notFound(
+      `No such partition: ${req.partition} (stream ${req.stream} has ${stream.partitions.length})`,
+    );
+  }
+  if (info.leader !== ctx.serverId && !req.readISRReplica) {
+    throw failedPrecondition("Server not partition leader");
+  }
+  const partition = ctx.partitions.get(req.stream, req.partition);
+  if (!partition) throw unavailable(`partition ${req.stream}/${req.partition} is not open here yet`);
+  return partition;
+}
+
+async function startOffset(partition: Partition, req: SubscribeRequest): Promise<number> {
+  let offset: number;
+  switch (req.startPosition) {
+    case StartPosition.OFFSET:
+      offset = req.startOffset;
+      break;
+    case StartPosition.TIMESTAMP:
+      offset = await partition.offsetForTimestamp(req.startTimestamp);
+      break;
+    case StartPosition.EARLIEST:
+      offset = partition.oldestOffset;
+      break;
+    case StartPosition.LATEST:
+      offset = partition.highWatermark;
+      break;
+    case StartPosition.NEW_ONLY:
+      offset = partition.highWatermark + 1;
+      break;
+    default:
+      throw invalidArgument(`Unknown StartPosition ${req.startPosition}`);
+  }
+  return Math.max(offset, 0);
+}
+
+/** The last offset to send, or undefined to follow the partition until cancelled. */
+async function stopOffset(
+  partition: Partition,
+  req: SubscribeRequest,
+): Promise<number | undefined> {
+  switch (req.stopPosition) {
+    case StopPosition.STOP_ON_CANCEL:
+      return undefined;
+    case StopPosition.STOP_OFFSET:
+      if (req.stopOffset < 0) throw invalidArgument(`Invalid stopOffset ${req.stopOffset}`);
+      return req.stopOffset;
+    case StopPosition.STOP_TIMESTAMP:
+      return partition.latestOffsetAtOrBefore(req.stopTimestamp);
+    case StopPosition.STOP_LATEST:
+      if (partition.highWatermark < 0) throw resourceExhausted("Stream is empty");
+      return partition.highWatermark;
+    default:
+      throw invalidArgument(`Unknown StopPosition ${req.stopPosition}`);
+  }
+}
+

@@ -1,0 +1,223 @@
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Server } from "@grpc/grpc-js";
+import { ServerCredentials } from "@grpc/grpc-js";
+import { connect, type NatsConnection } from "nats";
+import { AckRouter } from "./api/ack-router.js";
+import type { ApiContext } from "./api/context.js";
+import { createGrpcServer } from "./api/server.js";
+import type { BrokerConfig } from "./config/index.js";
+import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
+import type { Logger } from "./logger.js";
+import { SingleNodeLog } from "./metadata/single-node-log.js";
+import { MetadataState } from "./metadata/state.js";
+import { type NatsServerHandle, startNatsServer } from "./nats/launcher.js";
+import { PartitionStore } from "./partition/registry.js";
+
+export interface BrokerAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * One lb broker: NATS (embedded or external), the metadata log, the partitions it leads and
+ * the gRPC API. `start` brings them up in dependency order; `stop` takes them down in reverse,
+ * finishing in-flight appends and syncing logs before it returns.
+ */
+export class Broker {
+  private stopping?: Promise<void>;
+
+  private constructor(
+    readonly serverId: string,
+    readonly address: BrokerAddress,
+    readonly natsUrl: string,
+    private readonly grpc: Server,
+    private readonly nc: NatsConnection,
+    private readonly embeddedNats: NatsServerHandle | undefined,
+    private readonly partitions: PartitionStore,
+    private readonly metadataLog: SingleNodeLog,
+    private readonly acks: AckRouter,
+    private readonly shutdown: AbortController,
+    private readonly syncTimer: NodeJS.Timeout | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
+    await prepareDataDir(config.dataDir);
+    const serverId = await resolveServerId(config.dataDir, config.serverId);
+    const cleanup: (() => Promise<unknown>)[] = [];
+    try {
+      let embeddedNats: NatsServerHandle | undefined;
+      let servers = config.nats.servers;
+      if (config.nats.embedded) {
+        embeddedNats = await startNatsServer({
+          host: "127.0.0.1",
+          port: 0,
+          configFile: config.nats.embeddedConfig,
+        });
+        cleanup.push(() => embeddedNats!.stop());
+        servers = [embeddedNats.url];
+      }
+      const nc = await connectNats(servers, config, serverId);
+      cleanup.push(() => nc.close());
+
+      const state = new MetadataState();
+      const metadataLog = await SingleNodeLog.open(join(config.dataDir, "metadata"), state);
+      cleanup.push(() => metadataLog.close());
+
+      const syncPolicy = config.streams.syncPolicy;
+      const partitions = new PartitionStore({
+        dataDir: config.dataDir,
+        serverId,
+        nc,
+        logger,
+        sync: syncPolicy === "always" ? "always" : "none",
+        segmentMaxBytes: config.streams.segmentMaxBytes,
+      });
+      cleanup.push(() => partitions.closeAll());
+      for (const stream of state.listStreams()) await partitions.add(stream);
+      state.onEvent((event) => {
+        if (event.type === "streamCreated") void partitions.add(event.stream);
+        else void partitions.remove(event.stream);
+      });
+
+      const register = async (port: number) => {
+        const advertised = { host: config.advertiseHost, port };
+        const current = state.listBrokers().find((b) => b.id === serverId);
+        if (current?.host !== advertised.host || current?.port !== advertised.port) {
+          await metadataLog.propose({ op: "upsertBroker", broker: { id: serverId, ...advertised } });
+        }
+      };
+      // With a fixed port, register before serving so no request sees an empty cluster; with
+      // port 0 (tests) nobody can reach us before bind tells us the port.
+      if (config.listenPort !== 0) await register(config.advertisePort || config.listenPort);
+
+      const acks = new AckRouter(nc, `_INBOX.lb.${serverId}.${randomBytes(4).toString("hex")}`);
+      await acks.flush();
+      const shutdown = new AbortController();
+      const ctx: ApiContext = {
+        serverId,
+        logger,
+        nc,
+        metadata: state,
+        replicatedLog: metadataLog,
+        partitions,
+        acks,
+        shutdown: shutdown.signal,
+      };
+      const grpc = createGrpcServer(ctx);
+      const boundPort = await bind(grpc, config.listenHost, config.listenPort, config.tls);
+      cleanup.push(async () => grpc.forceShutdown());
+      if (config.listenPort === 0) await register(config.advertisePort || boundPort);
+      const syncTimer =
+        syncPolicy === "interval"
+          ? setInterval(() => void partitions.syncAll(), config.streams.syncIntervalMs)
+          : undefined;
+      const natsUrl = embeddedNats?.url ?? servers.join(",");
+      logger.info("broker started", {
+        id: serverId,
+        listen: `${config.listenHost}:${boundPort}`,
+        nats: natsUrl,
+        data: config.dataDir,
+      });
+      return new Broker(
+        serverId,
+        { host: config.advertiseHost, port: config.advertisePort || boundPort },
+        natsUrl,
+        grpc,
+        nc,
+        embeddedNats,
+        partitions,
+        metadataLog,
+        acks,
+        shutdown,
+        syncTimer,
+        logger,
+      );
+    } catch (err) {
+      for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Graceful stop: refuse new calls, end subscriptions, drain appends, sync, close. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.logger.info("broker stopping", { id: this.serverId });
+    clearInterval(this.syncTimer);
+    const drained = new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));
+    this.shutdown.abort();
+    await this.partitions.closeAll();
+    const forced = setTimeout(() => this.grpc.forceShutdown(), 2000);
+    await drained;
+    clearTimeout(forced);
+    this.acks.close();
+    await this.metadataLog.close();
+    await this.nc.drain().catch(() => this.nc.close());
+    await this.embeddedNats?.stop();
+    this.logger.info("broker stopped", { id: this.serverId });
+  }
+}
+
+async function connectNats(
+  servers: string[],
+  config: BrokerConfig,
+  serverId: string,
+): Promise<NatsConnection> {
+  try {
+    return await connect({
+      servers,
+      name: `lb-${serverId}`,
+      user: config.nats.user || undefined,
+      pass: config.nats.password || undefined,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      pingInterval: 10_000,
+    });
+  } catch (err) {
+    throw new StartupError(
+      `cannot connect to NATS at ${servers.join(",")} (${(err as Error).message}): start nats-server there, or omit --nats-servers to run an embedded one`,
+    );
+  }
+}
+
+async function credentials(tls: BrokerConfig["tls"]): Promise<ServerCredentials> {
+  if (!tls.cert && !tls.key) return ServerCredentials.createInsecure();
+  if (!tls.cert || !tls.key) {
+    throw new StartupError("TLS needs both --tls-cert and --tls-key (tls.cert and tls.key)");
+  }
+  const [cert, key] = await Promise.all([readFile(tls.cert), readFile(tls.key)]).catch((err) => {
+    throw new StartupError(`cannot read the TLS certificate or key: ${(err as Error).message}`);
+  });
+  return ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
+}
+
+async function bind(
+  server: Server,
+  host: string,
+  port: number,
+  tls: BrokerConfig["tls"],
+): Promise<number> {
+  const creds = await credentials(tls);
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, creds, (err, bound) => {
+      if (err) {
+        const inUse = /EADDRINUSE|address already in use|No address added/i.test(err.message);
+        reject(
+          new StartupError(
+            inUse
+              ? `port ${port} on ${host} is in use: stop the other process or choose another with --port`
+              : `cannot listen on ${host}:${port} (${err.message}): check --host/--port`,
+          ),
+        );
+        return;
+      }
+      resolve(bound);
+    });
+  });
+}

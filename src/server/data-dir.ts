@@ -1,0 +1,58 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export const DATA_FORMAT = "lb-data-format 1";
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StartupError";
+  }
+}
+
+/**
+ * Prepares the data directory: creates it, proves it is writable, and checks (or writes) the
+ * format file so a future incompatible layout is refused instead of misread.
+ */
+export async function prepareDataDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const probe = join(dir, `.probe-${process.pid}`);
+    await writeFile(probe, "");
+    await rm(probe);
+  } catch (err) {
+    throw new StartupError(
+      `data dir ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? err}): choose another with --data or fix its permissions`,
+    );
+  }
+  const formatFile = join(dir, "FORMAT");
+  const existing = await readFile(formatFile, "utf8").catch(() => undefined);
+  if (existing === undefined) {
+    await writeAtomically(formatFile, `${DATA_FORMAT}\n`);
+  } else if (existing.trim() !== DATA_FORMAT) {
+    throw new StartupError(
+      `data dir ${dir} has format "${existing.trim()}", this lb reads "${DATA_FORMAT}": use a matching lb or another --data dir`,
+    );
+  }
+}
+
+/** The broker's id: configured, else remembered in the data dir, else a new random one. */
+export async function resolveServerId(dir: string, configured: string): Promise<string> {
+  const file = join(dir, "server-id");
+  const stored = (await readFile(file, "utf8").catch(() => "")).trim();
+  if (configured) {
+    if (configured !== stored) await writeAtomically(file, `${configured}\n`);
+    return configured;
+  }
+  if (stored) return stored;
+  const id = randomBytes(8).toString("hex");
+  await writeAtomically(file, `${id}\n`);
+  return id;
+}
+
+export async function writeAtomically(file: string, contents: string): Promise<void> {
+  const temp = `${file}.tmp-${process.pid}`;
+  await writeFile(temp, contents, { flush: true });
+  await rename(temp, file);
+}

@@ -1,0 +1,69 @@
+/** Per-stream settings as given on CreateStream; an absent value means "use the broker default". */
+export interface StreamSettings {
+  retentionMaxBytes?: number;
+  retentionMaxMessages?: number;
+  retentionMaxAge?: number;
+  cleanerInterval?: number;
+  segmentMaxBytes?: number;
+  segmentMaxAge?: number;
+  compactMaxGoroutines?: number;
+  compactEnabled?: boolean;
+  autoPauseTime?: number;
+  autoPauseDisableIfSubscribers?: boolean;
+  minIsr?: number;
+  optimisticConcurrencyControl?: boolean;
+  encryption?: boolean;
+}
+
+export const STREAM_SETTING_KEYS = [
+  "retentionMaxBytes",
+  "retentionMaxMessages",
+  "retentionMaxAge",
+  "cleanerInterval",
+  "segmentMaxBytes",
+  "segmentMaxAge",
+  "compactMaxGoroutines",
+  "compactEnabled",
+  "autoPauseTime",
+  "autoPauseDisableIfSubscribers",
+  "minIsr",
+  "optimisticConcurrencyControl",
+  "encryption",
+] as const satisfies readonly (keyof StreamSettings)[];
+
+export interface PartitionInfo {
+  id: number;
+  leader: string;
+  replicas: string[];
+  isr: string[];
+  /** Bumped on every change to the partition's leader or ISR. */
+  epoch: number;
+  /** Bumped on every leader change; stamped on records for truncation by epoch. */
+  leaderEpoch: number;
+  paused: boolean;
+  readonly: boolean;
+}
+
+export interface StreamInfo {
+  name: string;
+  subject: string;
+  group: string;
+  replicationFactor: number;
+  partitions: PartitionInfo[];
+  settings: StreamSettings;
+  /** Nanoseconds since the epoch, as a decimal string (JSON has no 64-bit integers). */
+  creationTimestamp: string;
+}
+
+export interface BrokerInfo {
+  id: string;
+  host: string;
+  port: number;
+}
+
+export type MetadataCommand =
+  | { op: "upsertBroker"; broker: BrokerInfo }
+  | { op: "createStream"; stream: StreamInfo }
+  | { op: "deleteStream"; name: string };
+
+export type ApplyResult = { ok: true } | { ok: false; reason: "exists" | "not_found" };

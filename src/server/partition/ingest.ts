@@ -1,0 +1,79 @@
+import type { Msg } from "nats";
+import { AckPolicy, decodeMessage, encodeMessage } from "../../wire/api.js";
+import { decodeEnvelope, MsgType } from "../../wire/envelope.js";
+
+/** What the leader must remember about an incoming message until it commits, to ack it. */
+export interface PendingAck {
+  ackInbox: string;
+  correlationId: string;
+  ackPolicy: AckPolicy;
+  msgSubject: string;
+}
+
+export interface IngestedMessage {
+  /** The protobuf Message body as stored: everything but offset, timestamp, stream, partition. */
+  body: Uint8Array;
+  ack?: PendingAck;
+}
+
+const textEncoder = new TextEncoder();
+
+/**
+ * Turns a NATS message into the record body the log stores. An envelope carrying a Publish
+ * becomes a Liftbridge message (key, value, headers, ack details); anything else, including
+ * a malformed envelope, is stored as a plain message whose value is the payload.
+ */
+export function ingest(msg: Msg): IngestedMessage {
+  const reply = msg.reply ?? "";
+  const envelope = decodeEnvelope(msg.data);
+  if (envelope?.type === MsgType.Publish) {
+    const published = tryDecodeMessage(envelope.payload);
+    if (published) {
+      const headers = { ...published.headers, ...locationHeaders(msg.subject, reply) };
+      const body = encodeMessage({
+        key: published.key,
+        value: published.value,
+        subject: msg.subject,
+        replySubject: reply,
+        headers,
+        ackInbox: published.ackInbox,
+        correlationId: published.correlationId,
+        ackPolicy: published.ackPolicy,
+      });
+      const wantsAck = published.ackInbox !== "" && published.ackPolicy !== AckPolicy.NONE;
+      return {
+        body,
+        ack: wantsAck
+          ? {
+              ackInbox: published.ackInbox,
+              correlationId: published.correlationId,
+              ackPolicy: published.ackPolicy,
+              msgSubject: msg.subject,
+            }
+          : undefined,
+      };
+    }
+  }
+  const headers: Record<string, Uint8Array> = {};
+  if (msg.headers) {
+    for (const [key, values] of msg.headers) {
+      if (values.length > 0) headers[key] = textEncoder.encode(values[values.length - 1]);
+    }
+  }
+  Object.assign(headers, locationHeaders(msg.subject, reply));
+  return {
+    body: encodeMessage({ value: msg.data, subject: msg.subject, replySubject: reply, headers }),
+  };
+}
+
+function locationHeaders(subject: string, reply: string): Record<string, Uint8Array> {
+  return { subject: textEncoder.encode(subject), reply: textEncoder.encode(reply) };
+}
+
+function tryDecodeMessage(payload: Uint8Array) {
+  try {
+    return decodeMessage(payload);
+  } catch {
+    return undefined;
+  }
+}
