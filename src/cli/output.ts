@@ -1,0 +1,103 @@
+import { once } from "node:events";
+import { Chalk, type ChalkInstance } from "chalk";
+import { bytesToJson } from "./bytes-json.js";
+
+interface OutputStream {
+  isTTY?: boolean;
+  write(chunk: string | Uint8Array): boolean;
+  once(event: "drain", listener: () => void): unknown;
+}
+
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org) or --no-color. */
+export function colorEnabled(stream: { isTTY?: boolean }, colorFlag: boolean, env = process.env): boolean {
+  return colorFlag && !env.NO_COLOR && stream.isTTY === true;
+}
+
+/** JSON.stringify that writes bigints as decimal strings and bytes as text or {"b64": ...}. */
+export function toJson(value: unknown, indent?: number): string {
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => {
+      if (typeof v === "bigint") return v.toString();
+      if (v instanceof Uint8Array) return bytesToJson(v);
+      return v;
+    },
+    indent,
+  );
+}
+
+/** Columns padded to line up, two spaces apart; the last column is not padded. */
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  styleHeader: (text: string) => string = (text) => text,
+): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: readonly string[], style: (text: string) => string) =>
+    cells
+      .map((cell, column) =>
+        style(column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)),
+      )
+      .join("  ")
+      .trimEnd();
+  return [line(headers, styleHeader), ...rows.map((row) => line(row, (text) => text))]
+    .map((text) => `${text}\n`)
+    .join("");
+}
+
+/** Where a command writes: data to stdout, talk to stderr, decorated only on terminals. */
+export class Output {
+  readonly stdoutColor: ChalkInstance;
+  readonly stderrColor: ChalkInstance;
+
+  constructor(
+    colorFlag: boolean,
+    private readonly stdout: OutputStream = process.stdout,
+    private readonly stderr: OutputStream = process.stderr,
+  ) {
+    this.stdoutColor = new Chalk({ level: colorEnabled(stdout, colorFlag) ? 1 : 0 });
+    this.stderrColor = new Chalk({ level: colorEnabled(stderr, colorFlag) ? 1 : 0 });
+  }
+
+  get stdoutIsTTY(): boolean {
+    return this.stdout.isTTY === true;
+  }
+
+  get stderrIsTTY(): boolean {
+    return this.stderr.isTTY === true;
+  }
+
+  table(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+    this.stdout.write(renderTable(headers, rows, (text) => this.stdoutColor.bold(text)));
+  }
+
+  /** A whole document (describe, list): indented for people, still one valid JSON value. */
+  json(value: unknown): void {
+    this.stdout.write(`${toJson(value, 2)}\n`);
+  }
+
+  /** One record of a stream of records: compact, one per line (JSON Lines). */
+  async jsonLine(value: unknown): Promise<void> {
+    await this.data(`${toJson(value)}\n`);
+  }
+
+  line(text: string): void {
+    this.stdout.write(`${text}\n`);
+  }
+
+  /** Writes data to stdout, waiting when the reader is slower than we are. */
+  async data(chunk: string | Uint8Array): Promise<void> {
+    if (!this.stdout.write(chunk)) await once(this.stdout as NodeJS.WritableStream, "drain");
+  }
+
+  /** A line of talk for the person at the terminal (progress, totals, warnings). */
+  info(text: string): void {
+    this.stderr.write(`${text}\n`);
+  }
+
+  error(text: string): void {
+    this.stderr.write(`${this.stderrColor.red("lb:")} ${text}\n`);
+  }
+}

@@ -1,0 +1,111 @@
+import * as grpc from "@grpc/grpc-js";
+import type * as api from "../wire/api.js";
+import { ApiClient, apiServiceDefinition } from "../wire/service.js";
+
+/** Request and response types of the unary RPCs the client makes. */
+interface UnaryRpcs {
+  CreateStream: [api.CreateStreamRequest, api.CreateStreamResponse];
+  DeleteStream: [api.DeleteStreamRequest, api.DeleteStreamResponse];
+  PauseStream: [api.PauseStreamRequest, api.PauseStreamResponse];
+  SetStreamReadonly: [api.SetStreamReadonlyRequest, api.SetStreamReadonlyResponse];
+  FetchMetadata: [api.FetchMetadataRequest, api.FetchMetadataResponse];
+  FetchPartitionMetadata: [api.FetchPartitionMetadataRequest, api.FetchPartitionMetadataResponse];
+  Publish: [api.PublishRequest, api.PublishResponse];
+  PublishToSubject: [api.PublishToSubjectRequest, api.PublishToSubjectResponse];
+}
+export type UnaryRpc = keyof UnaryRpcs;
+
+/** The codecs behind the service definition accept any subset of a message's fields. */
+type Serialize = (message: unknown) => Buffer;
+
+export interface CallOptions {
+  /** Absolute deadline. */
+  deadline?: Date;
+  /** Wait for the connection to come up instead of failing at once when it is down. */
+  waitForReady?: boolean;
+}
+
+const CHANNEL_OPTIONS: Partial<grpc.ChannelOptions> = {
+  // Subscribe batches and large messages must not be cut off by grpc-js's 4 MB default.
+  "grpc.max_receive_message_length": -1,
+  "grpc.max_send_message_length": -1,
+};
+
+/** One gRPC channel to one broker address, with typed calls of `proto.API`. */
+export class BrokerStub {
+  private readonly client: grpc.Client;
+
+  constructor(readonly address: string) {
+    this.client = new ApiClient(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  }
+
+  unary<M extends UnaryRpc>(
+    method: M,
+    request: api.MessageInit<UnaryRpcs[M][0]>,
+    options: CallOptions = {},
+  ): Promise<UnaryRpcs[M][1]> {
+    const definition = apiServiceDefinition[method];
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        definition.path,
+        definition.requestSerialize as Serialize,
+        definition.responseDeserialize as (bytes: Buffer) => UnaryRpcs[M][1],
+        request,
+        new grpc.Metadata({ waitForReady: options.waitForReady ?? false }),
+        options.deadline ? { deadline: options.deadline } : {},
+        (err, response) => (err ? reject(err) : resolve(response as UnaryRpcs[M][1])),
+      );
+    });
+  }
+
+  subscribe(
+    request: api.MessageInit<api.SubscribeRequest>,
+  ): grpc.ClientReadableStream<api.Message> {
+    const definition = apiServiceDefinition.Subscribe;
+    return this.client.makeServerStreamRequest(
+      definition.path,
+      definition.requestSerialize as Serialize,
+      definition.responseDeserialize,
+      request,
+      new grpc.Metadata(),
+      {},
+    );
+  }
+
+  publishAsync(): grpc.ClientDuplexStream<
+    api.MessageInit<api.PublishRequest>,
+    api.PublishResponse
+  > {
+    const definition = apiServiceDefinition.PublishAsync;
+    return this.client.makeBidiStreamRequest(
+      definition.path,
+      definition.requestSerialize as Serialize,
+      definition.responseDeserialize,
+      new grpc.Metadata(),
+      {},
+    );
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** One stub per broker address, created on first use and kept until close. */
+export class BrokerStubs {
+  private readonly stubs = new Map<string, BrokerStub>();
+
+  get(address: string): BrokerStub {
+    let stub = this.stubs.get(address);
+    if (!stub) {
+      stub = new BrokerStub(address);
+      this.stubs.set(address, stub);
+    }
+    return stub;
+  }
+
+  closeAll(): void {
+    for (const stub of this.stubs.values()) stub.close();
+    this.stubs.clear();
+  }
+}

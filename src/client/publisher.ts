@@ -1,0 +1,245 @@
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { type ClientDuplexStream, type StatusObject, status } from "@grpc/grpc-js";
+import type { Ack, PublishResponse } from "../wire/api.js";
+import { AckPolicy } from "../wire/api.js";
+import type { BrokerStub } from "./broker-stub.js";
+import { ackErrorToLbError, asyncErrorToLbError, LbError, toLbError } from "./errors.js";
+import {
+  ackPolicyToWire,
+  buildPublishRequest,
+  type PublishRequestInit,
+  requirePositiveTimeout,
+} from "./requests.js";
+import type { Bytes, PublishOptions } from "./types.js";
+
+export const DEFAULT_ACK_TIMEOUT_MS = 5000;
+/** How long close() lets the broker take to end a PublishAsync call after the last ack. */
+const END_OF_CALL_GRACE_MS = 5000;
+
+export interface PublishRoute {
+  partition: number;
+  /** Broker to send to: the partition leader when known. */
+  address: string;
+}
+
+/** What the publisher needs from the client that owns it. */
+export interface PublisherHost {
+  route(stream: string, options: PublishOptions): Promise<PublishRoute>;
+  stub(address: string): BrokerStub;
+  /** A broker went away: metadata should be refreshed before the next route. */
+  brokerFailed(address: string): void;
+}
+
+const correlationPrefix = randomBytes(6).toString("hex");
+let correlationCounter = 0;
+
+/** Unique per process and cheap: a random prefix and a counter. */
+export function nextCorrelationId(): string {
+  correlationCounter = (correlationCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${correlationPrefix}-${correlationCounter}`;
+}
+
+interface PendingAck {
+  resolve(ack: Ack): void;
+  reject(err: LbError): void;
+  timer: NodeJS.Timeout;
+}
+
+type PublishCall = ClientDuplexStream<PublishRequestInit, PublishResponse>;
+
+/** One PublishAsync call to one broker, matching responses to requests by correlation id. */
+class PublishSession {
+  private readonly call: PublishCall;
+  private readonly pending = new Map<string, PendingAck>();
+  private failure: LbError | undefined;
+  private ending = false;
+  private readonly finished: Promise<void>;
+  private markFinished!: () => void;
+
+  constructor(
+    readonly address: string,
+    stub: BrokerStub,
+    private readonly onFailure: (session: PublishSession, err: LbError) => void,
+  ) {
+    this.finished = new Promise((resolve) => {
+      this.markFinished = resolve;
+    });
+    this.call = stub.publishAsync();
+    this.call.on("data", (response: PublishResponse) => this.receive(response));
+    this.call.on("error", (err) => this.finish(toLbError(err, `publish via ${address}`)));
+    this.call.on("status", (end: StatusObject) => {
+      if (end.code !== status.OK) return; // reported through "error"
+      this.finish(
+        this.ending
+          ? new LbError("failed_precondition", "the publisher is closed")
+          : new LbError("unavailable", `${address} ended the publish stream`),
+      );
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.failure === undefined;
+  }
+
+  /** Resolves once the request is handed to the transport (respecting its back-pressure). */
+  async write(request: PublishRequestInit): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (!this.call.write(request)) {
+      await Promise.race([once(this.call, "drain"), this.finished]);
+      if (this.failure) throw this.failure;
+    }
+  }
+
+  expectAck(correlationId: string, timeoutMs: number, context: string): Promise<Ack> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<Ack>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(correlationId);
+        reject(
+          new LbError("deadline_exceeded", `${context}: no ack within ${timeoutMs}ms`, {
+            retriable: true,
+          }),
+        );
+      }, timeoutMs);
+      this.pending.set(correlationId, { resolve, reject, timer });
+    });
+  }
+
+  forget(correlationId: string): void {
+    const pending = this.pending.get(correlationId);
+    if (pending) clearTimeout(pending.timer);
+    this.pending.delete(correlationId);
+  }
+
+  /** Half-closes the call and waits for the broker to end it (it acks what is in flight first). */
+  async end(): Promise<void> {
+    if (this.failure) return;
+    this.ending = true;
+    this.call.end();
+    const grace = setTimeout(() => this.call.cancel(), END_OF_CALL_GRACE_MS);
+    await this.finished;
+    clearTimeout(grace);
+  }
+
+  cancel(): void {
+    this.call.cancel();
+  }
+
+  private receive(response: PublishResponse): void {
+    const correlationId = response.correlationId || response.ack?.correlationId || "";
+    const pending = this.pending.get(correlationId);
+    if (!pending) return; // timed out already, or not ours to wait for
+    this.forget(correlationId);
+    const context = `publish ${correlationId}`;
+    if (response.asyncError) {
+      pending.reject(asyncErrorToLbError(response.asyncError, context));
+    } else if (!response.ack) {
+      pending.reject(new LbError("internal", `${context}: response without ack or error`));
+    } else {
+      const ackFailure = ackErrorToLbError(response.ack.ackError, context);
+      if (ackFailure) pending.reject(ackFailure);
+      else pending.resolve(response.ack);
+    }
+  }
+
+  private finish(err: LbError): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (const [correlationId, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(err);
+      this.pending.delete(correlationId);
+    }
+    if (!this.ending) this.onFailure(this, err);
+    this.markFinished();
+  }
+}
+
+/**
+ * Pipelined publishing over PublishAsync: publish() sends at once and resolves with the ack (or
+ * undefined for ack policy "none") without waiting for earlier messages' acks. Messages are
+ * written in the order publish() was called. One call per broker, opened on first use.
+ */
+export class AsyncPublisher {
+  private readonly sessions = new Map<string, PublishSession>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private writeChain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly host: PublisherHost,
+    private readonly defaultTimeoutMs = DEFAULT_ACK_TIMEOUT_MS,
+  ) {}
+
+  publish(stream: string, value: Bytes, options: PublishOptions = {}): Promise<Ack | undefined> {
+    if (this.closed) {
+      return Promise.reject(new LbError("failed_precondition", "the publisher is closed"));
+    }
+    let timeoutMs: number;
+    let waitsForAck: boolean;
+    try {
+      timeoutMs = requirePositiveTimeout("timeoutMs", options.timeoutMs ?? this.defaultTimeoutMs);
+      waitsForAck = ackPolicyToWire(options.ackPolicy) !== AckPolicy.NONE;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const correlationId = options.correlationId || nextCorrelationId();
+    const sent = this.writeChain.then(async () => {
+      const route = await this.host.route(stream, options);
+      const request = buildPublishRequest(stream, route.partition, value, options, correlationId);
+      const session = this.session(route.address);
+      const context = `publish to stream "${stream}" partition ${route.partition}`;
+      // Register before writing: the ack may arrive before write() resolves.
+      const ack = waitsForAck ? session.expectAck(correlationId, timeoutMs, context) : undefined;
+      ack?.catch(() => {}); // observed by the caller; this keeps an early failure from going unhandled
+      try {
+        await session.write(request);
+      } catch (err) {
+        session.forget(correlationId);
+        throw err;
+      }
+      return { ack };
+    });
+    this.writeChain = sent.then(
+      () => {},
+      () => {},
+    );
+    const result = sent.then(({ ack }) => ack);
+    this.track(result);
+    return result;
+  }
+
+  /** Waits for every in-flight ack, then ends the calls. Later publish() calls are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.writeChain;
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.all([...this.sessions.values()].map((session) => session.end()));
+    this.sessions.clear();
+  }
+
+  /** Drops everything in flight at once (their promises reject). */
+  cancel(): void {
+    this.closed = true;
+    for (const session of this.sessions.values()) session.cancel();
+    this.sessions.clear();
+  }
+
+  private track(promise: Promise<unknown>): void {
+    this.inFlight.add(promise);
+    const untrack = () => this.inFlight.delete(promise);
+    promise.then(untrack, untrack);
+  }
+
+  private session(address: string): PublishSession {
+    const existing = this.sessions.get(address);
+    if (existing?.isOpen) return existing;
+    const session = new PublishSession(address, this.host.stub(address), (failed, err) => {
+      if (this.sessions.get(address) === failed) this.sessions.delete(address);
+      if (err.kind === "unavailable") this.host.brokerFailed(address);
+    });
+    this.sessions.set(address, session);
+    return session;
+  }
+}
