@@ -8,6 +8,8 @@ export function bytesToJson(bytes: Uint8Array): JsonBytes {
   try {
     return strictUtf8.decode(bytes);
   } catch {
-    return { b64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64") };
+    return {
+      b64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64"),
+    };
   }
 }

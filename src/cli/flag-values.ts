@@ -10,7 +10,10 @@ export function parseHeaderFlag(text: string, field = "--header"): [string, stri
 }
 
 /** Collects repeated "-H k=v" flags; a repeated key keeps its last value. */
-export function parseHeaderFlags(texts: readonly string[], field = "--header"): Record<string, string> {
+export function parseHeaderFlags(
+  texts: readonly string[],
+  field = "--header",
+): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const text of texts) {
     const [key, value] = parseHeaderFlag(text, field);

@@ -42,7 +42,9 @@ export abstract class LbCommand<T extends typeof Command> extends Command {
   protected async connect(): Promise<LiftbridgeClient> {
     if (!this.client) {
       const addresses = parseAddressList(this.flags.address, "--address");
-      this.client = await LiftbridgeClient.connect(addresses, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
+      this.client = await LiftbridgeClient.connect(addresses, {
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      });
     }
     return this.client;
   }

@@ -9,7 +9,11 @@ interface OutputStream {
 }
 
 /** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org) or --no-color. */
-export function colorEnabled(stream: { isTTY?: boolean }, colorFlag: boolean, env = process.env): boolean {
+export function colorEnabled(
+  stream: { isTTY?: boolean },
+  colorFlag: boolean,
+  env = process.env,
+): boolean {
   return colorFlag && !env.NO_COLOR && stream.isTTY === true;
 }
 

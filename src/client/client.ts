@@ -1,10 +1,15 @@
 import type { Ack, PartitionMetadata } from "../wire/api.js";
 import { formatAddress, parseAddress } from "./address.js";
-import { BrokerStubs, type BrokerStub } from "./broker-stub.js";
+import { type BrokerStub, BrokerStubs } from "./broker-stub.js";
 import { isLbError, LbError, toLbError } from "./errors.js";
 import { Metadata } from "./metadata.js";
 import { partitionForKey, RoundRobinPartitioner } from "./partitioner.js";
-import { AsyncPublisher, DEFAULT_ACK_TIMEOUT_MS, nextCorrelationId, type PublishRoute } from "./publisher.js";
+import {
+  AsyncPublisher,
+  DEFAULT_ACK_TIMEOUT_MS,
+  nextCorrelationId,
+  type PublishRoute,
+} from "./publisher.js";
 import {
   buildCreateStreamRequest,
   buildPublishRequest,
@@ -68,7 +73,10 @@ export class LiftbridgeClient {
    * Connects to the first of `addresses` ("host:port") that answers FetchMetadata, waiting up to
    * connectTimeoutMs for one to come up.
    */
-  static async connect(addresses: string[], options: ConnectOptions = {}): Promise<LiftbridgeClient> {
+  static async connect(
+    addresses: string[],
+    options: ConnectOptions = {},
+  ): Promise<LiftbridgeClient> {
     if (addresses.length === 0) {
       throw new LbError("invalid_argument", "addresses: expected at least one HOST:PORT");
     }
@@ -79,7 +87,10 @@ export class LiftbridgeClient {
     );
     const client = new LiftbridgeClient(
       seeds,
-      requirePositiveTimeout("requestTimeoutMs", options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS),
+      requirePositiveTimeout(
+        "requestTimeoutMs",
+        options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      ),
       { ...DEFAULT_RETRY_BUDGET, ...options.retry },
     );
     try {
@@ -135,7 +146,11 @@ export class LiftbridgeClient {
   // ------------------------------------------------------------------------------------------
   // Streams
 
-  async createStream(subject: string, name: string, options: CreateStreamOptions = {}): Promise<void> {
+  async createStream(
+    subject: string,
+    name: string,
+    options: CreateStreamOptions = {},
+  ): Promise<void> {
     const request = buildCreateStreamRequest(subject, name, options);
     try {
       await this.callAnyBroker(`create stream "${name}"`, (stub) =>
@@ -206,7 +221,11 @@ export class LiftbridgeClient {
   async fetchMetadata(streams: string[] = []): Promise<Metadata> {
     const fresh = await this.callAnyBroker("fetch metadata", async (stub) =>
       Metadata.fromResponse(
-        await stub.unary("FetchMetadata", { streams }, { deadline: deadlineIn(this.requestTimeoutMs) }),
+        await stub.unary(
+          "FetchMetadata",
+          { streams },
+          { deadline: deadlineIn(this.requestTimeoutMs) },
+        ),
       ),
     );
     this.metadata = this.metadata.updatedWith(fresh, streams);
@@ -230,7 +249,10 @@ export class LiftbridgeClient {
         ),
     );
     if (!response.metadata) {
-      throw new LbError("internal", `stream "${stream}" partition ${partition}: no metadata returned`);
+      throw new LbError(
+        "internal",
+        `stream "${stream}" partition ${partition}: no metadata returned`,
+      );
     }
     return response.metadata;
   }
@@ -242,8 +264,15 @@ export class LiftbridgeClient {
    * Publishes one message with the unary Publish call and waits for its ack (undefined with ack
    * policy "none"). For many messages, publisher() pipelines them.
    */
-  async publish(stream: string, value: Bytes, options: PublishOptions = {}): Promise<Ack | undefined> {
-    const timeoutMs = requirePositiveTimeout("timeoutMs", options.timeoutMs ?? DEFAULT_ACK_TIMEOUT_MS);
+  async publish(
+    stream: string,
+    value: Bytes,
+    options: PublishOptions = {},
+  ): Promise<Ack | undefined> {
+    const timeoutMs = requirePositiveTimeout(
+      "timeoutMs",
+      options.timeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+    );
     const route = await this.routePublish(stream, options);
     const request = buildPublishRequest(
       stream,
@@ -267,7 +296,10 @@ export class LiftbridgeClient {
   /** A pipelined publisher over one PublishAsync call per broker. Close it when done. */
   publisher(options: { timeoutMs?: number } = {}): AsyncPublisher {
     this.ensureOpen();
-    const timeoutMs = requirePositiveTimeout("timeoutMs", options.timeoutMs ?? DEFAULT_ACK_TIMEOUT_MS);
+    const timeoutMs = requirePositiveTimeout(
+      "timeoutMs",
+      options.timeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+    );
     const publisher = new AsyncPublisher(
       {
         route: (stream, publishOptions) => this.routePublish(stream, publishOptions),
@@ -286,7 +318,10 @@ export class LiftbridgeClient {
     value: Bytes,
     options: PublishToSubjectOptions = {},
   ): Promise<Ack | undefined> {
-    const timeoutMs = requirePositiveTimeout("timeoutMs", options.timeoutMs ?? DEFAULT_ACK_TIMEOUT_MS);
+    const timeoutMs = requirePositiveTimeout(
+      "timeoutMs",
+      options.timeoutMs ?? DEFAULT_ACK_TIMEOUT_MS,
+    );
     const request = buildPublishToSubjectRequest(subject, value, options);
     const context = `publish to subject "${subject}"`;
     try {
@@ -485,7 +520,8 @@ export class LiftbridgeClient {
       );
     }
     const candidates = readISRReplica ? partitionInfo.isr : [partitionInfo.leader];
-    const chosen = candidates[Math.floor(Math.random() * candidates.length)] || partitionInfo.leader;
+    const chosen =
+      candidates[Math.floor(Math.random() * candidates.length)] || partitionInfo.leader;
     const address = chosen ? metadata.broker(chosen)?.address : undefined;
     if (!address) {
       throw new LbError(
@@ -503,7 +539,10 @@ export class LiftbridgeClient {
    */
   private async refreshMetadata(streams: string[]): Promise<Metadata> {
     const running = this.metadataRefresh;
-    if (running && (running.streams.length === 0 || streams.every((s) => running.streams.includes(s)))) {
+    if (
+      running &&
+      (running.streams.length === 0 || streams.every((s) => running.streams.includes(s)))
+    ) {
       await running.done;
       return this.metadata;
     }
@@ -527,10 +566,9 @@ export class LiftbridgeClient {
   private forgetStream(name: string): void {
     this.unknownStreamCheckedAt.delete(name);
     if (this.metadata.stream(name)) {
-      this.metadata = this.metadata.updatedWith(
-        new Metadata(this.metadata.brokers, [], [name]),
-        [name],
-      );
+      this.metadata = this.metadata.updatedWith(new Metadata(this.metadata.brokers, [], [name]), [
+        name,
+      ]);
     }
   }
 }

@@ -90,7 +90,8 @@ export function buildCreateStreamRequest(
     return value as boolean | undefined;
   };
   const replicationFactor = opts.replicationFactor ?? 1;
-  if (replicationFactor !== -1) requireInteger("replicationFactor", replicationFactor, 1, INT32_MAX);
+  if (replicationFactor !== -1)
+    requireInteger("replicationFactor", replicationFactor, 1, INT32_MAX);
   return {
     subject: requireName("subject", subject),
     name: requireName("name", name),
@@ -180,7 +181,11 @@ export function buildSubscribeRequest(
       request.startTimestamp = start.timestamp;
       break;
     default:
-      throw invalid("start.kind", (start as { kind: unknown }).kind, "new, earliest, latest, offset or timestamp");
+      throw invalid(
+        "start.kind",
+        (start as { kind: unknown }).kind,
+        "new, earliest, latest, offset or timestamp",
+      );
   }
   const stop = opts.stop;
   if (stop === undefined) {
@@ -204,5 +209,10 @@ export function resumeSubscribeRequest(
   request: SubscribeRequestInit,
   nextOffset: number,
 ): SubscribeRequestInit {
-  return { ...request, startPosition: StartPosition.OFFSET, startOffset: nextOffset, resume: false };
+  return {
+    ...request,
+    startPosition: StartPosition.OFFSET,
+    startOffset: nextOffset,
+    resume: false,
+  };
 }

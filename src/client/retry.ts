@@ -8,7 +8,11 @@ export interface RetryBudget {
 }
 
 /** Enough to ride out a leader election or a broker that has not yet applied a new stream. */
-export const DEFAULT_RETRY_BUDGET: RetryBudget = { retries: 6, initialDelayMs: 25, maxDelayMs: 1000 };
+export const DEFAULT_RETRY_BUDGET: RetryBudget = {
+  retries: 6,
+  initialDelayMs: 25,
+  maxDelayMs: 1000,
+};
 
 /** Exponential backoff with ±50 % jitter, so clients that failed together do not retry together. */
 export function backoffDelayMs(attempt: number, budget: RetryBudget, random = Math.random): number {

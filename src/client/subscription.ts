@@ -3,8 +3,8 @@ import { type ClientReadableStream, status } from "@grpc/grpc-js";
 import type { Message } from "../wire/api.js";
 import type { BrokerStub } from "./broker-stub.js";
 import { LbError, toLbError } from "./errors.js";
-import { backoffDelayMs, type RetryBudget } from "./retry.js";
 import type { SubscribeRequestInit } from "./requests.js";
+import { backoffDelayMs, type RetryBudget } from "./retry.js";
 
 /** A Subscribe call past its handshake. */
 export interface OpenSubscribeCall {

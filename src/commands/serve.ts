@@ -8,7 +8,11 @@ import { NatsServerNotFoundError } from "../server/nats/launcher.js";
 type AnyFlag = Interfaces.Flag<unknown>;
 
 function toOclifFlag(spec: FlagSpec): AnyFlag {
-  const common = { char: spec.char as never, aliases: [...spec.aliases], description: spec.description };
+  const common = {
+    char: spec.char as never,
+    aliases: [...spec.aliases],
+    description: spec.description,
+  };
   switch (spec.type) {
     case "bool":
       return Flags.boolean(common) as unknown as AnyFlag;
@@ -24,7 +28,8 @@ function toOclifFlag(spec: FlagSpec): AnyFlag {
 export default class Serve extends Command {
   static override summary = "Run a broker (embedded nats-server unless --nats-servers is given)";
 
-  static override description = `Starts an lb broker: the Liftbridge gRPC API on --port (default 9292), a durable log under --data, and a NATS connection. With no NATS servers given (flag, config file or LIFTBRIDGE_NATS_SERVERS), lb starts the nats-server binary as a child process on a free loopback port. Accepts upstream Liftbridge's flags and YAML configuration keys; see the README for every key.
+  static override description =
+    `Starts an lb broker: the Liftbridge gRPC API on --port (default 9292), a durable log under --data, and a NATS connection. With no NATS servers given (flag, config file or LIFTBRIDGE_NATS_SERVERS), lb starts the nats-server binary as a child process on a free loopback port. Accepts upstream Liftbridge's flags and YAML configuration keys; see the README for every key.
 
 Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-flight appends finish, logs are synced and closed, then NATS.`;
 
@@ -34,7 +39,9 @@ Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-
     "<%= config.bin %> serve --config lb.yaml --level debug",
   ];
 
-  static override flags: Interfaces.FlagInput = Object.fromEntries(FLAG_KEYS.map((spec) => [spec.name, toOclifFlag(spec)]));
+  static override flags: Interfaces.FlagInput = Object.fromEntries(
+    FLAG_KEYS.map((spec) => [spec.name, toOclifFlag(spec)]),
+  );
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Serve);
@@ -60,7 +67,9 @@ Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-
         err instanceof ConfigError ||
         err instanceof StartupError ||
         err instanceof NatsServerNotFoundError;
-      process.stderr.write(`lb: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
+      process.stderr.write(
+        `lb: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`,
+      );
       process.exitCode = err instanceof ConfigError ? 2 : 1;
       return;
     }

@@ -51,10 +51,15 @@ export class Broker {
       let embeddedNats: NatsServerHandle | undefined;
       let servers = config.nats.servers;
       if (config.nats.embedded) {
+        // With a config file of its own, the embedded server listens where that file says.
+        const own = config.nats.embeddedConfig !== undefined;
         embeddedNats = await startNatsServer({
-          host: "127.0.0.1",
-          port: 0,
+          host: own ? undefined : "127.0.0.1",
+          port: own ? undefined : 0,
           configFile: config.nats.embeddedConfig,
+          onLogLine: config.logging.nats
+            ? (line) => logger.info(line, { source: "nats" })
+            : undefined,
         });
         cleanup.push(() => embeddedNats!.stop());
         servers = [embeddedNats.url];
@@ -86,7 +91,10 @@ export class Broker {
         const advertised = { host: config.advertiseHost, port };
         const current = state.listBrokers().find((b) => b.id === serverId);
         if (current?.host !== advertised.host || current?.port !== advertised.port) {
-          await metadataLog.propose({ op: "upsertBroker", broker: { id: serverId, ...advertised } });
+          await metadataLog.propose({
+            op: "upsertBroker",
+            broker: { id: serverId, ...advertised },
+          });
         }
       };
       // With a fixed port, register before serving so no request sees an empty cluster; with

@@ -11,7 +11,7 @@ export class MonotonicClock {
 
   next(): bigint {
     const now = nowNanos();
-    this.last = now > this.last ? now : this.last;
+    if (now > this.last) this.last = now;
     return this.last;
   }
 

@@ -9,6 +9,9 @@
  * A malformed input makes `decodeX` throw an Error naming the message.
  */
 import pb from "google-protobuf";
+import { encodeMessageFast } from "./message-codec.js";
+
+export { encodeMessageEnvelopeFields } from "./message-codec.js";
 
 const { BinaryReader, BinaryWriter } = pb;
 type Reader = pb.BinaryReader;
@@ -2143,21 +2146,6 @@ export function decodeReportConsumerGroupCoordinatorResponse(
 // ---------------------------------------------------------------------------------------------
 // Message
 
-function writeMessage(m: MessageInit<Message>, w: Writer): void {
-  if (m.offset) w.writeInt64(1, m.offset);
-  writeBytes(w, 2, m.key, "Message.key");
-  writeBytes(w, 3, m.value, "Message.value");
-  writeTimestamp(w, 4, m.timestamp);
-  if (m.stream) w.writeString(5, m.stream);
-  if (m.partition) w.writeInt32(6, m.partition);
-  if (m.subject) w.writeString(7, m.subject);
-  if (m.replySubject) w.writeString(8, m.replySubject);
-  writeBytesMap(w, 9, m.headers, "Message.headers");
-  if (m.ackInbox) w.writeString(10, m.ackInbox);
-  if (m.correlationId) w.writeString(11, m.correlationId);
-  if (m.ackPolicy) w.writeEnum(12, m.ackPolicy);
-}
-
 function readMessage(r: Reader): Message {
   const m: Message = {
     offset: 0,
@@ -2219,97 +2207,12 @@ function readMessage(r: Reader): Message {
   return m;
 }
 
+/** Hand-rolled (see message-codec.ts): Message is encoded once per record on the hot path. */
 export function encodeMessage(m: MessageInit<Message>): Uint8Array {
-  return encodeWith(m, writeMessage);
+  return encodeMessageFast(m);
 }
 export function decodeMessage(b: Uint8Array): Message {
   return decodeWith("Message", b, readMessage);
-}
-
-// Hot path: the server stores a Message body without fields 1, 4, 5 and 6 and prefixes them
-// when it serves the record. Protobuf parsers merge concatenated encodings, so
-// concat(prefix, body) decodes as the full Message.
-
-const utf8 = new TextEncoder();
-const streamNameCache = new Map<string, Uint8Array>();
-const STREAM_NAME_CACHE_LIMIT = 4096;
-let prefixScratch = new Uint8Array(256);
-
-function streamNameBytes(stream: string): Uint8Array {
-  let bytes = streamNameCache.get(stream);
-  if (bytes === undefined) {
-    if (streamNameCache.size >= STREAM_NAME_CACHE_LIMIT) streamNameCache.clear();
-    bytes = utf8.encode(stream);
-    streamNameCache.set(stream, bytes);
-  }
-  return bytes;
-}
-
-/** Writes a varint of the 64-bit value hi:lo (both uint32) at `pos`; returns the new position. */
-function putVarint64(buf: Uint8Array, pos: number, lo: number, hi: number): number {
-  while (hi !== 0 || lo > 0x7f) {
-    buf[pos++] = (lo & 0x7f) | 0x80;
-    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-    hi >>>= 7;
-  }
-  buf[pos++] = lo;
-  return pos;
-}
-
-/** Varint of a safe integer as a two's complement int64 (so -1 is ten bytes, as protobuf wants). */
-function putInt64Number(buf: Uint8Array, pos: number, value: number): number {
-  const magnitude = Math.abs(value);
-  let lo = magnitude >>> 0;
-  let hi = Math.floor(magnitude / 0x100000000) >>> 0;
-  if (value < 0) {
-    lo = (~lo + 1) >>> 0;
-    hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
-  }
-  return putVarint64(buf, pos, lo, hi);
-}
-
-/**
- * The encoding of Message fields offset (1), timestamp (4), stream (5) and partition (6), each
- * omitted at its default, to be concatenated in front of a stored Message body.
- */
-export function encodeMessageEnvelopeFields(
-  offset: number,
-  timestamp: bigint,
-  stream: string,
-  partition: number,
-): Uint8Array {
-  if (!Number.isSafeInteger(offset)) {
-    throw new RangeError(`Message.offset: got ${offset}, expected a safe integer`);
-  }
-  if (!Number.isInteger(partition) || partition < -0x80000000 || partition > 0x7fffffff) {
-    throw new RangeError(`Message.partition: got ${partition}, expected an int32`);
-  }
-  const name = streamNameBytes(stream);
-  // tag + 10-byte varint for three int64/int32 fields, tag + 5-byte length + name for stream.
-  const maxLength = 39 + name.length;
-  if (prefixScratch.length < maxLength) prefixScratch = new Uint8Array(maxLength * 2);
-  const buf = prefixScratch;
-  let pos = 0;
-  if (offset !== 0) {
-    buf[pos++] = 0x08;
-    pos = putInt64Number(buf, pos, offset);
-  }
-  if (timestamp !== 0n) {
-    const bits = BigInt.asUintN(64, timestamp);
-    buf[pos++] = 0x20;
-    pos = putVarint64(buf, pos, Number(bits & 0xffffffffn), Number(bits >> 32n));
-  }
-  if (name.length > 0) {
-    buf[pos++] = 0x2a;
-    pos = putVarint64(buf, pos, name.length, 0);
-    buf.set(name, pos);
-    pos += name.length;
-  }
-  if (partition !== 0) {
-    buf[pos++] = 0x30;
-    pos = putVarint64(buf, pos, partition >>> 0, partition < 0 ? 0xffffffff : 0);
-  }
-  return buf.slice(0, pos);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,7 +25,9 @@ export function call<Req, Res>(
 ): Promise<Res> {
   const fn = (client[method] as unknown as Unary<Req, Res>).bind(client);
   return new Promise((resolve, reject) => {
-    fn(req, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res!)));
+    fn(req, { deadline: Date.now() + timeoutMs }, (err, res) =>
+      err ? reject(err) : resolve(res!),
+    );
   });
 }
 

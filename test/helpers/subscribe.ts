@@ -42,7 +42,11 @@ export function open(
     const stream = client.subscribe(req);
     const timer = setTimeout(() => {
       stream.cancel();
-      reject(new Error(`subscription got ${result.messages.length} of ${count} messages in ${timeoutMs} ms`));
+      reject(
+        new Error(
+          `subscription got ${result.messages.length} of ${count} messages in ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
     const finish = () => {
       clearTimeout(timer);

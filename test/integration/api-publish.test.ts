@@ -5,8 +5,8 @@ import { decodeAckEnvelope } from "../../src/server/api/ack-router.js";
 import {
   type Ack,
   AckPolicy,
-  type PublishResponse,
   PublishAsyncErrorCode,
+  type PublishResponse,
 } from "../../src/wire/api.js";
 import { startBroker } from "../helpers/broker.js";
 import { startNats } from "../helpers/nats.js";
@@ -100,17 +100,22 @@ test("Publish errors: unknown stream or partition, no stream, too large, deadlin
   const client = rawClient(t, address);
   await call(client, "createStream", { name: "s", subject: "s", partitions: 2 });
 
-  t.is(await codeOf(call(client, "publish", { stream: "nope", value: bytes("x") })), status.NOT_FOUND);
+  t.is(
+    await codeOf(call(client, "publish", { stream: "nope", value: bytes("x") })),
+    status.NOT_FOUND,
+  );
   t.is(
     await codeOf(call(client, "publish", { stream: "s", partition: 2, value: bytes("x") })),
     status.NOT_FOUND,
   );
   t.is(await codeOf(call(client, "publish", { value: bytes("x") })), status.INVALID_ARGUMENT);
 
-  const tooBig = await failure(call(client, "publish", {
-    stream: "s",
-    value: new Uint8Array(1024 * 1024 + 1),
-  }));
+  const tooBig = await failure(
+    call(client, "publish", {
+      stream: "s",
+      value: new Uint8Array(1024 * 1024 + 1),
+    }),
+  );
   t.is(tooBig.code, status.RESOURCE_EXHAUSTED);
   t.regex(tooBig.details, /max_payload of 1048576/);
 
@@ -122,7 +127,10 @@ test("Publish errors: unknown stream or partition, no stream, too large, deadlin
     status.DEADLINE_EXCEEDED,
   );
   // The broker is still healthy and the partition unharmed.
-  const ok = await call<unknown, PublishResponse>(client, "publish", { stream: "s", value: bytes("y") });
+  const ok = await call<unknown, PublishResponse>(client, "publish", {
+    stream: "s",
+    value: bytes("y"),
+  });
   t.is(ok.ack?.offset, 0);
 });
 

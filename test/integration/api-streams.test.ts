@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import test from "ava";
 import type {
@@ -9,8 +11,6 @@ import { StreamMetadataError } from "../../src/wire/api.js";
 import { startBroker } from "../helpers/broker.js";
 import { startNats } from "../helpers/nats.js";
 import { call, codeOf, failure, rawClient } from "../helpers/rpc.js";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 
 test("CreateStream, FetchMetadata and DeleteStream follow upstream's contract", async (t) => {
   const nats = await startNats(t);
@@ -107,11 +107,13 @@ test("CreateStream refuses bad requests with upstream's status codes", async (t)
   // Only the two internal names are reserved: other leading underscores are ordinary.
   await t.notThrowsAsync(call(client, "createStream", { name: "_private", subject: "p" }));
 
-  const err = await failure(call(client, "createStream", {
-    name: "y",
-    subject: "y",
-    replicationFactor: 3,
-  }));
+  const err = await failure(
+    call(client, "createStream", {
+      name: "y",
+      subject: "y",
+      replicationFactor: 3,
+    }),
+  );
   t.regex(err.details, /replicationFactor 3, cluster size 1/);
 });
 

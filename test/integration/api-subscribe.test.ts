@@ -1,6 +1,11 @@
 import { status } from "@grpc/grpc-js";
 import test, { type ExecutionContext } from "ava";
-import { AckPolicy, type PublishResponse, StartPosition, StopPosition } from "../../src/wire/api.js";
+import {
+  AckPolicy,
+  type PublishResponse,
+  StartPosition,
+  StopPosition,
+} from "../../src/wire/api.js";
 import { startBroker } from "../helpers/broker.js";
 import { startNats } from "../helpers/nats.js";
 import { call, rawClient } from "../helpers/rpc.js";
@@ -31,7 +36,11 @@ async function setup(t: ExecutionContext, count: number) {
 
 test("Subscribe sends the handshake then messages with every field", async (t) => {
   const { client, acks, broker } = await setup(t, 3);
-  const r = await collect(client, { stream: "s", partition: 1, startPosition: StartPosition.EARLIEST }, 3);
+  const r = await collect(
+    client,
+    { stream: "s", partition: 1, startPosition: StartPosition.EARLIEST },
+    3,
+  );
   t.true(r.handshake);
   t.deepEqual(
     r.messages.map((m) => m.offset),
@@ -58,12 +67,19 @@ test("Subscribe start positions: OFFSET, LATEST, TIMESTAMP, NEW_ONLY", async (t)
   t.deepEqual(await from({ startPosition: StartPosition.OFFSET, startOffset: 3 }, 2), [3, 4]);
   t.deepEqual(await from({ startPosition: StartPosition.LATEST }, 1), [4]);
   t.deepEqual(
-    await from({ startPosition: StartPosition.TIMESTAMP, startTimestamp: acks[2]!.ack!.receptionTimestamp }, 3),
+    await from(
+      { startPosition: StartPosition.TIMESTAMP, startTimestamp: acks[2]!.ack!.receptionTimestamp },
+      3,
+    ),
     [2, 3, 4],
   );
 
   // NEW_ONLY sees nothing stored, only what is published after it started.
-  const pending = open(client, { stream: "s", partition: 1, startPosition: StartPosition.NEW_ONLY }, 1);
+  const pending = open(
+    client,
+    { stream: "s", partition: 1, startPosition: StartPosition.NEW_ONLY },
+    1,
+  );
   await pending.ready;
   await call(client, "publish", { stream: "s", partition: 1, value: bytes("fresh") });
   const fresh = await pending.done;
@@ -132,7 +148,11 @@ test("Subscribe to an unknown stream or partition is NOT_FOUND", async (t) => {
 
 test("a subscriber that is caught up receives new messages as they commit", async (t) => {
   const { client } = await setup(t, 2);
-  const pending = collect(client, { stream: "s", partition: 1, startPosition: StartPosition.EARLIEST }, 12);
+  const pending = collect(
+    client,
+    { stream: "s", partition: 1, startPosition: StartPosition.EARLIEST },
+    12,
+  );
   for (let i = 0; i < 10; i++) {
     await call(client, "publish", { stream: "s", partition: 1, value: bytes(`live${i}`) });
   }
@@ -146,7 +166,11 @@ test("a subscriber that is caught up receives new messages as they commit", asyn
 
 test("deleting a stream ends its subscriptions with NOT_FOUND", async (t) => {
   const { client } = await setup(t, 1);
-  const pending = open(client, { stream: "s", partition: 1, startPosition: StartPosition.EARLIEST }, 5);
+  const pending = open(
+    client,
+    { stream: "s", partition: 1, startPosition: StartPosition.EARLIEST },
+    5,
+  );
   await pending.ready;
   await call(client, "deleteStream", { name: "s" });
   const r = await pending.done;

@@ -29,8 +29,13 @@ test("streams and their data survive a restart byte for byte", async (t) => {
     });
   }
   const read = async (partition: number): Promise<Message[]> =>
-    (await collect(client, { stream: "durable", partition, startPosition: StartPosition.EARLIEST }, 100))
-      .messages;
+    (
+      await collect(
+        client,
+        { stream: "durable", partition, startPosition: StartPosition.EARLIEST },
+        100,
+      )
+    ).messages;
   const before = [await read(0), await read(1)];
   const metaBefore = await call<unknown, FetchMetadataResponse>(client, "fetchMetadata", {});
 

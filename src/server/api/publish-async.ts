@@ -2,12 +2,18 @@ import { type ServerDuplexStream, status } from "@grpc/grpc-js";
 import {
   AckError,
   AckPolicy,
+  PublishAsyncErrorCode,
   type PublishRequest,
   type PublishResponse,
-  PublishAsyncErrorCode,
 } from "../../wire/api.js";
 import type { ApiContext } from "./context.js";
-import { ackRefusal, PublishRefusal, publishEnvelope, publishSubject, sendToNats } from "./publish.js";
+import {
+  ackRefusal,
+  PublishRefusal,
+  publishEnvelope,
+  publishSubject,
+  sendToNats,
+} from "./publish.js";
 import { ApiError } from "./status.js";
 
 /** How long a closing PublishAsync session waits for acks still in flight. */

@@ -4,9 +4,9 @@ import {
   AckError,
   AckPolicy,
   encodeMessage,
+  PublishAsyncErrorCode,
   type PublishRequest,
   type PublishResponse,
-  PublishAsyncErrorCode,
   type PublishToSubjectRequest,
   type PublishToSubjectResponse,
 } from "../../wire/api.js";
@@ -60,7 +60,10 @@ export function publishSubject(ctx: ApiContext, req: PublishRequest): string {
     );
   }
   if (partition.readonly) {
-    throw new PublishRefusal(PublishAsyncErrorCode.READONLY, `readonly partition: ${req.partition}`);
+    throw new PublishRefusal(
+      PublishAsyncErrorCode.READONLY,
+      `readonly partition: ${req.partition}`,
+    );
   }
   return partitionSubject(stream.subject, req.partition);
 }
@@ -196,7 +199,10 @@ export async function publishToSubject(
 export function ackRefusal(ack: Ack): PublishRefusal {
   switch (ack.ackError) {
     case AckError.INCORRECT_OFFSET:
-      return new PublishRefusal(PublishAsyncErrorCode.INCORRECT_OFFSET, "incorrect expected offset");
+      return new PublishRefusal(
+        PublishAsyncErrorCode.INCORRECT_OFFSET,
+        "incorrect expected offset",
+      );
     case AckError.TOO_LARGE:
       return new PublishRefusal(
         PublishAsyncErrorCode.BAD_REQUEST,

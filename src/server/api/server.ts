@@ -5,7 +5,9 @@ import {
   type ServerUnaryCall,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { adminServiceDefinition } from "../../wire/admin.js";
 import { apiServerDefinition } from "../../wire/service.js";
+import { adminImplementation } from "./admin.js";
 import type { ApiContext } from "./context.js";
 import { publish, publishToSubject } from "./publish.js";
 import { publishAsync } from "./publish-async.js";
@@ -83,5 +85,6 @@ export function createGrpcServer(ctx: ApiContext): Server {
     "grpc.max_send_message_length": 64 * 1024 * 1024,
   });
   server.addService(apiServerDefinition, apiImplementation(ctx));
+  server.addService(adminServiceDefinition, adminImplementation(ctx));
   return server;
 }

@@ -15,7 +15,12 @@ export class ApiError extends Error {
   }
 
   toServiceError(): { code: status; details: string; metadata: Metadata; message: string } {
-    return { code: this.code, details: this.message, message: this.message, metadata: new Metadata() };
+    return {
+      code: this.code,
+      details: this.message,
+      message: this.message,
+      metadata: new Metadata(),
+    };
   }
 }
 
@@ -24,7 +29,8 @@ export const invalidArgument = (message: string) => new ApiError(status.INVALID_
 export const alreadyExists = (message: string) => new ApiError(status.ALREADY_EXISTS, message);
 export const failedPrecondition = (message: string) =>
   new ApiError(status.FAILED_PRECONDITION, message);
-export const deadlineExceeded = (message: string) => new ApiError(status.DEADLINE_EXCEEDED, message);
+export const deadlineExceeded = (message: string) =>
+  new ApiError(status.DEADLINE_EXCEEDED, message);
 export const resourceExhausted = (message: string) =>
   new ApiError(status.RESOURCE_EXHAUSTED, message);
 export const unavailable = (message: string) => new ApiError(status.UNAVAILABLE, message);

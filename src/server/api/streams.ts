@@ -1,6 +1,3 @@
-import { nowNanos } from "../clock.js";
-import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
-import { STREAM_SETTING_KEYS } from "../metadata/types.js";
 import type {
   Broker,
   CreateStreamRequest,
@@ -13,6 +10,9 @@ import type {
   StreamMetadata,
 } from "../../wire/api.js";
 import { StreamMetadataError } from "../../wire/api.js";
+import { nowNanos } from "../clock.js";
+import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
+import { STREAM_SETTING_KEYS } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./status.js";
 import { validateStreamName, validateSubject } from "./validate.js";
@@ -48,7 +48,11 @@ export async function createStream(ctx: ApiContext, req: CreateStreamRequest): P
   }
   const partitions: PartitionInfo[] = [];
   for (let id = 0; id < partitionCount; id++) {
-    const replicas = placeReplicas(brokers.map((b) => b.id), replicationFactor, id);
+    const replicas = placeReplicas(
+      brokers.map((b) => b.id),
+      replicationFactor,
+      id,
+    );
     partitions.push({
       id,
       leader: replicas[0]!,
@@ -184,7 +188,10 @@ export async function fetchPartitionMetadata(
   const stream = ctx.metadata.getStream(req.stream);
   if (!stream) throw notFound(`No such stream: ${req.stream}`);
   const info = stream.partitions[req.partition];
-  if (!info) throw notFound(`No such partition: ${req.partition} (stream ${req.stream} has ${stream.partitions.length})`);
+  if (!info)
+    throw notFound(
+      `No such partition: ${req.partition} (stream ${req.stream} has ${stream.partitions.length})`,
+    );
   if (info.leader !== ctx.serverId) throw failedPrecondition("Server not partition leader");
   return { metadata: await partitionMetadata(ctx, stream, info) };
 }

@@ -89,7 +89,8 @@ function findPartition(ctx: ApiContext, req: SubscribeRequest): Partition {
     throw failedPrecondition("Server not partition leader");
   }
   const partition = ctx.partitions.get(req.stream, req.partition);
-  if (!partition) throw unavailable(`partition ${req.stream}/${req.partition} is not open here yet`);
+  if (!partition)
+    throw unavailable(`partition ${req.stream}/${req.partition} is not open here yet`);
   return partition;
 }
 
@@ -137,4 +138,3 @@ async function stopOffset(
       throw invalidArgument(`Unknown StopPosition ${req.stopPosition}`);
   }
 }
-

@@ -1,4 +1,4 @@
-import { mkdir, open, type FileHandle } from "node:fs/promises";
+import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32c } from "../../wire/crc32c.js";
 import type { ReplicatedLog } from "./replicated-log.js";

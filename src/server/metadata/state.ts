@@ -1,4 +1,10 @@
-import type { ApplyResult, BrokerInfo, MetadataCommand, PartitionInfo, StreamInfo } from "./types.js";
+import type {
+  ApplyResult,
+  BrokerInfo,
+  MetadataCommand,
+  PartitionInfo,
+  StreamInfo,
+} from "./types.js";
 
 export type MetadataEvent =
   | { type: "streamCreated"; stream: StreamInfo }

@@ -60,7 +60,10 @@ export class PartitionStore implements PartitionRegistry {
         if (this.opening.get(stream.name) === removed) this.opening.delete(stream.name);
       })
       .catch((err) =>
-        this.options.logger.error("could not delete stream data", { stream: stream.name, error: err }),
+        this.options.logger.error("could not delete stream data", {
+          stream: stream.name,
+          error: err,
+        }),
       );
     return removed;
   }
