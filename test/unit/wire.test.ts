@@ -908,3 +908,21 @@ test("our hand-rolled Message encoding is byte-identical to protobufjs's", async
     t.deepEqual(api.encodeMessage(sample), Uint8Array.from(theirs));
   }
 });
+
+test("encodings stay intact while later encodings fill and replace the shared slabs", (t) => {
+  const kept: Array<[number, Uint8Array, Uint8Array]> = [];
+  for (let i = 0; i < 3000; i++) {
+    const value = new Uint8Array((i * 37) % 5000).fill(i & 0xff);
+    const body = api.encodeMessage({ value, correlationId: `c${i}`, headers: { n: text(`${i}`) } });
+    const prefix = api.encodeMessageEnvelopeFields(i, BigInt(i), "s", 0);
+    kept.push([i, prefix, body]);
+  }
+  for (const [i, prefix, body] of kept) {
+    const m = api.decodeMessage(concat(prefix, body));
+    t.is(m.offset, i);
+    t.is(m.correlationId, `c${i}`);
+    t.is(m.value.length, (i * 37) % 5000);
+    t.true(m.value.every((b) => b === (i & 0xff)));
+    t.deepEqual(m.headers.n, text(`${i}`));
+  }
+});

@@ -1,0 +1,78 @@
+"""An upstream-style Liftbridge client made only from a .proto file and Python's grpcio.
+
+Usage: python3 python_client.py PROTO_FILE HOST:PORT STREAM
+
+It generates stubs from PROTO_FILE with grpc_tools.protoc into a temp dir, then, like any
+Liftbridge client would: creates STREAM, publishes three messages with ack policy ALL,
+fetches metadata, subscribes from the earliest offset up to the latest, and prints one JSON
+object with what it saw. Protobuf and gRPC here share no code with lb's TypeScript.
+"""
+import importlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+import grpc
+from grpc_tools import protoc
+
+
+def generate(proto_file, out_dir):
+    src_dir = os.path.join(out_dir, "src")
+    os.makedirs(src_dir)
+    shutil.copy(proto_file, os.path.join(src_dir, "api.proto"))
+    include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
+    args = ["protoc", f"-I{src_dir}", f"-I{include}", f"--python_out={out_dir}",
+            f"--grpc_python_out={out_dir}", os.path.join(src_dir, "api.proto")]
+    if protoc.main(args) != 0:
+        raise SystemExit("protoc failed")
+    sys.path.insert(0, out_dir)
+    return importlib.import_module("api_pb2"), importlib.import_module("api_pb2_grpc")
+
+
+def main():
+    proto_file, address, stream = sys.argv[1:4]
+    out_dir = tempfile.mkdtemp(prefix="lb-pyclient-")
+    try:
+        pb, rpc = generate(proto_file, out_dir)
+        channel = grpc.insecure_channel(address)
+        api = rpc.APIStub(channel)
+        api.CreateStream(pb.CreateStreamRequest(subject=f"{stream}.subject", name=stream,
+                                                partitions=1, replicationFactor=1), timeout=10)
+        acks = []
+        for i in range(3):
+            resp = api.Publish(pb.PublishRequest(stream=stream, key=f"k{i}".encode(),
+                                                 value=f"python {i}".encode(),
+                                                 headers={"lang": b"python"},
+                                                 correlationId=f"py-{i}",
+                                                 ackPolicy=pb.ALL), timeout=10)
+            acks.append({"offset": int(resp.ack.offset), "correlationId": resp.ack.correlationId,
+                         "stream": resp.ack.stream})
+        md = api.FetchMetadata(pb.FetchMetadataRequest(streams=[stream]), timeout=10)
+        brokers = [{"id": b.id, "host": b.host, "port": b.port} for b in md.brokers]
+        partition = md.streamMetadata[0].partitions[0]
+        req = pb.SubscribeRequest(stream=stream, partition=0, startPosition=pb.EARLIEST,
+                                  stopPosition=pb.STOP_LATEST)
+        messages, handshake, end_code = [], None, None
+        try:
+            for msg in api.Subscribe(req, timeout=10):
+                if handshake is None:
+                    handshake = msg.offset == 0 and msg.value == b"" and msg.stream == ""
+                    if handshake:
+                        continue
+                messages.append({"offset": int(msg.offset), "key": msg.key.decode(),
+                                 "value": msg.value.decode(), "stream": msg.stream,
+                                 "lang": msg.headers["lang"].decode(),
+                                 "timestamp": int(msg.timestamp)})
+        except grpc.RpcError as err:
+            end_code = err.code().name
+        print(json.dumps({"acks": acks, "brokers": brokers,
+                          "highWatermark": int(partition.highWatermark),
+                          "handshake": handshake, "messages": messages, "end": end_code}))
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
