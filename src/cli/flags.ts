@@ -5,7 +5,7 @@ import { DEFAULT_ADDRESS } from "../client/index.js";
 export const globalFlags = {
   address: Flags.string({
     summary: "Broker address(es) to connect to.",
-    description: `Comma-separated; the first that answers is used. Default ${DEFAULT_ADDRESS}.`,
+    description: "Comma-separated; the first that answers is used.",
     env: "LB_ADDRESS",
     default: DEFAULT_ADDRESS,
     helpValue: "HOST:PORT[,HOST:PORT]",

@@ -19,7 +19,7 @@ export default class Describe extends LbCommand<typeof Describe> {
   ];
 
   static override args = {
-    stream: Args.string({ description: "Stream whose partitions to show." }),
+    stream: Args.string({ description: "Stream whose partitions to show.", ignoreStdin: true }),
   };
 
   async run(): Promise<void> {

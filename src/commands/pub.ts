@@ -32,8 +32,8 @@ export default class Pub extends LbCommand<typeof Pub> {
   ];
 
   static override args = {
-    stream: Args.string({ description: "Stream to publish to.", required: true }),
-    value: Args.string({ description: "The message; without it, stdin is read line by line." }),
+    stream: Args.string({ description: "Stream to publish to.", required: true, ignoreStdin: true }),
+    value: Args.string({ description: "The message; without it, stdin is read line by line.", ignoreStdin: true }),
   };
 
   static override flags = {

@@ -1,4 +1,5 @@
 import { Command, Flags, type Interfaces } from "@oclif/core";
+import { describeFailure } from "../cli/failure.js";
 import { Broker } from "../server/broker.js";
 import { ConfigError, FLAG_KEYS, type FlagSpec, loadConfig } from "../server/config/index.js";
 import { StartupError } from "../server/data-dir.js";
@@ -42,6 +43,14 @@ Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-
   static override flags: Interfaces.FlagInput = Object.fromEntries(
     FLAG_KEYS.map((spec) => [spec.name, toOclifFlag(spec)]),
   );
+
+  /** Flag parse errors: one "lb: ..." line and exit 2, like every other command. */
+  protected override async catch(err: Error & { code?: string }): Promise<void> {
+    if (err.code === "EEXIT") throw err;
+    const failure = describeFailure(err, this.id);
+    process.stderr.write(`lb: ${failure.message}\n`);
+    this.exit(failure.exitCode);
+  }
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Serve);

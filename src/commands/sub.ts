@@ -24,7 +24,7 @@ export default class Sub extends LbCommand<typeof Sub> {
   ];
 
   static override args = {
-    stream: Args.string({ description: "Stream to read.", required: true }),
+    stream: Args.string({ description: "Stream to read.", required: true, ignoreStdin: true }),
   };
 
   static override flags = {

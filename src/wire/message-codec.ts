@@ -1,9 +1,9 @@
 /**
  * Hand-rolled encoders for `proto.Message`, the one message encoded for every record the broker
- * ingests and serves, written straight into a slab instead of through google-protobuf's
- * BinaryWriter (which builds byte arrays and then copies them into a fresh buffer). The output is the
- * canonical encoding (fields in number order, proto3 defaults omitted), the same bytes the
- * generic writer produces.
+ * ingests and serves. It is written straight into a slab rather than through google-protobuf's
+ * BinaryWriter, which builds byte arrays and then copies them into a fresh buffer. The output is
+ * the canonical encoding (fields in number order, proto3 defaults omitted), byte for byte what
+ * other protobuf encoders produce.
  */
 import type { Message, MessageInit } from "./api.js";
 
@@ -24,7 +24,7 @@ let start = 0;
 function ensure(pos: number, extra: number): number {
   if (pos + extra <= slab.length) return pos;
   const written = pos - start;
-  const next = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, (written + extra) * 2));
+  const next = Buffer.allocUnsafeSlow(SLAB_SIZE + written + extra);
   slab.copy(next, 0, start, pos);
   slab = next;
   slabBytes = new Uint8Array(next.buffer, next.byteOffset, next.length);

@@ -27,6 +27,7 @@ export default class StreamCreate extends LbCommand<typeof StreamCreate> {
     name: Args.string({
       description: "Name of the stream, unique in the cluster.",
       required: true,
+      ignoreStdin: true,
     }),
   };
 

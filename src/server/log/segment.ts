@@ -83,15 +83,14 @@ export class Segment {
   }
 
   /**
-   * Opens the last segment of a log: scans its records (from `from`, the end of a prefix
-   * known to be good, normally 0) verifying framing and CRCs, cuts a torn or corrupt tail,
-   * and rewrites the index file if it does not match the records.
+   * Opens the last segment of a log: scans all its records verifying framing and CRCs, cuts
+   * a torn or corrupt tail, and rewrites the index file if it does not match the records.
+   * (`scanRecords` can resume after a known-good prefix, for recovery from a checkpoint.)
    */
   static async recoverActive(
     dir: string,
     baseOffset: number,
     report: RecoveryReport,
-    from = 0,
   ): Promise<Segment> {
     const logPath = logFilePath(dir, baseOffset);
     const indexPath = indexFilePath(dir, baseOffset);
@@ -101,7 +100,7 @@ export class Segment {
       const fileSize = (await log.stat()).size;
       const scan = await scanRecords(log, {
         baseOffset,
-        from,
+        from: 0,
         end: fileSize,
         minOffset: baseOffset,
         verifyCrc: true,
