@@ -17,26 +17,35 @@ export interface Failure {
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-interface OclifParseError extends Error {
+/** Errors oclif raises while parsing argv (CLIError and its parse-error subclasses). */
+interface OclifError extends Error {
   oclif: { exit?: number };
-  parse: unknown;
+  args?: { name?: string }[];
 }
 
-function isOclifParseError(err: unknown): err is OclifParseError {
-  return err instanceof Error && "oclif" in err && "parse" in err;
+function isOclifError(err: unknown): err is OclifError {
+  return err instanceof Error && "oclif" in err;
 }
 
-/** oclif's parse errors span lines ("Missing 1 required arg:\nname  ..."): fold into one. */
-function foldParseMessage(message: string): string {
-  return message
+/**
+ * oclif's parse errors span lines ("Parsing --partitions\n\tExpected an integer...\nSee more
+ * help with --help"); keep the one line that says what is wrong.
+ */
+export function foldOclifMessage(err: OclifError): string {
+  if (err.message.startsWith("Missing") && err.args?.length) {
+    const names = err.args.map((arg) => (arg.name ?? "").toUpperCase()).filter(Boolean);
+    return `missing argument${names.length === 1 ? "" : "s"} ${names.join(", ")}`;
+  }
+  const lines = err.message
     .replace(ANSI, "")
     .split("\n")
     .map((line) => line.trim())
-    .filter((line) => line !== "" && line !== "See more help with --help")
-    .filter((line) => !/^Parsing --\S+$/.test(line))
-    .join(" ")
-    .replace(/:\s+/g, ": ")
-    .replace(/The following errors? occurred: /, "");
+    .filter((line) => line !== "" && line !== "See more help with --help");
+  const [first = err.message, second] = lines;
+  const parsing = /^Parsing (--\S+)$/.exec(first);
+  if (parsing && second) return second.startsWith(parsing[1]!) ? second : `${parsing[1]}: ${second}`;
+  if (/^The following errors? occurred:?$/.test(first) && second) return second;
+  return first;
 }
 
 /** What to tell the user about an error, and the exit code it deserves. */
@@ -45,9 +54,9 @@ export function describeFailure(err: unknown, commandId: string | undefined): Fa
   if (err instanceof UsageError) {
     return { message: withHint(err.message, err.hint ?? helpHint), exitCode: EXIT_USAGE };
   }
-  if (isOclifParseError(err)) {
+  if (isOclifError(err)) {
     return {
-      message: withHint(foldParseMessage(err.message), helpHint),
+      message: withHint(foldOclifMessage(err), helpHint),
       exitCode: err.oclif.exit ?? EXIT_USAGE,
     };
   }

@@ -41,6 +41,15 @@ const DEFAULT_RESUBSCRIBE_WAIT_MS = 30_000;
 const UNKNOWN_STREAM_RECHECK_MS = 1000;
 const NOT_FOUND_HINT = "see: lb stream list";
 
+/**
+ * grpc-js says "No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1.
+ * Resolution note: "; people need the "connect ECONNREFUSED 127.0.0.1:1" part.
+ */
+function connectionFailureReason(details: string): string {
+  const match = /Last error: (?:\w*Error: )?(.*?)\.?(?: Resolution note:.*)?$/s.exec(details);
+  return match?.[1]?.trim() || details;
+}
+
 function deadlineIn(ms: number): Date {
   return new Date(Date.now() + ms);
 }
@@ -112,7 +121,7 @@ export class LiftbridgeClient {
       } catch (err) {
         const failure = toLbError(err);
         if (failure.kind !== "unavailable") throw failure;
-        reasons.set(address, failure.message);
+        reasons.set(address, connectionFailureReason(failure.message));
       }
       // Down for now: wait (without polling) for it to come up until the deadline.
       try {
@@ -517,6 +526,7 @@ export class LiftbridgeClient {
       throw new LbError(
         "not_found",
         `stream "${stream}" has no partition ${partition} (it has ${count}: 0 to ${count - 1})`,
+        { hint: `see: lb describe ${stream}` },
       );
     }
     const candidates = readISRReplica ? partitionInfo.isr : [partitionInfo.leader];

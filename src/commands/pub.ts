@@ -98,6 +98,7 @@ export default class Pub extends LbCommand<typeof Pub> {
       throw new LbError(
         "not_found",
         `stream "${stream}" has no partition ${options.partition} (it has ${count}: 0 to ${count - 1})`,
+        { hint: `see: lb describe ${stream}` },
       );
     }
 
