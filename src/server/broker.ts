@@ -183,6 +183,14 @@ async function connectNats(
       name: `lb-${serverId}`,
       user: config.nats.user || undefined,
       pass: config.nats.password || undefined,
+      tls:
+        config.nats.tlsCert || config.nats.tlsCa
+          ? {
+              certFile: config.nats.tlsCert,
+              keyFile: config.nats.tlsKey,
+              caFile: config.nats.tlsCa,
+            }
+          : undefined,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       pingInterval: 10_000,
