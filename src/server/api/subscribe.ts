@@ -1,9 +1,11 @@
-import type { ServerWritableStream } from "@grpc/grpc-js";
+import { type ServerWritableStream, status } from "@grpc/grpc-js";
 import { StartPosition, StopPosition, type SubscribeRequest } from "../../wire/api.js";
+import { CorruptRecordError } from "../log/index.js";
 import { type Partition, PartitionClosedError } from "../partition/partition.js";
 import { streamCommitted } from "../partition/reader.js";
 import type { ApiContext } from "./context.js";
 import {
+  ApiError,
   failedPrecondition,
   invalidArgument,
   notFound,
@@ -57,6 +59,25 @@ export async function subscribe(
     call.end();
   } catch (err) {
     if (abort.signal.aborted && !ctx.shutdown.aborted) return;
+    if (err instanceof CorruptRecordError) {
+      const { stream, partition } = call.request;
+      ctx.logger.error("damaged record not served", {
+        stream,
+        partition,
+        offset: err.offset,
+        segment: err.segment,
+        position: err.position,
+        reason: err.reason,
+      });
+      call.emit(
+        "error",
+        new ApiError(
+          status.DATA_LOSS,
+          `damaged record in stream ${stream} partition ${partition} at offset ${err.offset}: ${err.reason} (run lb log verify on the partition)`,
+        ).toServiceError(),
+      );
+      return;
+    }
     call.emit("error", toServiceError(err));
   } finally {
     ctx.shutdown.removeEventListener("abort", stop);

@@ -1,4 +1,5 @@
 import { encodeMessageEnvelopeFields } from "../../wire/api.js";
+import { CorruptRecordError, type StoredRecord } from "../log/index.js";
 import type { Partition } from "./partition.js";
 
 /** Where a subscription writes: `write` returns false when the peer needs time to drain. */
@@ -27,7 +28,7 @@ export async function streamCommitted(
   while (!signal.aborted) {
     if (stop !== undefined && next > stop) return "stopped";
     const upTo = stop ?? Number.MAX_SAFE_INTEGER;
-    const records = await partition.read(next, READ_BATCH_BYTES, upTo);
+    const records = await readUpToDamage(partition, next, upTo);
     if (records.length === 0) {
       await partition.waitForCommit(next, signal);
       continue;
@@ -48,4 +49,21 @@ export async function streamCommitted(
     next = records[records.length - 1]!.offset + 1;
   }
   return "aborted";
+}
+
+/**
+ * Reads a batch; when it holds a damaged record, returns the good records before it first,
+ * so the damage surfaces (as CorruptRecordError) exactly at its offset on the next read.
+ */
+async function readUpToDamage(
+  partition: Partition,
+  from: number,
+  upTo: number,
+): Promise<StoredRecord[]> {
+  try {
+    return await partition.read(from, READ_BATCH_BYTES, upTo);
+  } catch (err) {
+    if (!(err instanceof CorruptRecordError) || err.offset <= from) throw err;
+    return partition.read(from, READ_BATCH_BYTES, Math.min(upTo, err.offset - 1));
+  }
 }
