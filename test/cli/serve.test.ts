@@ -76,7 +76,11 @@ test("fatal start-up problems exit non-zero with one line naming the problem and
   });
   const badValue = join(dir, "bad-value.yaml");
   await writeFile(badValue, "logging.level: loud\n");
-  cases.push({ args: ["--data", dir, "-c", badValue], code: 2, match: /loud.*logging\.level.*expected one of/ });
+  cases.push({
+    args: ["--data", dir, "-c", badValue],
+    code: 2,
+    match: /loud.*logging\.level.*expected one of/,
+  });
 
   const busy = net.createServer();
   await new Promise<void>((r) => busy.listen(0, "127.0.0.1", () => r()));
