@@ -43,7 +43,8 @@ export function foldOclifMessage(err: OclifError): string {
     .filter((line) => line !== "" && line !== "See more help with --help");
   const [first = err.message, second] = lines;
   const parsing = /^Parsing (--\S+)$/.exec(first);
-  if (parsing && second) return second.startsWith(parsing[1]!) ? second : `${parsing[1]}: ${second}`;
+  if (parsing && second)
+    return second.startsWith(parsing[1]!) ? second : `${parsing[1]}: ${second}`;
   if (/^The following errors? occurred:?$/.test(first) && second) return second;
   return first;
 }

@@ -314,6 +314,7 @@ export class LiftbridgeClient {
         route: (stream, publishOptions) => this.routePublish(stream, publishOptions),
         stub: (address) => this.stub(address),
         brokerFailed: () => this.refreshMetadataInBackground(),
+        closed: (closedPublisher) => this.publishers.delete(closedPublisher),
       },
       timeoutMs,
     );
@@ -449,11 +450,11 @@ export class LiftbridgeClient {
   // ------------------------------------------------------------------------------------------
   // Routing and retries
 
-  /** Known brokers, the one that last answered first. */
-  private candidateAddresses(): string[] {
-    return [
-      ...new Set([this.preferredAddress, ...this.metadata.addresses(), ...this.seedAddresses]),
-    ];
+  /** Moves on to the next known broker, in a stable order so that every broker gets a turn. */
+  private rotatePreferredAddress(): void {
+    const known = [...new Set([...this.metadata.addresses(), ...this.seedAddresses])];
+    const next = (known.indexOf(this.preferredAddress) + 1) % known.length;
+    this.preferredAddress = known[next]!;
   }
 
   /** Runs an admin call on some broker, moving to the next known one while they are unavailable. */
@@ -469,10 +470,7 @@ export class LiftbridgeClient {
       {
         budget: this.retryBudget,
         shouldRetry: (err) => isLbError(err, "unavailable") && !this.closed,
-        beforeRetry: async () => {
-          const candidates = this.candidateAddresses();
-          this.preferredAddress = candidates[1] ?? candidates[0]!;
-        },
+        beforeRetry: async () => this.rotatePreferredAddress(),
       },
     );
   }

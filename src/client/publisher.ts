@@ -29,6 +29,8 @@ export interface PublisherHost {
   stub(address: string): BrokerStub;
   /** A broker went away: metadata should be refreshed before the next route. */
   brokerFailed(address: string): void;
+  /** The publisher was closed or cancelled. */
+  closed(publisher: AsyncPublisher): void;
 }
 
 const correlationPrefix = randomBytes(6).toString("hex");
@@ -217,6 +219,7 @@ export class AsyncPublisher {
     await Promise.allSettled([...this.inFlight]);
     await Promise.all([...this.sessions.values()].map((session) => session.end()));
     this.sessions.clear();
+    this.host.closed(this);
   }
 
   /** Drops everything in flight at once (their promises reject). */
@@ -224,6 +227,7 @@ export class AsyncPublisher {
     this.closed = true;
     for (const session of this.sessions.values()) session.cancel();
     this.sessions.clear();
+    this.host.closed(this);
   }
 
   private track(promise: Promise<unknown>): void {

@@ -1,6 +1,7 @@
 import { Args, Flags } from "@oclif/core";
 import { parseDurationMs } from "../cli/duration.js";
 import { parseHeaderFlags } from "../cli/flag-values.js";
+import { InFlightLimit } from "../cli/in-flight.js";
 import { LbCommand } from "../cli/lb-command.js";
 import { readLines } from "../cli/lines.js";
 import { ackToJson } from "../cli/message-json.js";
@@ -32,8 +33,15 @@ export default class Pub extends LbCommand<typeof Pub> {
   ];
 
   static override args = {
-    stream: Args.string({ description: "Stream to publish to.", required: true, ignoreStdin: true }),
-    value: Args.string({ description: "The message; without it, stdin is read line by line.", ignoreStdin: true }),
+    stream: Args.string({
+      description: "Stream to publish to.",
+      required: true,
+      ignoreStdin: true,
+    }),
+    value: Args.string({
+      description: "The message; without it, stdin is read line by line.",
+      ignoreStdin: true,
+    }),
   };
 
   static override flags = {
@@ -103,17 +111,14 @@ export default class Pub extends LbCommand<typeof Pub> {
     }
 
     const publisher = client.publisher({ timeoutMs: options.timeoutMs });
-    const inFlight = new Set<Promise<void>>();
+    const inFlight = new InFlightLimit(MAX_IN_FLIGHT);
     const messages = value === undefined ? this.stdinLines() : [Buffer.from(value)];
     try {
       for await (const message of messages) {
-        while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
         const number = ++this.sent;
-        const settled = this.publishOne(publisher, stream, message, options, number);
-        inFlight.add(settled);
-        settled.then(() => inFlight.delete(settled));
+        await inFlight.start(() => this.publishOne(publisher, stream, message, options, number));
       }
-      await Promise.all(inFlight);
+      await inFlight.idle();
     } finally {
       await publisher.close();
     }

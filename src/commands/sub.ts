@@ -3,6 +3,7 @@ import { EXIT_INTERRUPTED } from "../cli/failure.js";
 import { parsePartitionList } from "../cli/flag-values.js";
 import { LbCommand } from "../cli/lb-command.js";
 import { messageToJson } from "../cli/message-json.js";
+import { nothingBeforeLatest } from "../cli/stop-at-latest.js";
 import { parseTimestampNanos } from "../cli/time.js";
 import type { Message, StartPosition, StopPosition, Subscription } from "../client/index.js";
 
@@ -76,9 +77,17 @@ export default class Sub extends LbCommand<typeof Sub> {
 
     const client = await this.connect();
     const opened = await Promise.allSettled(
-      partitions.map((partition) => client.subscribe(stream, { partition, start, stop })),
+      partitions.map(async (partition) => {
+        if (stop) {
+          const metadata = await client.fetchPartitionMetadata(stream, partition);
+          if (nothingBeforeLatest(start, metadata)) return undefined;
+        }
+        return client.subscribe(stream, { partition, start, stop });
+      }),
     );
-    this.subscriptions = opened.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    this.subscriptions = opened.flatMap((r) =>
+      r.status === "fulfilled" && r.value ? [r.value] : [],
+    );
     const failed = opened.find((r) => r.status === "rejected");
     if (failed) {
       this.stopAll();

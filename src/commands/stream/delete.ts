@@ -14,7 +14,11 @@ export default class StreamDelete extends LbCommand<typeof StreamDelete> {
   ];
 
   static override args = {
-    name: Args.string({ description: "Name of the stream to delete.", required: true, ignoreStdin: true }),
+    name: Args.string({
+      description: "Name of the stream to delete.",
+      required: true,
+      ignoreStdin: true,
+    }),
   };
 
   static override flags = {

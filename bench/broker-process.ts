@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export type SyncPolicy = "always" | "none";
+
+export interface BrokerProcess {
+  /** host:port of its gRPC API. */
+  readonly address: string;
+  readonly pid: number;
+  readonly dataDir: string;
+  /** SIGTERM (a clean stop, so a --cpu-prof profile gets written), then removes the data dir. */
+  stop(): Promise<void>;
+}
+
+const LB_BIN = fileURLToPath(new URL("../../bin/run.js", import.meta.url));
+const READY = /lb ready on (\S+):(\d+),/;
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * Runs `lb serve` in a child process, as a deployment would, so the broker does not share an
+ * event loop with the load generator. LB_BENCH_BROKER_NODE_ARGS adds node flags (for example
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof") to profile it.
+ */
+export async function startBrokerProcess(natsUrl: string, sync: SyncPolicy): Promise<BrokerProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), `lb-bench-${sync}-`));
+  const nodeArgs = (process.env.LB_BENCH_BROKER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, LB_BIN, "serve", "-d", dataDir, "-p", "0", "--host", "127.0.0.1", "-n", natsUrl, "-l", "error"],
+    {
+      env: { ...process.env, LIFTBRIDGE_STREAMS_SYNC_POLICY: sync },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  try {
+    const address = await waitUntilReady(child);
+    return {
+      address,
+      pid: child.pid!,
+      dataDir,
+      stop: async () => {
+        await stopChild(child);
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    child.kill("SIGKILL");
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function waitUntilReady(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let stderr = "";
+    const timer = setTimeout(
+      () => fail(new Error(`lb serve was not ready within ${START_TIMEOUT_MS} ms; stderr: ${stderr}`)),
+      START_TIMEOUT_MS,
+    );
+    const onData = (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const ready = READY.exec(stderr);
+      if (!ready) return;
+      clearTimeout(timer);
+      child.off("exit", onExit);
+      // Keep draining stderr so the broker never blocks on a full pipe; echo what it says later.
+      child.stderr!.off("data", onData);
+      child.stderr!.on("data", (more: Buffer) => process.stderr.write(`[lb] ${more}`));
+      resolve(`${ready[1]}:${ready[2]}`);
+    };
+    const onExit = (code: number | null) =>
+      fail(new Error(`lb serve exited with code ${code} before it was ready; stderr: ${stderr}`));
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      reject(err);
+    };
+    child.stderr!.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,93 @@
+/** How a benchmark run is sized and reported. */
+export interface BenchOptions {
+  quick: boolean;
+  /** Print the results as JSON instead of a table. */
+  json: boolean;
+  /** Runs per scenario and system; the table shows per-metric medians. */
+  runs: number;
+  /** Seconds each timed run measures (after its warm-up). */
+  measureSeconds: number;
+  warmupSeconds: number;
+  /** Messages stored, then replayed, in scenario (c). */
+  replayMessages: number;
+  /** Messages published per run in scenario (f). */
+  ingestMessages: number;
+  /** Only these scenario ids (a, b, c, d, f); all when empty. */
+  only: string[];
+  /** Where the JSON results go; default bench/results. */
+  resultsDir?: string;
+}
+
+export const SCENARIO_IDS = ["a", "b", "c", "d", "e", "f"] as const;
+
+const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--runs N] [--only a,b,c,d,f] [--results DIR]`;
+
+export class BenchUsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n${USAGE}`);
+    this.name = "BenchUsageError";
+  }
+}
+
+/** Parses the benchmark's command line (arguments after the script). */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  let quick = false;
+  let json = false;
+  let runs: number | undefined;
+  let only: string[] = [];
+  let resultsDir: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [name, inline] = arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s) : [arg];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === "") throw new BenchUsageError(`${name}: expected a value`);
+      return v;
+    };
+    switch (name) {
+      case "--quick":
+        quick = true;
+        break;
+      case "--json":
+        json = true;
+        break;
+      case "--runs": {
+        const v = value();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 100) {
+          throw new BenchUsageError(`--runs: got "${v}", expected an integer from 1 to 100`);
+        }
+        runs = n;
+        break;
+      }
+      case "--only": {
+        const v = value();
+        only = v.split(",").map((s) => s.trim().toLowerCase());
+        for (const id of only) {
+          if (!(SCENARIO_IDS as readonly string[]).includes(id)) {
+            throw new BenchUsageError(
+              `--only: got scenario "${id}", expected some of ${SCENARIO_IDS.join(", ")}`,
+            );
+          }
+        }
+        break;
+      }
+      case "--results":
+        resultsDir = value();
+        break;
+      default:
+        throw new BenchUsageError(`unknown argument "${arg}"`);
+    }
+  }
+  return {
+    quick,
+    json,
+    runs: runs ?? (quick ? 1 : 3),
+    measureSeconds: quick ? 2 : 5,
+    warmupSeconds: quick ? 0.5 : 1,
+    replayMessages: quick ? 100_000 : 1_000_000,
+    ingestMessages: quick ? 100_000 : 500_000,
+    only,
+    resultsDir,
+  };
+}

@@ -1,0 +1,150 @@
+import { performance } from "node:perf_hooks";
+import { DeliverPolicy } from "nats";
+import type { AsyncPublisher, Subscription } from "../../src/client/index.js";
+import { runPaced } from "../drivers.js";
+import { LatencyRecorder, type RunResult } from "../stats.js";
+import { createStream, deleteStream, freshStreamName, type LbSystem } from "../systems.js";
+import {
+  type Contender,
+  MESSAGE_BYTES,
+  messageValue,
+  type Scenario,
+  type ScenarioContext,
+} from "./types.js";
+
+export const END_TO_END_RATE = 5000;
+const ARRIVAL_TIMEOUT_MS = 15_000;
+
+/**
+ * Receives the stamped messages of one run: each value starts with the time it was due to be
+ * sent (float64, performance.now() ms) and a byte saying whether it is measured.
+ */
+class Arrivals {
+  latency = new LatencyRecorder();
+  private expected = 0;
+  private settle?: () => void;
+
+  receive(value: Uint8Array): void {
+    const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+    if (value[8] !== 1) return;
+    this.latency.record((performance.now() - view.getFloat64(0)) * 1000);
+    if (this.latency.size >= this.expected) this.settle?.();
+  }
+
+  /** Resolves once `expected` measured messages arrived. */
+  async all(expected: number): Promise<void> {
+    this.expected = expected;
+    if (this.latency.size >= expected) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve, reject) => {
+      this.settle = resolve;
+      timer = setTimeout(
+        () =>
+          reject(new Error(`only ${this.latency.size} of ${expected} messages reached the subscriber`)),
+        ARRIVAL_TIMEOUT_MS,
+      );
+    }).finally(() => clearTimeout(timer));
+  }
+}
+
+function stamp(template: Uint8Array, dueAt: number, measured: boolean): Uint8Array {
+  const value = new Uint8Array(template);
+  new DataView(value.buffer).setFloat64(0, dueAt);
+  value[8] = measured ? 1 : 0;
+  return value;
+}
+
+/** (d) End-to-end latency, publish to subscriber, at a fixed 5,000 msgs/s. */
+export function endToEndScenario(ctx: ScenarioContext): Scenario {
+  const timing = { ...ctx.options, messageBytes: MESSAGE_BYTES };
+  const template = messageValue();
+  const lbContender = (lb: LbSystem): Contender => {
+    const stream = freshStreamName("d");
+    let publisher: AsyncPublisher;
+    return {
+      system: lb.label,
+      client: "lb TS client publisher() → subscribe() (for await)",
+      setup: async () => {
+        await createStream(lb, stream);
+        publisher = lb.client.publisher();
+      },
+      run: async (): Promise<RunResult> => {
+        const arrivals = new Arrivals();
+        const subscription: Subscription = await lb.client.subscribe(stream);
+        const reading = (async () => {
+          for await (const message of subscription) arrivals.receive(message.value);
+        })();
+        let failed: unknown;
+        const paced = await runPaced(END_TO_END_RATE, timing, (dueAt, measured) => {
+          publisher.publish(stream, stamp(template, dueAt, measured)).catch((err) => {
+            failed ??= err;
+          });
+        });
+        try {
+          await arrivals.all(paced.sent);
+        } finally {
+          subscription.cancel();
+          await reading.catch(() => undefined);
+        }
+        if (failed) throw failed;
+        return {
+          messages: paced.sent,
+          seconds: paced.seconds,
+          messageBytes: MESSAGE_BYTES,
+          latency: arrivals.latency.percentiles(),
+        };
+      },
+      teardown: async () => {
+        await publisher.close();
+        await deleteStream(lb, stream);
+      },
+    };
+  };
+  const js = ctx.systems.jetstream;
+  const jsStream = freshStreamName("d-js");
+  return {
+    id: "d",
+    title: `end-to-end latency, publish → subscriber, ${END_TO_END_RATE.toLocaleString("en-US")} msgs/s`,
+    compare: "p99",
+    contenders: [
+      ...ctx.systems.lb.map(lbContender),
+      {
+        system: js.label,
+        client: "nats.js js.publish() → ordered consumer consume()",
+        reference: true,
+        setup: () => createStream(js, jsStream),
+        run: async (): Promise<RunResult> => {
+          const arrivals = new Arrivals();
+          const consumer = await js.js.consumers.get(jsStream, {
+            deliver_policy: DeliverPolicy.New,
+          });
+          const messages = await consumer.consume();
+          const reading = (async () => {
+            for await (const message of messages) arrivals.receive(message.data);
+          })();
+          let failed: unknown;
+          const paced = await runPaced(END_TO_END_RATE, timing, (dueAt, measured) => {
+            js.js.publish(jsStream, stamp(template, dueAt, measured)).catch((err) => {
+              failed ??= err;
+            });
+          });
+          try {
+            await arrivals.all(paced.sent);
+          } finally {
+            messages.stop();
+            await reading.catch(() => undefined);
+            await consumer.delete().catch(() => undefined);
+          }
+          if (failed) throw failed;
+          return {
+            messages: paced.sent,
+            seconds: paced.seconds,
+            messageBytes: MESSAGE_BYTES,
+            latency: arrivals.latency.percentiles(),
+          };
+        },
+        teardown: () => deleteStream(js, jsStream),
+      },
+    ],
+  };
+}

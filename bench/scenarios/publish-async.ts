@@ -1,0 +1,121 @@
+import { randomBytes } from "node:crypto";
+import type { AsyncPublisher } from "../../src/client/index.js";
+import { AckPolicy, decodeAck, encodeMessage } from "../../src/wire/api.js";
+import { decodeEnvelope, encodeEnvelope, MsgType } from "../../src/wire/envelope.js";
+import { runWindowed } from "../drivers.js";
+import { createStream, deleteStream, freshStreamName, type LbSystem } from "../systems.js";
+import {
+  type Contender,
+  MESSAGE_BYTES,
+  messageValue,
+  type Scenario,
+  type ScenarioContext,
+} from "./types.js";
+
+export const ASYNC_WINDOW = 100;
+
+/** (a) Async publish of 100-byte messages, 100 in flight, ack LEADER. */
+export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
+  const timing = { ...ctx.options, messageBytes: MESSAGE_BYTES };
+  const value = messageValue();
+  const viaGrpc = (lb: LbSystem): Contender => {
+    const stream = freshStreamName("a-grpc");
+    let publisher: AsyncPublisher;
+    return {
+      system: lb.label,
+      client: "lb TS client publisher() (gRPC PublishAsync)",
+      setup: async () => {
+        await createStream(lb, stream);
+        publisher = lb.client.publisher();
+      },
+      run: () => runWindowed(ASYNC_WINDOW, timing, () => publisher.publish(stream, value)),
+      teardown: async () => {
+        await publisher.close();
+        await deleteStream(lb, stream);
+      },
+    };
+  };
+  const viaNats = (lb: LbSystem): Contender => {
+    const stream = freshStreamName("a-nats");
+    const acks = new EnvelopeAcks(lb);
+    return {
+      system: lb.label,
+      client: "nats.js, Liftbridge envelopes with an ack inbox",
+      setup: async () => {
+        await createStream(lb, stream);
+        await acks.start();
+      },
+      run: () => runWindowed(ASYNC_WINDOW, timing, () => acks.publish(stream, value)),
+      teardown: async () => {
+        acks.stop();
+        await deleteStream(lb, stream);
+      },
+    };
+  };
+  const js = ctx.systems.jetstream;
+  const jsStream = freshStreamName("a-js");
+  return {
+    id: "a",
+    title: `async publish, ${MESSAGE_BYTES} B, ${ASYNC_WINDOW} in flight, ack leader / R1`,
+    compare: "rate",
+    contenders: [
+      ...ctx.systems.lb.map(viaGrpc),
+      ...ctx.systems.lb.map(viaNats),
+      {
+        system: js.label,
+        client: "nats.js js.publish()",
+        reference: true,
+        setup: () => createStream(js, jsStream),
+        run: () => runWindowed(ASYNC_WINDOW, timing, () => js.js.publish(jsStream, value)),
+        teardown: () => deleteStream(js, jsStream),
+      },
+    ],
+  };
+}
+
+/**
+ * Publishes Liftbridge envelopes straight to a stream's NATS subject and waits for the
+ * leader's ack on an inbox of our own, matched by correlation id.
+ */
+class EnvelopeAcks {
+  private readonly inbox = `bench.acks.${randomBytes(6).toString("hex")}`;
+  private readonly pending = new Map<string, () => void>();
+  private counter = 0;
+  private subscription?: ReturnType<LbSystem["nc"]["subscribe"]>;
+
+  constructor(private readonly lb: LbSystem) {}
+
+  async start(): Promise<void> {
+    this.subscription = this.lb.nc.subscribe(this.inbox, {
+      callback: (err, msg) => {
+        if (err) return;
+        const envelope = decodeEnvelope(msg.data);
+        if (envelope?.type !== MsgType.Ack) return;
+        const ack = decodeAck(envelope.payload);
+        const resolve = this.pending.get(ack.correlationId);
+        if (!resolve) return;
+        this.pending.delete(ack.correlationId);
+        resolve();
+      },
+    });
+    await this.lb.nc.flush();
+  }
+
+  publish(stream: string, value: Uint8Array): Promise<void> {
+    const correlationId = (++this.counter).toString(36);
+    const message = encodeMessage({
+      value,
+      ackInbox: this.inbox,
+      correlationId,
+      ackPolicy: AckPolicy.LEADER,
+    });
+    return new Promise((resolve) => {
+      this.pending.set(correlationId, resolve);
+      this.lb.nc.publish(stream, encodeEnvelope(MsgType.Publish, message));
+    });
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+  }
+}

@@ -1,0 +1,110 @@
+import { constants } from "node:fs";
+import * as fs from "node:fs/promises";
+
+/**
+ * Every file operation the commit log performs goes through this interface, so tests can put
+ * a fault-injecting implementation (lost unsynced writes, ENOSPC, EIO) underneath a real log.
+ */
+export interface LogFileSystem {
+  open(path: string, mode: OpenMode): Promise<LogFile>;
+  /** Entry names of a directory. */
+  readdir(dir: string): Promise<string[]>;
+  /** Creates a directory and its parents; no error if it exists. */
+  mkdir(dir: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Atomically replaces `to` (if present) with `from`. */
+  rename(from: string, to: string): Promise<void>;
+  /** Makes a directory's entries (files created, renamed or removed in it) durable. */
+  syncDirectory(dir: string): Promise<void>;
+  /** Size in bytes of the file at `path`, or undefined if there is none. */
+  sizeOf(path: string): Promise<number | undefined>;
+  /** Deletes a directory and everything in it; no error if it does not exist. */
+  removeAll(dir: string): Promise<void>;
+}
+
+/**
+ * - `read`: read only, the file must exist.
+ * - `update`: read and write, the file must exist.
+ * - `create`: read and write, created if missing.
+ * - `createNew`: read and write, fails with EEXIST if the file exists.
+ * - `replace`: read and write, created if missing and emptied if present.
+ */
+export type OpenMode = "read" | "update" | "create" | "createNew" | "replace";
+
+export interface LogFile {
+  /** Reads up to `length` bytes at `position` into `target[at..]`; returns the bytes read. */
+  read(target: Buffer, at: number, length: number, position: number): Promise<number>;
+  /** Writes up to `length` bytes of `source[at..]` at `position`; returns the bytes written. */
+  write(source: Buffer, at: number, length: number, position: number): Promise<number>;
+  truncate(size: number): Promise<void>;
+  /** Makes the file's contents durable. */
+  datasync(): Promise<void>;
+  size(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const OPEN_FLAGS: Record<OpenMode, number> = {
+  read: constants.O_RDONLY,
+  update: constants.O_RDWR,
+  create: constants.O_RDWR | constants.O_CREAT,
+  createNew: constants.O_RDWR | constants.O_CREAT | constants.O_EXCL,
+  replace: constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC,
+};
+
+class NodeFile implements LogFile {
+  constructor(private readonly handle: fs.FileHandle) {}
+
+  async read(target: Buffer, at: number, length: number, position: number): Promise<number> {
+    return (await this.handle.read(target, at, length, position)).bytesRead;
+  }
+
+  async write(source: Buffer, at: number, length: number, position: number): Promise<number> {
+    return (await this.handle.write(source, at, length, position)).bytesWritten;
+  }
+
+  truncate(size: number): Promise<void> {
+    return this.handle.truncate(size);
+  }
+
+  datasync(): Promise<void> {
+    return this.handle.datasync();
+  }
+
+  async size(): Promise<number> {
+    return (await this.handle.stat()).size;
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** The real file system. */
+export const nodeFileSystem: LogFileSystem = {
+  async open(path, mode) {
+    return new NodeFile(await fs.open(path, OPEN_FLAGS[mode], 0o644));
+  },
+  readdir: (dir) => fs.readdir(dir),
+  async mkdir(dir) {
+    await fs.mkdir(dir, { recursive: true });
+  },
+  unlink: (path) => fs.unlink(path),
+  rename: (from, to) => fs.rename(from, to),
+  async syncDirectory(dir) {
+    const handle = await fs.open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+  sizeOf: (path) =>
+    fs.stat(path).then(
+      (s) => s.size,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT") return undefined;
+        throw err;
+      },
+    ),
+  removeAll: (dir) => fs.rm(dir, { recursive: true, force: true }),
+};
