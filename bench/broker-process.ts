@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,9 +30,10 @@ const STOP_TIMEOUT_MS = 15_000;
 export async function startBrokerProcess(natsUrl: string, sync: SyncPolicy): Promise<BrokerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), `lb-bench-${sync}-`));
   const nodeArgs = (process.env.LB_BENCH_BROKER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const port = String(await freePort());
   const child = spawn(
     process.execPath,
-    [...nodeArgs, LB_BIN, "serve", "-d", dataDir, "-p", "0", "--host", "127.0.0.1", "-n", natsUrl, "-l", "error"],
+    [...nodeArgs, LB_BIN, "serve", "-d", dataDir, "-p", port, "--host", "127.0.0.1", "-n", natsUrl, "-l", "error"],
     {
       env: { ...process.env, LIFTBRIDGE_STREAMS_SYNC_POLICY: sync },
       stdio: ["ignore", "ignore", "pipe"],
@@ -91,4 +93,16 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
+}
+
+/** A loopback port that was free a moment ago (lb serve wants an explicit port). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,8 +1,8 @@
 /** How a benchmark run is sized and reported. */
 export interface BenchOptions {
   quick: boolean;
-  /** Print the results as JSON instead of a table. */
-  json: boolean;
+  /** What to print: a table, the JSON report, or a Markdown table (for the README). */
+  format: "table" | "json" | "markdown";
   /** Runs per scenario and system; the table shows per-metric medians. */
   runs: number;
   /** Seconds each timed run measures (after its warm-up). */
@@ -20,7 +20,7 @@ export interface BenchOptions {
 
 export const SCENARIO_IDS = ["a", "b", "c", "d", "e", "f"] as const;
 
-const USAGE = `usage: node dist/bench/run.js [--quick] [--json] [--runs N] [--only a,b,c,d,f] [--results DIR]`;
+const USAGE = `usage: node dist/bench/run.js [--quick] [--json | --markdown] [--runs N] [--only a,b,c,d,f] [--results DIR]`;
 
 export class BenchUsageError extends Error {
   constructor(message: string) {
@@ -32,7 +32,7 @@ export class BenchUsageError extends Error {
 /** Parses the benchmark's command line (arguments after the script). */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let quick = false;
-  let json = false;
+  let format: BenchOptions["format"] = "table";
   let runs: number | undefined;
   let only: string[] = [];
   let resultsDir: string | undefined;
@@ -49,7 +49,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         quick = true;
         break;
       case "--json":
-        json = true;
+        format = "json";
+        break;
+      case "--markdown":
+        format = "markdown";
         break;
       case "--runs": {
         const v = value();
@@ -81,7 +84,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   }
   return {
     quick,
-    json,
+    format,
     runs: runs ?? (quick ? 1 : 3),
     measureSeconds: quick ? 2 : 5,
     warmupSeconds: quick ? 0.5 : 1,

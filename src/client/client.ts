@@ -1,7 +1,7 @@
 import type { Ack, PartitionMetadata } from "../wire/api.js";
 import { formatAddress, parseAddress } from "./address.js";
 import { type BrokerStub, BrokerStubs } from "./broker-stub.js";
-import { isLbError, LbError, toLbError } from "./errors.js";
+import { ackErrorToLbError, isLbError, LbError, toLbError } from "./errors.js";
 import { Metadata } from "./metadata.js";
 import { partitionForKey, RoundRobinPartitioner } from "./partitioner.js";
 import {
@@ -48,6 +48,13 @@ const NOT_FOUND_HINT = "see: lb stream list";
 function connectionFailureReason(details: string): string {
   const match = /Last error: (?:\w*Error: )?(.*?)\.?(?: Resolution note:.*)?$/s.exec(details);
   return match?.[1]?.trim() || details;
+}
+
+/** An ack that reports a failure (wrong expected offset, too large...) is an error. */
+function checkedAck(ack: Ack | undefined, context: string): Ack | undefined {
+  const failure = ack && ackErrorToLbError(ack.ackError, context);
+  if (failure) throw failure;
+  return ack;
 }
 
 function deadlineIn(ms: number): Date {
@@ -296,7 +303,7 @@ export class LiftbridgeClient {
       const response = await this.stub(route.address).unary("Publish", request, {
         deadline: deadlineIn(timeoutMs),
       });
-      return response.ack;
+      return checkedAck(response.ack, context);
     } catch (err) {
       throw this.publishFailure(err, context, timeoutMs);
     }
@@ -338,7 +345,7 @@ export class LiftbridgeClient {
       const response = await this.stub(this.preferredAddress).unary("PublishToSubject", request, {
         deadline: deadlineIn(timeoutMs),
       });
-      return response.ack;
+      return checkedAck(response.ack, context);
     } catch (err) {
       throw this.publishFailure(err, context, timeoutMs);
     }

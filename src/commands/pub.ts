@@ -1,5 +1,6 @@
 import { Args, Flags } from "@oclif/core";
 import { parseDurationMs } from "../cli/duration.js";
+import { EXIT_FAILURE } from "../cli/failure.js";
 import { parseHeaderFlags } from "../cli/flag-values.js";
 import { InFlightLimit } from "../cli/in-flight.js";
 import { LbCommand } from "../cli/lb-command.js";
@@ -91,8 +92,9 @@ export default class Pub extends LbCommand<typeof Pub> {
       ackPolicy,
       timeoutMs: parseDurationMs(this.flags.timeout, "--timeout"),
     };
-    if (options.timeoutMs === 0)
+    if (options.timeoutMs === 0) {
       throw new UsageError(`--timeout "${this.flags.timeout}": must be more than 0`);
+    }
     const client = await this.connect();
     const metadata = await client.fetchMetadata([stream]);
     const info = metadata.stream(stream);
@@ -123,7 +125,7 @@ export default class Pub extends LbCommand<typeof Pub> {
       await publisher.close();
     }
     this.printTotal(ackPolicy);
-    if (this.failed > 0) this.exit(1);
+    if (this.failed > 0) this.exit(EXIT_FAILURE);
   }
 
   private stdinLines(): AsyncIterable<Uint8Array> {

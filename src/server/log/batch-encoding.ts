@@ -57,6 +57,7 @@ export interface EncodedBatch {
   readonly firstOffset: number;
   readonly recordCount: number;
   readonly firstTimestamp: bigint;
+  readonly lastTimestamp: bigint;
 }
 
 /** Where a batch goes: the active segment's current state. */
@@ -103,6 +104,7 @@ export function encodeBatch(
     firstOffset: target.nextOffset,
     recordCount,
     firstTimestamp: appends[0]!.records[0]!.timestamp,
+    lastTimestamp: appends.at(-1)!.records.at(-1)!.timestamp,
   };
 }
 

@@ -42,3 +42,22 @@ export class LogFailedError extends Error {
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * An append could not be written (no space left, an I/O error, ...). Nothing of it was
+ * stored and the log stays readable and appendable; `code` is the cause's errno code.
+ */
+export class AppendFailedError extends Error {
+  readonly code?: string;
+
+  constructor(
+    readonly dir: string,
+    cause: unknown,
+  ) {
+    super(`append to the commit log in ${dir} failed, nothing was stored: ${describe(cause)}`, {
+      cause,
+    });
+    this.name = "AppendFailedError";
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  }
+}

@@ -11,7 +11,7 @@ import {
   storedCrc,
   TIMESTAMP_FIELD_AT,
 } from "./record-format.js";
-import type { Segment, SegmentSnapshot } from "./segment.js";
+import { damageError, type Segment, type SegmentSnapshot } from "./segment.js";
 import { firstEntryAtOrAfter } from "./segment-index.js";
 import type { StoredRecord } from "./types.js";
 
@@ -66,6 +66,12 @@ export async function readRecords(
         break;
       }
       total += size;
+    }
+    // Past the valid prefix of a damaged segment: fail rather than skip to the next segment.
+    const damage = entry === count && !done ? damageError(segment) : undefined;
+    if (damage) {
+      if (total === 0) throw damage;
+      done = true;
     }
     if (entry > firstEntry) {
       const start = positions[firstEntry]!;

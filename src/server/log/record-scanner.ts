@@ -1,10 +1,11 @@
-import type { FileHandle } from "node:fs/promises";
 import { readAt } from "./file-io.js";
+import type { LogFile } from "./file-system.js";
 import {
   MAX_U32,
   MIN_RECORD_LENGTH,
   RECORD_FRAME_BYTES,
   RECORD_HEADER_BYTES,
+  readLeaderEpoch,
   readLength,
   readOffset,
   readTimestamp,
@@ -29,6 +30,11 @@ export interface ScanOptions {
   index?: SegmentIndex;
 }
 
+export interface EpochStart {
+  epoch: number;
+  startOffset: number;
+}
+
 export interface ScanResult {
   index: SegmentIndex;
   /** Position just after the last valid record. */
@@ -37,6 +43,12 @@ export interface ScanResult {
   nextOffset: number;
   /** Timestamp of the first valid scanned record. */
   firstTimestamp?: bigint;
+  /** Timestamp of the last valid scanned record. */
+  lastTimestamp?: bigint;
+  /** Where the leader epoch changes among the scanned records (the first record included). */
+  epochStarts: EpochStart[];
+  /** Bytes read from the file. */
+  scannedBytes: number;
   /** Where and why scanning stopped before `end`. */
   damage?: { position: number; offset: number; reason: string };
 }
@@ -46,12 +58,13 @@ export interface ScanResult {
  * indexing each one, and stops at the first record that is torn (runs past the end of the
  * file), badly framed, out of offset order or (with `verifyCrc`) fails its CRC.
  */
-export async function scanRecords(file: FileHandle, options: ScanOptions): Promise<ScanResult> {
+export async function scanRecords(file: LogFile, options: ScanOptions): Promise<ScanResult> {
   const { baseOffset, end, verifyCrc } = options;
   const index = options.index ?? new SegmentIndex();
   let buffer = Buffer.allocUnsafe(Math.min(SCAN_CHUNK_BYTES, Math.max(end - options.from, 0)));
   let bufferStart = 0;
   let bufferEnd = 0;
+  let scannedBytes = 0;
 
   // Makes bytes [position, position + length) available in `buffer`.
   const load = async (position: number, length: number): Promise<boolean> => {
@@ -60,6 +73,7 @@ export async function scanRecords(file: FileHandle, options: ScanOptions): Promi
     if (want < length) return false;
     if (buffer.length < want) buffer = Buffer.allocUnsafe(want);
     const got = await readAt(file, buffer, 0, want, position);
+    scannedBytes += got;
     bufferStart = position;
     bufferEnd = position + got;
     return got >= length;
@@ -68,11 +82,16 @@ export async function scanRecords(file: FileHandle, options: ScanOptions): Promi
   let position = options.from;
   let nextOffset = options.minOffset;
   let firstTimestamp: bigint | undefined;
+  let lastTimestamp: bigint | undefined;
+  const epochStarts: EpochStart[] = [];
   const stop = (reason: string): ScanResult => ({
     index,
     validEnd: position,
     nextOffset,
     firstTimestamp,
+    lastTimestamp,
+    epochStarts,
+    scannedBytes,
     damage: { position, offset: nextOffset, reason },
   });
 
@@ -103,10 +122,21 @@ export async function scanRecords(file: FileHandle, options: ScanOptions): Promi
     if (offset < nextOffset || offset - baseOffset > MAX_U32) {
       return stop(`record carries offset ${offset}, expected at least ${nextOffset}`);
     }
-    if (firstTimestamp === undefined) firstTimestamp = readTimestamp(buffer, at);
+    lastTimestamp = readTimestamp(buffer, at);
+    firstTimestamp ??= lastTimestamp;
+    const epoch = readLeaderEpoch(buffer, at);
+    if (epochStarts.at(-1)?.epoch !== epoch) epochStarts.push({ epoch, startOffset: offset });
     index.push(offset - baseOffset, position);
     nextOffset = offset + 1;
     position = recordEnd;
   }
-  return { index, validEnd: position, nextOffset, firstTimestamp };
+  return {
+    index,
+    validEnd: position,
+    nextOffset,
+    firstTimestamp,
+    lastTimestamp,
+    epochStarts,
+    scannedBytes,
+  };
 }

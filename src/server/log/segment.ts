@@ -1,9 +1,8 @@
-import { constants } from "node:fs";
-import { type FileHandle, open, readFile, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { EncodedBatch } from "./batch-encoding.js";
 import { CorruptRecordError, LogFailedError } from "./errors.js";
-import { readAt, writeAt } from "./file-io.js";
+import { readAt, writeAt, writeWholeFile } from "./file-io.js";
+import type { LogFile, LogFileSystem } from "./file-system.js";
 import {
   INDEX_ENTRY_BYTES,
   RECORD_FRAME_BYTES,
@@ -12,7 +11,7 @@ import {
   readOffset,
   readTimestamp,
 } from "./record-format.js";
-import { scanRecords } from "./record-scanner.js";
+import { type EpochStart, scanRecords } from "./record-scanner.js";
 import { indexFilePath, logFilePath } from "./segment-files.js";
 import { type IndexView, SegmentIndex } from "./segment-index.js";
 import type { RecoveryReport } from "./types.js";
@@ -24,112 +23,174 @@ export interface SegmentSnapshot {
   readonly size: number;
 }
 
+/** Damage found in a sealed segment at open: records from `offset` on cannot be read. */
+export interface SegmentDamage {
+  readonly offset: number;
+  readonly position: number;
+  readonly reason: string;
+}
+
+/** Where the active segment is known to be on disk, log and index both. */
+export interface RecoveryPoint {
+  readonly baseOffset: number;
+  /** Bytes of the `.log` file. */
+  readonly position: number;
+  /** Entries of the `.index` file. */
+  readonly entries: number;
+}
+
+/** The active segment as recovered, and the leader epochs its scanned records carry. */
+export interface RecoveredSegment {
+  segment: Segment;
+  epochStarts: EpochStart[];
+}
+
+interface SegmentState {
+  size: number;
+  nextOffset: number;
+  entries: number;
+  first?: bigint;
+  last?: bigint;
+}
+
 /**
  * One `<base>.log` + `<base>.index` pair. The last segment of a log is active: it keeps its
  * index in memory and its index file open for appending. Earlier segments are sealed and
- * immutable; their indexes are loaded on demand.
+ * immutable; their indexes are loaded on demand, through a handle opened with the log's so
+ * that both keep describing the same files even after compaction renamed new ones over them.
  */
 export class Segment {
-  /** In memory while the segment is active. */
+  /** In memory while the segment is active, or for good when the segment is damaged. */
   private memoryIndex?: SegmentIndex;
-  private indexFile?: FileHandle;
+  private active = false;
 
   private constructor(
     readonly baseOffset: number,
     readonly logPath: string,
     readonly indexPath: string,
-    readonly log: FileHandle,
-    /** Bytes holding records whose append completed. */
-    private visibleSize: number,
-    /** One past the last visible record's offset; the base offset when there is none. */
-    private visibleNextOffset: number,
-    /** Timestamp of the first record, once there is one. */
-    private first?: bigint,
+    readonly log: LogFile,
+    private indexFile: LogFile | undefined,
+    private state: SegmentState,
+    /** Set when the records past the valid prefix of this sealed segment are damaged. */
+    readonly damage?: SegmentDamage,
   ) {}
 
+  /** Bytes holding records whose append completed. */
   get size(): number {
-    return this.visibleSize;
+    return this.state.size;
   }
 
+  /** One past the last visible record's offset; the base offset when there is none. */
   get nextOffset(): number {
-    return this.visibleNextOffset;
+    return this.state.nextOffset;
+  }
+
+  /** Visible records (index entries). */
+  get entries(): number {
+    return this.state.entries;
   }
 
   get firstTimestamp(): bigint | undefined {
-    return this.first;
+    return this.state.first;
+  }
+
+  get lastTimestamp(): bigint | undefined {
+    return this.state.last;
+  }
+
+  get isActive(): boolean {
+    return this.active;
   }
 
   /** The active segment's in-memory index; undefined once sealed. */
   get index(): SegmentIndex | undefined {
-    return this.memoryIndex;
+    return this.active ? this.memoryIndex : undefined;
   }
 
   /** A new, empty active segment. Fails if its log file already exists. */
-  static async create(dir: string, baseOffset: number): Promise<Segment> {
+  static async create(fs: LogFileSystem, dir: string, baseOffset: number): Promise<Segment> {
     const logPath = logFilePath(dir, baseOffset);
     const indexPath = indexFilePath(dir, baseOffset);
-    const log = await open(logPath, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o644);
+    const log = await fs.open(logPath, "createNew");
     try {
-      const indexFile = await open(indexPath, "w+", 0o644);
-      const segment = new Segment(baseOffset, logPath, indexPath, log, 0, baseOffset);
+      const indexFile = await fs.open(indexPath, "replace");
+      const segment = new Segment(baseOffset, logPath, indexPath, log, indexFile, {
+        size: 0,
+        nextOffset: baseOffset,
+        entries: 0,
+      });
       segment.memoryIndex = new SegmentIndex();
-      segment.indexFile = indexFile;
+      segment.active = true;
       return segment;
     } catch (err) {
       await log.close();
-      await unlink(logPath).catch(() => {});
+      await fs.unlink(logPath).catch(() => {});
       throw err;
     }
   }
 
   /**
-   * Opens the last segment of a log: scans all its records verifying framing and CRCs, cuts
-   * a torn or corrupt tail, and rewrites the index file if it does not match the records.
-   * (`scanRecords` can resume after a known-good prefix, for recovery from a checkpoint.)
+   * Opens the last segment of a log. With a usable recovery point, the index entries up to it
+   * are trusted after a cheap check and only the records past it are scanned; otherwise the
+   * whole segment is. Scanning verifies framing, offsets and CRCs, cuts a torn or corrupt tail,
+   * and rewrites index entries that do not match the records.
    */
   static async recoverActive(
+    fs: LogFileSystem,
     dir: string,
     baseOffset: number,
     report: RecoveryReport,
-  ): Promise<Segment> {
+    point?: RecoveryPoint,
+  ): Promise<RecoveredSegment> {
     const logPath = logFilePath(dir, baseOffset);
     const indexPath = indexFilePath(dir, baseOffset);
-    const log = await open(logPath, "r+");
-    let indexFile: FileHandle | undefined;
+    const log = await fs.open(logPath, "update");
+    let indexFile: LogFile | undefined;
     try {
-      const fileSize = (await log.stat()).size;
+      const fileSize = await log.size();
+      indexFile = await fs.open(indexPath, "create");
+      const prefix =
+        point?.baseOffset === baseOffset && point.position <= fileSize
+          ? await trustedPrefix(log, indexFile, baseOffset, point)
+          : undefined;
+      if (point && !prefix) {
+        report.recoveryPointIgnored ??= `${indexPath}: the recovery point (position ${point.position}, ${point.entries} entries) does not match the segment`;
+      }
+      const from = prefix ? point!.position : 0;
+      const prefixEntries = prefix?.index.count ?? 0;
       const scan = await scanRecords(log, {
         baseOffset,
-        from: 0,
+        from,
         end: fileSize,
-        minOffset: baseOffset,
+        minOffset: prefix?.nextOffset ?? baseOffset,
         verifyCrc: true,
+        index: prefix?.index,
       });
+      report.scannedBytes += scan.scannedBytes;
       if (scan.damage) {
         await log.truncate(scan.validEnd);
         await log.datasync();
         report.truncatedBytes += fileSize - scan.validEnd;
         report.truncationReason = `${logPath} at position ${scan.damage.position} (offset ${scan.damage.offset}): ${scan.damage.reason}`;
       }
-      indexFile = await open(indexPath, constants.O_RDWR | constants.O_CREAT, 0o644);
-      const expected = scan.index.toBytes(0, scan.index.count);
-      if (!(await fileHolds(indexFile, expected))) {
-        await writeAt(indexFile, expected, 0);
-        await indexFile.truncate(expected.length);
+      const expected = scan.index.toBytes(prefixEntries, scan.index.count);
+      const tailAt = prefixEntries * INDEX_ENTRY_BYTES;
+      if (!(await fileEndsWith(indexFile, expected, tailAt))) {
+        await writeAt(indexFile, expected, tailAt);
+        await indexFile.truncate(tailAt + expected.length);
+        await indexFile.datasync();
         report.rebuiltIndexes.push(indexPath);
       }
-      const segment = new Segment(
-        baseOffset,
-        logPath,
-        indexPath,
-        log,
-        scan.validEnd,
-        scan.nextOffset,
-        scan.firstTimestamp,
-      );
+      const segment = new Segment(baseOffset, logPath, indexPath, log, indexFile, {
+        size: scan.validEnd,
+        nextOffset: scan.nextOffset,
+        entries: scan.index.count,
+        first: prefix?.first ?? scan.firstTimestamp,
+        last: scan.lastTimestamp ?? prefix?.last,
+      });
       segment.memoryIndex = scan.index;
-      segment.indexFile = indexFile;
-      return segment;
+      segment.active = true;
+      return { segment, epochStarts: scan.epochStarts };
     } catch (err) {
       await indexFile?.close();
       await log.close();
@@ -140,30 +201,32 @@ export class Segment {
   /**
    * Opens a sealed segment. A cheap check (index entry count, first and last entries against
    * the records they point at) decides whether the index file can be trusted; if not, it is
-   * rebuilt from the records. A segment whose records are not well framed throws
-   * `CorruptRecordError`: damage before the last segment is reported, never cut away.
+   * rebuilt from the records. A segment whose records are not well framed is opened with its
+   * valid prefix and a `damage` marker, so reads past that prefix throw `CorruptRecordError`:
+   * damage before the last segment is reported, never cut away.
    */
   static async openSealed(
+    fs: LogFileSystem,
     dir: string,
     baseOffset: number,
     report: RecoveryReport,
   ): Promise<Segment> {
     const logPath = logFilePath(dir, baseOffset);
     const indexPath = indexFilePath(dir, baseOffset);
-    const log = await open(logPath, "r");
+    const log = await fs.open(logPath, "read");
+    let indexFile: LogFile | undefined;
     try {
-      const logSize = (await log.stat()).size;
-      const trusted = await checkSealedIndex(log, logSize, indexPath, baseOffset);
+      const logSize = await log.size();
+      indexFile = await fs.open(indexPath, "read").catch((err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT") return undefined;
+        throw err;
+      });
+      const trusted = indexFile && (await checkSealedIndex(log, logSize, indexFile, baseOffset));
       if (trusted) {
-        return new Segment(
-          baseOffset,
-          logPath,
-          indexPath,
-          log,
-          logSize,
-          trusted.nextOffset,
-          trusted.first,
-        );
+        return new Segment(baseOffset, logPath, indexPath, log, indexFile, {
+          size: logSize,
+          ...trusted,
+        });
       }
       const scan = await scanRecords(log, {
         baseOffset,
@@ -172,26 +235,35 @@ export class Segment {
         minOffset: baseOffset,
         verifyCrc: false,
       });
+      const state = {
+        size: scan.validEnd,
+        nextOffset: scan.nextOffset,
+        entries: scan.index.count,
+        first: scan.firstTimestamp,
+        last: scan.lastTimestamp,
+      };
       if (scan.damage) {
-        throw new CorruptRecordError(
+        report.damagedSegments.push({ segment: logPath, ...scan.damage });
+        const segment = new Segment(
+          baseOffset,
           logPath,
-          scan.damage.offset,
-          scan.damage.position,
-          scan.damage.reason,
+          indexPath,
+          log,
+          indexFile,
+          state,
+          scan.damage,
         );
+        segment.memoryIndex = scan.index;
+        return segment;
       }
-      await writeDurably(indexPath, scan.index.toBytes(0, scan.index.count));
+      await indexFile?.close();
+      indexFile = undefined;
+      await writeWholeFile(fs, indexPath, scan.index.toBytes(0, scan.index.count));
       report.rebuiltIndexes.push(indexPath);
-      return new Segment(
-        baseOffset,
-        logPath,
-        indexPath,
-        log,
-        logSize,
-        scan.nextOffset,
-        scan.firstTimestamp,
-      );
+      indexFile = await fs.open(indexPath, "read");
+      return new Segment(baseOffset, logPath, indexPath, log, indexFile, state);
     } catch (err) {
+      await indexFile?.close();
       await log.close();
       throw err;
     }
@@ -199,7 +271,9 @@ export class Segment {
 
   /** The visible records of the active segment, captured synchronously. */
   snapshot(): SegmentSnapshot | undefined {
-    return this.memoryIndex && { view: this.memoryIndex.view(), size: this.visibleSize };
+    return this.active && this.memoryIndex
+      ? { view: this.memoryIndex.view(), size: this.state.size }
+      : undefined;
   }
 
   /**
@@ -209,7 +283,7 @@ export class Segment {
    */
   async append(batch: EncodedBatch, sync: boolean): Promise<void> {
     const { index, indexFile } = this.activeParts();
-    const position = this.visibleSize;
+    const position = this.state.size;
     const indexPosition = index.count * INDEX_ENTRY_BYTES;
     try {
       const writes = await Promise.allSettled([
@@ -228,15 +302,21 @@ export class Segment {
       throw err;
     }
     index.commit(batch.recordCount);
-    this.visibleSize = position + batch.bytes.length;
-    this.visibleNextOffset = batch.firstOffset + batch.recordCount;
-    this.first ??= batch.firstTimestamp;
+    this.state = {
+      size: position + batch.bytes.length,
+      nextOffset: batch.firstOffset + batch.recordCount,
+      entries: index.count,
+      first: this.state.first ?? batch.firstTimestamp,
+      last: batch.lastTimestamp,
+    };
   }
 
-  /** Flushes the active segment's log and index to disk. */
-  async sync(): Promise<void> {
+  /** Flushes the active segment's log and index; returns the point now known to be on disk. */
+  async sync(): Promise<RecoveryPoint> {
+    const point = { baseOffset: this.baseOffset, position: this.size, entries: this.entries };
     await this.log.datasync();
     await this.indexFile?.datasync();
+    return point;
   }
 
   /** Makes the segment immutable and durable; returns its index, no longer held here. */
@@ -244,18 +324,19 @@ export class Segment {
     const { index, indexFile } = this.activeParts();
     await this.log.datasync();
     await indexFile.datasync();
-    this.indexFile = undefined;
+    this.active = false;
     this.memoryIndex = undefined;
-    await indexFile.close();
     return index;
   }
 
-  /** Reads a sealed segment's index file. */
+  /** The segment's index: the in-memory one, or read from a sealed segment's index file. */
   async loadIndex(): Promise<SegmentIndex> {
-    const bytes = await readFile(this.indexPath);
-    if (bytes.length % INDEX_ENTRY_BYTES !== 0) {
+    if (this.memoryIndex) return this.memoryIndex;
+    const bytes = Buffer.allocUnsafe(this.entries * INDEX_ENTRY_BYTES);
+    const got = this.indexFile ? await readAt(this.indexFile, bytes, 0, bytes.length, 0) : 0;
+    if (got !== bytes.length) {
       throw new Error(
-        `index file ${this.indexPath} is ${bytes.length} bytes, expected a multiple of ${INDEX_ENTRY_BYTES}`,
+        `index file ${this.indexPath} holds ${got} bytes, expected ${bytes.length} (${this.entries} entries)`,
       );
     }
     return SegmentIndex.fromBytes(bytes);
@@ -264,17 +345,12 @@ export class Segment {
   async close(): Promise<void> {
     const indexFile = this.indexFile;
     this.indexFile = undefined;
+    this.active = false;
     await Promise.all([this.log.close(), indexFile?.close()]);
   }
 
-  /** Closes and deletes the segment's files. */
-  async remove(): Promise<void> {
-    await this.close();
-    await Promise.all([unlink(this.logPath), unlink(this.indexPath).catch(() => {})]);
-  }
-
-  private activeParts(): { index: SegmentIndex; indexFile: FileHandle } {
-    if (!this.memoryIndex || !this.indexFile) {
+  private activeParts(): { index: SegmentIndex; indexFile: LogFile } {
+    if (!this.active || !this.memoryIndex || !this.indexFile) {
       throw new Error(`segment ${this.logPath} is sealed; only the active segment takes writes`);
     }
     return { index: this.memoryIndex, indexFile: this.indexFile };
@@ -282,35 +358,72 @@ export class Segment {
 }
 
 /**
+ * The index entries up to a recovery point, if the index file holds them and they agree with
+ * the records: positions and offsets increasing from position 0, and the last entry pointing
+ * at a record that carries its offset and ends exactly at the recovery point.
+ */
+async function trustedPrefix(
+  log: LogFile,
+  indexFile: LogFile,
+  baseOffset: number,
+  point: RecoveryPoint,
+): Promise<{ index: SegmentIndex; nextOffset: number; first?: bigint; last?: bigint } | undefined> {
+  if (point.entries === 0) {
+    return point.position === 0 ? { index: new SegmentIndex(), nextOffset: baseOffset } : undefined;
+  }
+  const bytes = Buffer.allocUnsafe(point.entries * INDEX_ENTRY_BYTES);
+  if ((await readAt(indexFile, bytes, 0, bytes.length, 0)) < bytes.length) return undefined;
+  const index = SegmentIndex.fromBytes(bytes);
+  const { relOffsets, positions, count } = index.view();
+  if (positions[0] !== 0) return undefined;
+  for (let i = 1; i < count; i++) {
+    if (relOffsets[i]! <= relOffsets[i - 1]! || positions[i]! <= positions[i - 1]!) return;
+  }
+  const lastPosition = positions[count - 1]!;
+  const headers = Buffer.allocUnsafe(2 * RECORD_HEADER_BYTES);
+  const got =
+    (await readAt(log, headers, 0, RECORD_HEADER_BYTES, 0)) +
+    (await readAt(log, headers, RECORD_HEADER_BYTES, RECORD_HEADER_BYTES, lastPosition));
+  if (got < 2 * RECORD_HEADER_BYTES) return undefined;
+  const lastOffset = baseOffset + relOffsets[count - 1]!;
+  const lastEnd = lastPosition + RECORD_FRAME_BYTES + readLength(headers, RECORD_HEADER_BYTES);
+  if (
+    readOffset(headers, 0) !== baseOffset + relOffsets[0]! ||
+    readOffset(headers, RECORD_HEADER_BYTES) !== lastOffset ||
+    lastEnd !== point.position
+  ) {
+    return undefined;
+  }
+  return {
+    index,
+    nextOffset: lastOffset + 1,
+    first: readTimestamp(headers, 0),
+    last: readTimestamp(headers, RECORD_HEADER_BYTES),
+  };
+}
+
+/**
  * Whether a sealed segment's index file agrees with its log: whole entries, the first at
  * position 0, and the last pointing at a record that carries its offset and ends the file.
  */
 async function checkSealedIndex(
-  log: FileHandle,
+  log: LogFile,
   logSize: number,
-  indexPath: string,
+  indexFile: LogFile,
   baseOffset: number,
-): Promise<{ nextOffset: number; first?: bigint } | undefined> {
-  const indexSize = await stat(indexPath).then(
-    (s) => s.size,
-    () => -1,
-  );
-  if (logSize === 0) return indexSize === 0 ? { nextOffset: baseOffset } : undefined;
+): Promise<Omit<SegmentState, "size"> | undefined> {
+  const indexSize = await indexFile.size();
+  if (logSize === 0) {
+    return indexSize === 0 ? { nextOffset: baseOffset, entries: 0 } : undefined;
+  }
   if (indexSize < INDEX_ENTRY_BYTES || indexSize % INDEX_ENTRY_BYTES !== 0) return undefined;
 
   const entries = Buffer.allocUnsafe(2 * INDEX_ENTRY_BYTES);
-  const indexFile = await open(indexPath, "r");
-  try {
-    if ((await readAt(indexFile, entries, 0, INDEX_ENTRY_BYTES, 0)) < INDEX_ENTRY_BYTES) return;
-    const lastAt = indexSize - INDEX_ENTRY_BYTES;
-    if (
-      (await readAt(indexFile, entries, INDEX_ENTRY_BYTES, INDEX_ENTRY_BYTES, lastAt)) <
-      INDEX_ENTRY_BYTES
-    )
-      return;
-  } finally {
-    await indexFile.close();
-  }
+  const lastAt = indexSize - INDEX_ENTRY_BYTES;
+  const gotEntries =
+    (await readAt(indexFile, entries, 0, INDEX_ENTRY_BYTES, 0)) +
+    (await readAt(indexFile, entries, INDEX_ENTRY_BYTES, INDEX_ENTRY_BYTES, lastAt));
+  if (gotEntries < 2 * INDEX_ENTRY_BYTES) return undefined;
   const firstRel = entries.readUInt32BE(0);
   const firstPosition = entries.readUInt32BE(4);
   const lastRel = entries.readUInt32BE(INDEX_ENTRY_BYTES);
@@ -330,23 +443,27 @@ async function checkSealedIndex(
   ) {
     return undefined;
   }
-  return { nextOffset: baseOffset + lastRel + 1, first: readTimestamp(headers, 0) };
+  return {
+    nextOffset: baseOffset + lastRel + 1,
+    entries: indexSize / INDEX_ENTRY_BYTES,
+    first: readTimestamp(headers, 0),
+    last: readTimestamp(headers, RECORD_HEADER_BYTES),
+  };
 }
 
-/** Whether `file` holds exactly `expected`. */
-async function fileHolds(file: FileHandle, expected: Buffer): Promise<boolean> {
-  const size = (await file.stat()).size;
-  if (size !== expected.length) return false;
-  const actual = Buffer.allocUnsafe(size);
-  return (await readAt(file, actual, 0, size, 0)) === size && actual.equals(expected);
+/** Whether `file` is `at + expected.length` bytes long and ends with `expected`. */
+async function fileEndsWith(file: LogFile, expected: Buffer, at: number): Promise<boolean> {
+  const size = await file.size();
+  if (size !== at + expected.length) return false;
+  const actual = Buffer.allocUnsafe(expected.length);
+  return (
+    (await readAt(file, actual, 0, expected.length, at)) === expected.length &&
+    actual.equals(expected)
+  );
 }
 
-async function writeDurably(path: string, bytes: Buffer): Promise<void> {
-  const file = await open(path, "w", 0o644);
-  try {
-    await writeAt(file, bytes, 0);
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
+/** Thrown by reads that reach records of a sealed segment found damaged at open. */
+export function damageError(segment: Segment): CorruptRecordError | undefined {
+  const { damage } = segment;
+  return damage && new CorruptRecordError(segment.logPath, damage.offset, damage.position, damage.reason);
 }

@@ -1,8 +1,24 @@
+import type { LogFileSystem } from "./file-system.js";
+
 export interface LogOptions {
   /** Roll to a new segment before a write would take the active one past this size. Default 256 MiB. */
   segmentMaxBytes?: number;
+  /**
+   * Roll to a new segment before an append when the active segment's first record is older
+   * than this (by its timestamp against the wall clock). 0 (default): never roll by age.
+   */
+  segmentMaxAgeMs?: number;
   /** "always": fdatasync after every group write. "none" (default): leave flushing to the OS. */
   sync?: "always" | "none";
+  /**
+   * Write a recovery point (sync log and index, then checkpoint their size) whenever this many
+   * bytes were appended since the last one, bounding what recovery scans. Default 16 MiB.
+   */
+  recoveryPointBytes?: number;
+  /** The key compaction groups records by; records without one are always kept. */
+  keyOf?: (body: Uint8Array) => Uint8Array | undefined;
+  /** The file layer underneath the log: the real file system unless a test injects faults. */
+  fs?: LogFileSystem;
 }
 
 export interface AppendRecord {
@@ -20,7 +36,7 @@ export interface StoredRecord {
   body: Uint8Array;
 }
 
-/** What `CommitLog.open` repaired, for the broker to log. */
+/** What `CommitLog.open` repaired or found, for the broker to log. */
 export interface RecoveryReport {
   /** Bytes of torn or corrupt tail cut from the last segment. */
   truncatedBytes: number;
@@ -28,6 +44,14 @@ export interface RecoveryReport {
   truncationReason?: string;
   /** Index files rewritten because they were missing, short or inconsistent with their segment. */
   rebuiltIndexes: string[];
+  /** Bytes of records read to recover the last segment: only those past the recovery point. */
+  scannedBytes: number;
+  /** Why the recovery point was missing, unreadable or not usable, forcing a full scan. */
+  recoveryPointIgnored?: string;
+  /** Sealed segments whose records are damaged past a valid prefix; reads there fail. */
+  damagedSegments: { segment: string; offset: number; position: number; reason: string }[];
+  /** What became of a compaction interrupted by a crash: "completed" or "rolled back". */
+  compaction?: "completed" | "rolled back";
 }
 
 /** Counters since open; `writes` < `appends` shows group commit at work. */
@@ -39,4 +63,33 @@ export interface LogStats {
   writes: number;
   syncs: number;
   bytes: number;
+  /** Recovery points written. */
+  recoveryPoints: number;
+}
+
+export interface RetentionLimits {
+  /** Keep at most this many bytes of segments (the active one always kept). 0/absent: no limit. */
+  maxBytes?: number;
+  /** Keep at most this many records. 0/absent: no limit. */
+  maxMessages?: number;
+  /** Delete sealed segments whose newest record is older than this. 0/absent: no limit. */
+  maxAgeMs?: number;
+  /** The wall clock in milliseconds; defaults to Date.now(). */
+  nowMs?: number;
+}
+
+export interface RetentionResult {
+  /** Base offsets of the deleted segments. */
+  deletedSegments: number[];
+  deletedRecords: number;
+  deletedBytes: number;
+  /** The log's oldest offset afterwards. */
+  oldestOffset: number;
+}
+
+export interface CompactionResult {
+  recordsBefore: number;
+  recordsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
 }

@@ -1,0 +1,164 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describeMachine } from "./machine.js";
+import type { BenchOptions } from "./options.js";
+import { Progress } from "./progress.js";
+import {
+  type BenchReport,
+  computeRatios,
+  type ResultRow,
+  renderMarkdown,
+  renderTable,
+  type ScenarioReport,
+} from "./report.js";
+import { clusterScenario } from "./scenarios/cluster.js";
+import { endToEndScenario } from "./scenarios/end-to-end.js";
+import { natsIngestScenario } from "./scenarios/nats-ingest.js";
+import { publishAsyncScenario } from "./scenarios/publish-async.js";
+import { publishSyncScenario } from "./scenarios/publish-sync.js";
+import { replayScenario } from "./scenarios/replay.js";
+import type { BenchSystems, Scenario, ScenarioContext } from "./scenarios/types.js";
+import { type RunResult, summarize } from "./stats.js";
+import { startCoreNats, startJetStream, startLb, stopSystem, type System } from "./systems.js";
+
+const DEFAULT_RESULTS_DIR = fileURLToPath(new URL("../../bench/results/", import.meta.url));
+
+const SCENARIOS: ((ctx: ScenarioContext) => Scenario)[] = [
+  publishAsyncScenario,
+  publishSyncScenario,
+  replayScenario,
+  endToEndScenario,
+  clusterScenario,
+  natsIngestScenario,
+];
+
+export interface BenchOutcome {
+  report: BenchReport;
+  /** Where the JSON was saved. */
+  savedTo: string;
+  /** What to print: the table, the Markdown table, or the JSON. */
+  output: string;
+}
+
+/**
+ * Starts lb (sync always and none, each a child process on its own nats-server), JetStream
+ * (file storage) and core NATS, runs every scenario against them with runs interleaved, and
+ * saves the report as JSON.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
+  const progress = new Progress();
+  const startedAt = new Date();
+  progress.update("starting nats-servers and brokers…");
+  const started: System[] = [];
+  const keep = <T extends System>(system: T) => {
+    started.push(system);
+    return system;
+  };
+  try {
+    const systems: BenchSystems = {
+      lb: [keep(await startLb("always")), keep(await startLb("none"))],
+      jetstream: keep(await startJetStream()),
+      core: keep(await startCoreNats()),
+    };
+    const ctx: ScenarioContext = { systems, options };
+    const reports: ScenarioReport[] = [];
+    for (const make of SCENARIOS) {
+      const scenario = make(ctx);
+      if (options.only.length > 0 && !options.only.includes(scenario.id)) continue;
+      reports.push(await runScenario(scenario, options.runs, progress));
+    }
+    progress.clear();
+    const report: BenchReport = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      command: ["node", "dist/bench/run.js", ...process.argv.slice(2)].join(" "),
+      quick: options.quick,
+      runsPerScenario: options.runs,
+      machine: await describeMachine(),
+      scenarios: reports,
+    };
+    const savedTo = await saveReport(report, options.resultsDir ?? DEFAULT_RESULTS_DIR, startedAt);
+    const output =
+      options.format === "json"
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : options.format === "markdown"
+          ? renderMarkdown(report)
+          : renderTable(report);
+    return { report, savedTo, output };
+  } finally {
+    progress.update("stopping…");
+    await Promise.allSettled(started.map(stopSystem));
+    progress.clear();
+  }
+}
+
+async function runScenario(
+  scenario: Scenario,
+  runs: number,
+  progress: Progress,
+): Promise<ScenarioReport> {
+  const report: ScenarioReport = {
+    id: scenario.id,
+    title: scenario.title,
+    compare: scenario.compare,
+    rows: [],
+    notYet: scenario.notYet,
+  };
+  if (scenario.notYet) return report;
+  const results: RunResult[][] = scenario.contenders.map(() => []);
+  const errors: (string | undefined)[] = scenario.contenders.map(() => undefined);
+  const fail = (i: number, what: string, err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    errors[i] ??= message;
+    const c = scenario.contenders[i]!;
+    progress.note(`bench (${scenario.id}) ${c.system} / ${c.client}: ${what} failed: ${message}`);
+  };
+  for (const [i, contender] of scenario.contenders.entries()) {
+    progress.update(`(${scenario.id}) preparing ${contender.system}: ${contender.client}`);
+    try {
+      await contender.setup?.();
+    } catch (err) {
+      fail(i, "setup", err);
+    }
+  }
+  // Runs are interleaved across contenders so that a noisy moment spreads over all of them.
+  for (let run = 1; run <= runs; run++) {
+    for (const [i, contender] of scenario.contenders.entries()) {
+      if (errors[i]) continue;
+      progress.update(
+        `(${scenario.id}) ${scenario.title} — run ${run}/${runs}: ${contender.system}, ${contender.client}`,
+      );
+      try {
+        results[i]!.push(await contender.run());
+      } catch (err) {
+        fail(i, `run ${run}`, err);
+      }
+    }
+  }
+  for (const [i, contender] of scenario.contenders.entries()) {
+    try {
+      await contender.teardown?.();
+    } catch (err) {
+      progress.note(`bench (${scenario.id}) ${contender.system}: teardown failed: ${String(err)}`);
+    }
+    const row: ResultRow = {
+      system: contender.system,
+      client: contender.client,
+      reference: contender.reference === true,
+      error: errors[i],
+    };
+    if (!errors[i] && results[i]!.length > 0) row.summary = summarize(results[i]!);
+    report.rows.push(row);
+  }
+  computeRatios(report);
+  return report;
+}
+
+async function saveReport(report: BenchReport, dir: string, at: Date): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const name = `${at.toISOString().replace(/[:.]/g, "-")}${report.quick ? "-quick" : ""}.json`;
+  const file = join(dir, name);
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}

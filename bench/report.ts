@@ -1,0 +1,121 @@
+import Table from "cli-table3";
+import type { MachineInfo } from "./machine.js";
+import type { Summary } from "./stats.js";
+
+export interface ResultRow {
+  system: string;
+  client: string;
+  reference: boolean;
+  summary?: Summary;
+  /** lb / reference: msgs/s ratio, or p99 ratio for latency scenarios. */
+  ratio?: number;
+  error?: string;
+}
+
+export interface ScenarioReport {
+  id: string;
+  title: string;
+  compare: "rate" | "p99";
+  rows: ResultRow[];
+  notYet?: string;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  quick: boolean;
+  runsPerScenario: number;
+  machine: MachineInfo;
+  scenarios: ScenarioReport[];
+}
+
+/** Fills in each row's ratio to its scenario's reference row. */
+export function computeRatios(scenario: ScenarioReport): void {
+  const reference = scenario.rows.find((r) => r.reference)?.summary;
+  for (const row of scenario.rows) {
+    if (row.reference || !row.summary || !reference) continue;
+    if (scenario.compare === "rate") {
+      row.ratio = reference.msgsPerSec > 0 ? row.summary.msgsPerSec / reference.msgsPerSec : undefined;
+    } else if (row.summary.latency && reference.latency && reference.latency.p99 > 0) {
+      row.ratio = row.summary.latency.p99 / reference.latency.p99;
+    }
+  }
+}
+
+/** Microseconds as "290 µs" or "1.24 ms". */
+export function formatMicros(micros: number | undefined): string {
+  if (micros === undefined) return "–";
+  if (micros < 1000) return `${Math.round(micros)} µs`;
+  if (micros < 100_000) return `${(micros / 1000).toFixed(2)} ms`;
+  return `${Math.round(micros / 1000)} ms`;
+}
+
+export function formatRate(rate: number): string {
+  return Math.round(rate).toLocaleString("en-US");
+}
+
+function ratioCell(scenario: ScenarioReport, row: ResultRow): string {
+  if (row.reference) return "reference";
+  if (row.ratio === undefined) return "–";
+  return `${row.ratio.toFixed(2)} (${scenario.compare === "rate" ? "msgs/s" : "p99"})`;
+}
+
+const HEADER = ["scenario", "system", "client", "msgs/s", "MB/s", "p50", "p99", "p99.9", "lb / ref"];
+
+function cells(scenario: ScenarioReport): string[][] {
+  if (scenario.notYet) {
+    return [[`(${scenario.id}) ${scenario.title}`, scenario.notYet, "", "", "", "", "", "", ""]];
+  }
+  return scenario.rows.map((row, i) => {
+    const label = i === 0 ? `(${scenario.id}) ${scenario.title}` : "";
+    if (!row.summary) {
+      return [label, row.system, row.client, `failed: ${row.error ?? "?"}`, "", "", "", "", ""];
+    }
+    const { msgsPerSec, mbPerSec, latency } = row.summary;
+    return [
+      label,
+      row.system,
+      row.client,
+      formatRate(msgsPerSec),
+      mbPerSec.toFixed(1),
+      formatMicros(latency?.p50),
+      formatMicros(latency?.p99),
+      formatMicros(latency?.p999),
+      ratioCell(scenario, row),
+    ];
+  });
+}
+
+function machineLine(report: BenchReport): string {
+  const m = report.machine;
+  return `${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node}, ${m.natsServer}, nats.js ${m.natsJs}, grpc-js ${m.grpcJs}`;
+}
+
+function footer(report: BenchReport): string {
+  return [
+    `${report.quick ? "quick run" : "full run"}: ${report.runsPerScenario} run(s) per scenario and system, per-metric medians; latencies are per message (publish → ack, or publish → subscriber for (d)).`,
+    "ref = JetStream (nats-server -js, file storage, R1, its default sync), or core NATS alone for (f). lb / ref is the msgs/s ratio (higher is better) or the p99 ratio (lower is better).",
+    `Machine: ${machineLine(report)}.`,
+  ].join("\n");
+}
+
+/** The table for a terminal. */
+export function renderTable(report: BenchReport): string {
+  const table = new Table({ head: HEADER, style: { head: [], border: [] }, wordWrap: true });
+  for (const scenario of report.scenarios) table.push(...cells(scenario));
+  return `${table.toString()}\n${footer(report)}\n`;
+}
+
+/** The same table in Markdown, for the README. */
+export function renderMarkdown(report: BenchReport): string {
+  const escape = (s: string) => s.replaceAll("|", "\\|");
+  const lines = [
+    `| ${HEADER.join(" | ")} |`,
+    `|${HEADER.map((_, i) => (i >= 3 ? "---:" : "---")).join("|")}|`,
+  ];
+  for (const scenario of report.scenarios) {
+    for (const row of cells(scenario)) lines.push(`| ${row.map(escape).join(" | ")} |`);
+  }
+  return `${lines.join("\n")}\n\n${footer(report)}\n`;
+}
