@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { Chalk, type ChalkInstance } from "chalk";
+import Table from "cli-table3";
 import { bytesToJson } from "./bytes-json.js";
 
 interface OutputStream {
@@ -30,24 +31,41 @@ export function toJson(value: unknown, indent?: number): string {
   );
 }
 
-/** Columns padded to line up, two spaces apart; the last column is not padded. */
+const BORDERLESS = Object.fromEntries(
+  [
+    "top",
+    "top-mid",
+    "top-left",
+    "top-right",
+    "bottom",
+    "bottom-mid",
+    "bottom-left",
+    "bottom-right",
+    "left",
+    "left-mid",
+    "mid",
+    "mid-mid",
+    "right",
+    "right-mid",
+  ].map((key) => [key, ""]),
+);
+
+/** Columns lined up two spaces apart (cli-table3 without borders), trailing spaces trimmed. */
 export function renderTable(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
   styleHeader: (text: string) => string = (text) => text,
 ): string {
-  const widths = headers.map((header, column) =>
-    Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
-  );
-  const line = (cells: readonly string[], style: (text: string) => string) =>
-    cells
-      .map((cell, column) =>
-        style(column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)),
-      )
-      .join("  ")
-      .trimEnd();
-  return [line(headers, styleHeader), ...rows.map((row) => line(row, (text) => text))]
-    .map((text) => `${text}\n`)
+  const table = new Table({
+    head: headers.map(styleHeader),
+    chars: { ...BORDERLESS, middle: "  " },
+    style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
+  });
+  for (const row of rows) table.push([...row]);
+  return table
+    .toString()
+    .split("\n")
+    .map((line) => `${line.trimEnd()}\n`)
     .join("");
 }
 

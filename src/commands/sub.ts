@@ -5,7 +5,13 @@ import { LbCommand } from "../cli/lb-command.js";
 import { messageToJson } from "../cli/message-json.js";
 import { nothingBeforeLatest } from "../cli/stop-at-latest.js";
 import { parseTimestampNanos } from "../cli/time.js";
-import type { Message, StartPosition, StopPosition, Subscription } from "../client/index.js";
+import type {
+  LiftbridgeClient,
+  Message,
+  StartPosition,
+  StopPosition,
+  Subscription,
+} from "../client/index.js";
 
 const NEWLINE = Uint8Array.of(0x0a);
 const START_FLAGS = ["from-earliest", "latest", "offset", "timestamp"];
@@ -31,8 +37,7 @@ export default class Sub extends LbCommand<typeof Sub> {
   static override flags = {
     partition: Flags.string({
       char: "p",
-      summary: "Partition(s) to read, e.g. 0 or 0,2.",
-      default: "0",
+      summary: "Partition(s) to read, e.g. 0 or 0,2 (default: all).",
       helpValue: "P[,P...]",
     }),
     "from-earliest": Flags.boolean({
@@ -68,14 +73,17 @@ export default class Sub extends LbCommand<typeof Sub> {
 
   async run(): Promise<void> {
     const { stream } = this.args;
-    const partitions = parsePartitionList(this.flags.partition);
+    const client = await this.connect();
+    const partitions =
+      this.flags.partition === undefined
+        ? await allPartitions(client, stream)
+        : parsePartitionList(this.flags.partition);
     const start = this.startPosition();
     const stop: StopPosition | undefined = this.flags["stop-at-latest"]
       ? { kind: "latest" }
       : undefined;
     this.remaining = this.flags.count ?? Number.POSITIVE_INFINITY;
 
-    const client = await this.connect();
     const opened = await Promise.allSettled(
       partitions.map(async (partition) => {
         if (stop) {
@@ -156,4 +164,10 @@ export default class Sub extends LbCommand<typeof Sub> {
   private stopAll(): void {
     for (const subscription of this.subscriptions) subscription.cancel();
   }
+}
+
+/** Every partition of the stream; [0] when it is unknown, so Subscribe reports it as not found. */
+async function allPartitions(client: LiftbridgeClient, stream: string): Promise<number[]> {
+  const metadata = await client.fetchMetadata([stream]);
+  return [...Array(Math.max(metadata.partitionCount(stream), 1)).keys()];
 }

@@ -7,6 +7,7 @@ import { startBroker } from "../helpers/broker.js";
 import { startNats } from "../helpers/nats.js";
 import { call, rawClient } from "../helpers/rpc.js";
 import { collect } from "../helpers/subscribe.js";
+import { waitFor } from "../helpers/wait.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -135,4 +136,42 @@ test("two streams on one subject each get every message; wildcards route by part
     const p2 = await collect(client, earliest(stream, 2), 1);
     t.is(text(p2.messages[0]!.value), "to p2");
   }
+});
+
+test("streams in a load-balance group share the subject; a stream outside it gets everything", async (t) => {
+  const { client, nc } = await setup(t);
+  await call(client, "createStream", { name: "worker-a", subject: "jobs", group: "workers" });
+  await call(client, "createStream", { name: "worker-b", subject: "jobs", group: "workers" });
+  await call(client, "createStream", { name: "audit", subject: "jobs" });
+  const total = 200;
+  for (let i = 0; i < total; i++) nc.publish("jobs", bytes(`job-${i}`));
+  const audit = await collect(client, earliest("audit"), total);
+  t.is(audit.messages.length, total);
+  const hw = async (stream: string) =>
+    (
+      await call<unknown, { metadata?: { highWatermark: number } }>(
+        client,
+        "fetchPartitionMetadata",
+        {
+          stream,
+          partition: 0,
+        },
+      )
+    ).metadata!.highWatermark + 1;
+  // Both members have recorded their share once the audit stream has everything.
+  await waitFor(async () => (await hw("worker-a")) + (await hw("worker-b")) === total, {
+    timeoutMs: 10_000,
+    message: "group members recorded every message between them",
+  });
+  const a = await hw("worker-a");
+  const b = await hw("worker-b");
+  t.is(a + b, total);
+  t.true(a > 0 && b > 0, `split ${a}/${b}`);
+  const seen = new Set<string>();
+  for (const stream of ["worker-a", "worker-b"]) {
+    const n = await hw(stream);
+    const { messages } = await collect(client, earliest(stream), n);
+    for (const m of messages) seen.add(text(m.value));
+  }
+  t.is(seen.size, total, "no message went to both members");
 });
