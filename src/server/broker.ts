@@ -84,7 +84,8 @@ export class Broker {
       for (const stream of state.listStreams()) await partitions.add(stream);
       state.onEvent((event) => {
         if (event.type === "streamCreated") void partitions.add(event.stream);
-        else void partitions.remove(event.stream);
+        else if (event.type === "streamDeleted") void partitions.remove(event.stream);
+        else void partitions.changed(event.stream, event.partitions);
       });
 
       const register = async (port: number) => {

@@ -92,7 +92,8 @@ test("usage errors exit 2, server-side failures exit 1, an unreachable broker wi
   const started = Date.now();
   const unreachable = await runLb(["stream", "list"], { env });
   t.is(unreachable.code, 1);
-  t.true(Date.now() - started < 8000);
+  // Bounded by the 5 s connect timeout plus process start-up: it never hangs.
+  t.true(Date.now() - started < 20_000);
   t.regex(unreachable.stderr, /^lb: .*127\.0\.0\.1:\d+/m);
   t.is(unreachable.stderr.trim().split("\n").length, 1);
 

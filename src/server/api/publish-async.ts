@@ -7,6 +7,7 @@ import {
   type PublishResponse,
 } from "../../wire/api.js";
 import type { ApiContext } from "./context.js";
+import { resumeIfPaused } from "./lifecycle.js";
 import {
   ackRefusal,
   PublishRefusal,
@@ -42,7 +43,7 @@ export function publishAsync(
     call.end();
   };
   const maybeFinish = () => {
-    if (clientDone && inflight === 0) end();
+    if (clientDone && inflight === 0 && !queue) end();
   };
   const respond = (response: PublishResponse) => {
     if (!ended) call.write(response);
@@ -62,7 +63,9 @@ export function publishAsync(
     maybeFinish();
   });
 
-  call.on("data", (req: PublishRequest) => {
+  // Requests wait behind a resume of a paused partition, so they stay in order.
+  let queue: Promise<void> | undefined;
+  const publishOne = (req: PublishRequest) => {
     try {
       const subject = publishSubject(ctx, req);
       sendToNats(ctx, subject, publishEnvelope(req, subject, registration.inbox));
@@ -79,6 +82,28 @@ export function publishAsync(
             );
       refuse(req.correlationId, refusal);
     }
+  };
+  call.on("data", (req: PublishRequest) => {
+    if (!queue && !needsResume(ctx, req)) {
+      publishOne(req);
+      return;
+    }
+    const next = (queue ?? Promise.resolve()).then(async () => {
+      if (needsResume(ctx, req)) {
+        await resumeIfPaused(ctx, req.stream, req.partition).catch((err) =>
+          refuse(
+            req.correlationId,
+            new PublishRefusal(PublishAsyncErrorCode.INTERNAL, String(err)),
+          ),
+        );
+      }
+      publishOne(req);
+    });
+    queue = next;
+    void next.then(() => {
+      if (queue === next) queue = undefined;
+      maybeFinish();
+    });
   });
   call.on("end", () => {
     clientDone = true;
@@ -88,6 +113,15 @@ export function publishAsync(
   call.on("error", () => end());
   call.on("cancelled", () => end());
   ctx.shutdown.addEventListener("abort", end, { once: true });
+}
+
+function needsResume(ctx: ApiContext, req: PublishRequest): boolean {
+  const stream = ctx.metadata.getStream(req.stream);
+  if (!stream) return false;
+  return (
+    stream.partitions[req.partition]?.paused === true ||
+    (stream.resumeAll === true && stream.partitions.some((p) => p.paused))
+  );
 }
 
 function emptyAck() {

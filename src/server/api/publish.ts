@@ -13,6 +13,7 @@ import {
 import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
 import { partitionSubject } from "../partition/subjects.js";
 import type { ApiContext } from "./context.js";
+import { resumeIfPaused } from "./lifecycle.js";
 import { ApiError, deadlineExceeded, resourceExhausted } from "./status.js";
 import { isValidSubject } from "./validate.js";
 
@@ -161,6 +162,7 @@ export async function publish(
   } catch (err) {
     throw err instanceof PublishRefusal ? err.toApiError() : err;
   }
+  await resumeIfPaused(ctx, req.stream, req.partition);
   const ack = await publishAndWait(
     ctx,
     subject,

@@ -9,6 +9,7 @@ import { adminServiceDefinition } from "../../wire/admin.js";
 import { apiServerDefinition } from "../../wire/service.js";
 import { adminImplementation } from "./admin.js";
 import type { ApiContext } from "./context.js";
+import { pauseStream, setStreamReadonly } from "./lifecycle.js";
 import { publish, publishToSubject } from "./publish.js";
 import { publishAsync } from "./publish-async.js";
 import { toApiError, unimplemented } from "./status.js";
@@ -52,8 +53,14 @@ export function apiImplementation(ctx: ApiContext): UntypedServiceImplementation
       await deleteStream(ctx, req as Parameters<typeof deleteStream>[1]);
       return {};
     }),
-    PauseStream: notYet("PauseStream (pausing streams)"),
-    SetStreamReadonly: notYet("SetStreamReadonly (read-only streams)"),
+    PauseStream: unary(ctx, "PauseStream", async (req) => {
+      await pauseStream(ctx, req as Parameters<typeof pauseStream>[1]);
+      return {};
+    }),
+    SetStreamReadonly: unary(ctx, "SetStreamReadonly", async (req) => {
+      await setStreamReadonly(ctx, req as Parameters<typeof setStreamReadonly>[1]);
+      return {};
+    }),
     Subscribe: (call: Parameters<typeof subscribe>[1]) => {
       void subscribe(ctx, call);
     },

@@ -176,8 +176,8 @@ async function partitionMetadata(
     messagesReceivedTimestamps: timestamps
       ? { firstTimestamp: timestamps.first, latestTimestamp: timestamps.latest }
       : undefined,
-    pauseTimestamps: undefined,
-    readonlyTimestamps: undefined,
+    pauseTimestamps: eventTimestamps(info.pauseTimestamps),
+    readonlyTimestamps: eventTimestamps(info.readonlyTimestamps),
   };
 }
 
@@ -194,4 +194,10 @@ export async function fetchPartitionMetadata(
     );
   if (info.leader !== ctx.serverId) throw failedPrecondition("Server not partition leader");
   return { metadata: await partitionMetadata(ctx, stream, info) };
+}
+
+function eventTimestamps(stamps: PartitionInfo["pauseTimestamps"]) {
+  return stamps
+    ? { firstTimestamp: BigInt(stamps.first), latestTimestamp: BigInt(stamps.latest) }
+    : undefined;
 }

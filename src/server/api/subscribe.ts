@@ -4,6 +4,7 @@ import { CorruptRecordError } from "../log/index.js";
 import { type Partition, PartitionClosedError } from "../partition/partition.js";
 import { streamCommitted } from "../partition/reader.js";
 import type { ApiContext } from "./context.js";
+import { resumeIfPaused } from "./lifecycle.js";
 import {
   ApiError,
   failedPrecondition,
@@ -33,6 +34,7 @@ export async function subscribe(
   ctx.shutdown.addEventListener("abort", stop, { once: true });
   try {
     const req = call.request;
+    if (req.resume) await resumeIfPaused(ctx, req.stream, req.partition);
     const partition = findPartition(ctx, req);
     const start = await startOffset(partition, req);
     const stopAt = await stopOffset(partition, req);
@@ -55,6 +57,7 @@ export async function subscribe(
     };
     const outcome = await streamCommitted(partition, start, stopAt, sink, abort.signal);
     if (outcome === "stopped") throw resourceExhausted("Stop offset reached");
+    if (outcome === "readonly") throw resourceExhausted("End of readonly partition");
     if (ctx.shutdown.aborted) throw unavailable("broker is shutting down");
     call.end();
   } catch (err) {
@@ -89,7 +92,9 @@ function toServiceError(err: unknown) {
     err instanceof PartitionClosedError
       ? err.reason === "deleted"
         ? notFound(err.message)
-        : unavailable(err.message)
+        : err.reason === "paused"
+          ? failedPrecondition(err.message)
+          : unavailable(err.message)
       : toApiError(err);
   return apiError.toServiceError();
 }
@@ -104,6 +109,11 @@ function findPartition(ctx: ApiContext, req: SubscribeRequest): Partition {
   if (!info) {
     throw notFound(
       `No such partition: ${req.partition} (stream ${req.stream} has ${stream.partitions.length})`,
+    );
+  }
+  if (info.paused) {
+    throw failedPrecondition(
+      `partition ${req.stream}/${req.partition} is paused (subscribe with resume, or publish to it, to resume it)`,
     );
   }
   if (info.leader !== ctx.serverId && !req.readISRReplica) {

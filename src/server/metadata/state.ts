@@ -1,14 +1,21 @@
 import type {
   ApplyResult,
   BrokerInfo,
+  EventTimestamps,
   MetadataCommand,
   PartitionInfo,
   StreamInfo,
 } from "./types.js";
 
+function stamp(previous: EventTimestamps | undefined, timestamp: string): EventTimestamps {
+  return { first: previous?.first ?? timestamp, latest: timestamp };
+}
+
 export type MetadataEvent =
   | { type: "streamCreated"; stream: StreamInfo }
-  | { type: "streamDeleted"; stream: StreamInfo };
+  | { type: "streamDeleted"; stream: StreamInfo }
+  /** Paused or read-only flags of these partitions changed. */
+  | { type: "partitionsChanged"; stream: StreamInfo; partitions: PartitionInfo[] };
 
 /**
  * The replicated metadata: every broker applies the same committed commands in the same
@@ -35,6 +42,10 @@ export class MetadataState {
         this.emit({ type: "streamCreated", stream });
         return { ok: true };
       }
+      case "pauseStream":
+      case "resumeStream":
+      case "setReadonly":
+        return this.applyPartitionFlags(command);
       case "deleteStream": {
         const stream = this.streams.get(command.name);
         if (!stream) return { ok: false, reason: "not_found" };
@@ -43,6 +54,36 @@ export class MetadataState {
         return { ok: true };
       }
     }
+  }
+
+  private applyPartitionFlags(
+    command: Extract<MetadataCommand, { op: "pauseStream" | "resumeStream" | "setReadonly" }>,
+  ): ApplyResult {
+    const stream = this.streams.get(command.stream);
+    if (!stream) return { ok: false, reason: "not_found" };
+    const ids = command.partitions.length ? command.partitions : stream.partitions.map((p) => p.id);
+    if (ids.some((id) => !stream.partitions[id])) return { ok: false, reason: "not_found" };
+    const changed: PartitionInfo[] = [];
+    for (const id of ids) {
+      const partition = stream.partitions[id]!;
+      if (command.op === "setReadonly") {
+        if (partition.readonly === command.readonly) continue;
+        partition.readonly = command.readonly;
+        partition.readonlyTimestamps = stamp(partition.readonlyTimestamps, command.timestamp);
+      } else {
+        const paused = command.op === "pauseStream";
+        if (partition.paused === paused) continue;
+        partition.paused = paused;
+        partition.pauseTimestamps = stamp(partition.pauseTimestamps, command.timestamp);
+      }
+      changed.push(partition);
+    }
+    if (command.op === "pauseStream") stream.resumeAll = command.resumeAll;
+    if (command.op === "resumeStream" && stream.partitions.every((p) => !p.paused)) {
+      stream.resumeAll = false;
+    }
+    if (changed.length) this.emit({ type: "partitionsChanged", stream, partitions: changed });
+    return { ok: true };
   }
 
   getStream(name: string): StreamInfo | undefined {

@@ -42,6 +42,14 @@ export interface PartitionInfo {
   leaderEpoch: number;
   paused: boolean;
   readonly: boolean;
+  /** When the paused flag was first and last changed (ns since the epoch, decimal strings). */
+  pauseTimestamps?: EventTimestamps;
+  readonlyTimestamps?: EventTimestamps;
+}
+
+export interface EventTimestamps {
+  first: string;
+  latest: string;
 }
 
 export interface StreamInfo {
@@ -53,6 +61,8 @@ export interface StreamInfo {
   settings: StreamSettings;
   /** Nanoseconds since the epoch, as a decimal string (JSON has no 64-bit integers). */
   creationTimestamp: string;
+  /** Set by a pause with resumeAll: the next publish to any partition resumes them all. */
+  resumeAll?: boolean;
 }
 
 export interface BrokerInfo {
@@ -64,6 +74,22 @@ export interface BrokerInfo {
 export type MetadataCommand =
   | { op: "upsertBroker"; broker: BrokerInfo }
   | { op: "createStream"; stream: StreamInfo }
-  | { op: "deleteStream"; name: string };
+  | { op: "deleteStream"; name: string }
+  /** `partitions` empty means all; `timestamp` is the proposer's clock (ns, decimal). */
+  | {
+      op: "pauseStream";
+      stream: string;
+      partitions: number[];
+      resumeAll: boolean;
+      timestamp: string;
+    }
+  | { op: "resumeStream"; stream: string; partitions: number[]; timestamp: string }
+  | {
+      op: "setReadonly";
+      stream: string;
+      partitions: number[];
+      readonly: boolean;
+      timestamp: string;
+    };
 
 export type ApplyResult = { ok: true } | { ok: false; reason: "exists" | "not_found" };

@@ -10,7 +10,7 @@ import { partitionSubject } from "./subjects.js";
 
 export class PartitionClosedError extends Error {
   constructor(
-    readonly reason: "deleted" | "closed",
+    readonly reason: "deleted" | "paused" | "closed",
     message: string,
   ) {
     super(message);
@@ -72,8 +72,30 @@ export class Partition {
     return this.log.oldestOffset;
   }
 
+  /** Read-only partitions record nothing more; their readers end at the last record. */
+  get readonly(): boolean {
+    return this.info.readonly;
+  }
+
+  /** Applies a change of the read-only flag (already set on `info` by the metadata). */
+  async readonlyChanged(): Promise<void> {
+    if (!this.info.readonly) {
+      if (!this.subscription && !this.closed) this.start();
+      return;
+    }
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    this.flush();
+    await this.appendChain;
+    // Wake every reader: caught-up ones see the flag and end.
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.resolve();
+  }
+
   /** Starts recording the partition's NATS subject. */
   start(): void {
+    if (this.info.readonly) return;
     const queue = this.stream.group || undefined;
     this.subscription = this.nc.subscribe(this.subject, {
       queue,
@@ -107,7 +129,7 @@ export class Partition {
   /** Resolves once `offset` is committed; rejects if the partition closes first. */
   waitForCommit(offset: number, signal?: AbortSignal): Promise<void> {
     if (this.closed) return Promise.reject(this.closed);
-    if (offset <= this.hw) return Promise.resolve();
+    if (offset <= this.hw || this.info.readonly) return Promise.resolve();
     if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onAbort = () => {
@@ -148,7 +170,7 @@ export class Partition {
   }
 
   /** Stops ingesting, finishes in-flight appends, syncs and closes the log. */
-  async close(reason: "deleted" | "closed" = "closed"): Promise<void> {
+  async close(reason: "deleted" | "paused" | "closed" = "closed"): Promise<void> {
     if (this.closed) return;
     this.subscription?.unsubscribe();
     this.flush();
@@ -157,7 +179,7 @@ export class Partition {
       reason,
       reason === "deleted"
         ? `stream ${this.stream.name} was deleted`
-        : `partition ${this.stream.name}/${this.id} was closed`,
+        : `partition ${this.stream.name}/${this.id} was ${reason}`,
     );
     for (const waiter of this.waiters) waiter.reject(this.closed);
     this.waiters = [];

@@ -14,7 +14,8 @@ const READ_BATCH_BYTES = 256 * 1024;
  * Streams committed records from `start` to the sink in stored wire form: each message is
  * its fields 1, 4, 5, 6 (offset, timestamp, stream, partition) followed by the stored body,
  * so nothing is decoded or re-encoded on the way out. Waits for new commits when caught up.
- * Returns "stopped" once `stop` (an offset; undefined follows forever) has been sent, or "aborted".
+ * Returns "stopped" once `stop` (an offset; undefined follows forever) has been sent,
+ * "readonly" at the end of a read-only partition, or "aborted".
  */
 export async function streamCommitted(
   partition: Partition,
@@ -22,7 +23,7 @@ export async function streamCommitted(
   stop: number | undefined,
   sink: RecordSink,
   signal: AbortSignal,
-): Promise<"stopped" | "aborted"> {
+): Promise<"stopped" | "readonly" | "aborted"> {
   const streamName = partition.stream.name;
   let next = start;
   while (!signal.aborted) {
@@ -30,6 +31,7 @@ export async function streamCommitted(
     const upTo = stop ?? Number.MAX_SAFE_INTEGER;
     const records = await readUpToDamage(partition, next, upTo);
     if (records.length === 0) {
+      if (partition.readonly && next > partition.highWatermark) return "readonly";
       await partition.waitForCommit(next, signal);
       continue;
     }

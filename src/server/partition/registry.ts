@@ -3,7 +3,7 @@ import type { NatsConnection } from "nats";
 import type { PartitionRegistry } from "../api/context.js";
 import { CommitLog } from "../log/index.js";
 import type { Logger } from "../logger.js";
-import type { StreamInfo } from "../metadata/types.js";
+import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 import { Partition } from "./partition.js";
 
 export interface PartitionStoreOptions {
@@ -36,36 +36,77 @@ export class PartitionStore implements PartitionRegistry {
 
   /** Starts opening the stream's local partitions; whenSettled() tells when it is done. */
   add(stream: StreamInfo): Promise<void> {
-    const ready = this.openStream(stream);
-    this.opening.set(stream.name, ready);
-    ready.catch((err) =>
-      this.options.logger.error("could not open stream", { stream: stream.name, error: err }),
-    );
-    return ready;
+    return this.transition(stream.name, "open stream", async () => {
+      const partitions: Partition[] = [];
+      this.open.set(stream.name, partitions);
+      for (const info of stream.partitions) {
+        if (info.leader === this.options.serverId && !info.paused) {
+          partitions[info.id] = await this.openPartition(stream, info);
+        }
+      }
+      await this.options.nc.flush();
+    });
   }
 
   /** Closes the stream's partitions and deletes their data; whenSettled() tells when it is done. */
   remove(stream: StreamInfo): Promise<void> {
-    const previous = this.opening.get(stream.name)?.catch(() => undefined);
-    const removed = (async () => {
-      await previous;
+    return this.transition(stream.name, "delete stream data", async () => {
       const partitions = this.open.get(stream.name) ?? [];
       this.open.delete(stream.name);
       await Promise.all(partitions.map((p) => p?.close("deleted")));
       await CommitLog.destroy(this.streamDir(stream.name));
+    });
+  }
+
+  /**
+   * Applies paused and read-only flags: a paused partition holds no open files and no NATS
+   * subscription; a resumed one opens again; a read-only one stops recording.
+   */
+  changed(stream: StreamInfo, infos: PartitionInfo[]): Promise<void> {
+    return this.transition(stream.name, "change partitions", async () => {
+      const partitions = this.open.get(stream.name);
+      if (!partitions) return;
+      for (const info of infos) {
+        if (info.leader !== this.options.serverId) continue;
+        const current = partitions[info.id];
+        if (info.paused && current) {
+          delete partitions[info.id];
+          await current.close("paused");
+        } else if (!info.paused && !current) {
+          partitions[info.id] = await this.openPartition(stream, info);
+        } else if (current) {
+          await current.readonlyChanged();
+        }
+      }
+      await this.options.nc.flush();
+    });
+  }
+
+  /** Runs changes to one stream one after another, so whenSettled() sees the latest. */
+  private transition(name: string, what: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.opening.get(name)?.catch(() => undefined);
+    const done = (async () => {
+      await previous;
+      await work();
     })();
-    this.opening.set(stream.name, removed);
-    removed
+    this.opening.set(name, done);
+    done
       .finally(() => {
-        if (this.opening.get(stream.name) === removed) this.opening.delete(stream.name);
+        if (this.opening.get(name) === done) this.opening.delete(name);
       })
-      .catch((err) =>
-        this.options.logger.error("could not delete stream data", {
-          stream: stream.name,
-          error: err,
-        }),
-      );
-    return removed;
+      .catch((err) => this.options.logger.error(`could not ${what}`, { stream: name, error: err }));
+    return done;
+  }
+
+  private async openPartition(stream: StreamInfo, info: PartitionInfo): Promise<Partition> {
+    const { nc, logger, sync, segmentMaxBytes } = this.options;
+    const log = await CommitLog.open(join(this.streamDir(stream.name), String(info.id)), {
+      sync,
+      segmentMaxBytes: stream.settings.segmentMaxBytes || segmentMaxBytes,
+    });
+    const partition = new Partition(stream, info, log, nc, logger);
+    partition.start();
+    return partition;
   }
 
   /** Flushes every open partition's log to disk (the `interval` sync policy's timer). */
@@ -76,25 +117,9 @@ export class PartitionStore implements PartitionRegistry {
 
   async closeAll(): Promise<void> {
     await Promise.all([...this.opening.values()].map((p) => p.catch(() => undefined)));
-    const all = [...this.open.values()].flat();
+    const all = [...this.open.values()].flat().filter(Boolean);
     this.open.clear();
     await Promise.all(all.map((p) => p.close("closed")));
-  }
-
-  private async openStream(stream: StreamInfo): Promise<void> {
-    const { serverId, nc, logger, sync, segmentMaxBytes } = this.options;
-    const partitions: Partition[] = [];
-    for (const info of stream.partitions) {
-      if (info.leader !== serverId) continue;
-      const log = await CommitLog.open(join(this.streamDir(stream.name), String(info.id)), {
-        sync,
-        segmentMaxBytes: stream.settings.segmentMaxBytes || segmentMaxBytes,
-      });
-      partitions[info.id] = new Partition(stream, info, log, nc, logger);
-    }
-    for (const partition of partitions) partition?.start();
-    await nc.flush();
-    this.open.set(stream.name, partitions);
   }
 
   private streamDir(name: string): string {
