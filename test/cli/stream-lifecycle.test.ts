@@ -1,0 +1,52 @@
+import test from "ava";
+import { runLb, startServe } from "../helpers/cli.js";
+import { freePort } from "../helpers/nats.js";
+import { makeTempDir } from "../helpers/tmp.js";
+
+test("lb stream pause, resume and readonly print a row per partition", async (t) => {
+  const dir = await makeTempDir("lb-cli-lifecycle-", t);
+  const serve = await startServe(t, [
+    "--data",
+    dir,
+    "-p",
+    String(await freePort()),
+    "--host",
+    "127.0.0.1",
+  ]);
+  const env = { LB_ADDRESS: serve.address };
+  const lb = (...args: string[]) => runLb(args, { env });
+
+  t.is((await lb("stream", "create", "s", "--subject", "s", "--partitions", "3")).code, 0);
+  const paused = await lb("stream", "pause", "s", "-p", "0,2", "--json");
+  t.is(paused.code, 0, paused.stderr);
+  t.deepEqual(
+    paused.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l)),
+    [
+      { stream: "s", partition: 0, paused: true, readonly: false },
+      { stream: "s", partition: 2, paused: true, readonly: false },
+    ],
+  );
+  const list = await lb("stream", "list");
+  t.regex(list.stdout, /s\s+s\s+3\s+1\s+2\/3\s+no/);
+
+  const resumed = await lb("stream", "resume", "s");
+  t.is(resumed.code, 0, resumed.stderr);
+  t.regex(resumed.stdout, /PARTITION\s+PAUSED/);
+  t.notRegex(resumed.stdout, /yes/);
+
+  const ro = await lb("stream", "readonly", "s", "-p", "1");
+  t.is(ro.code, 0, ro.stderr);
+  t.regex(ro.stdout, /s\s+1\s+yes/);
+  const refused = await lb("pub", "s", "x", "-p", "1");
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /readonly/i);
+  const ended = await lb("sub", "s", "-p", "1", "--from-earliest");
+  t.is(ended.code, 0, "a read-only partition's end ends lb sub");
+  const off = await lb("stream", "readonly", "s", "-p", "1", "--off", "--json");
+  t.like(JSON.parse(off.stdout), { partition: 1, readonly: false });
+  t.is((await lb("pub", "s", "x", "-p", "1")).code, 0);
+  t.is((await lb("stream", "pause", "missing")).code, 1);
+});
