@@ -79,6 +79,7 @@ export class Broker {
         logger,
         sync: syncPolicy === "always" ? "always" : "none",
         segmentMaxBytes: config.streams.segmentMaxBytes,
+        concurrencyControl: config.streams.concurrencyControl,
       });
       cleanup.push(() => partitions.closeAll());
       for (const stream of state.listStreams()) await partitions.add(stream);
@@ -107,6 +108,7 @@ export class Broker {
       const shutdown = new AbortController();
       const ctx: ApiContext = {
         serverId,
+        config,
         logger,
         nc,
         metadata: state,

@@ -1,4 +1,5 @@
 import type { NatsConnection } from "nats";
+import type { BrokerConfig } from "../config/index.js";
 import type { Logger } from "../logger.js";
 import type { ReplicatedLog } from "../metadata/replicated-log.js";
 import type { MetadataState } from "../metadata/state.js";
@@ -18,6 +19,7 @@ export interface PartitionRegistry {
 /** Everything the gRPC handlers need from the broker, and nothing more. */
 export interface ApiContext {
   serverId: string;
+  config: BrokerConfig;
   logger: Logger;
   nc: NatsConnection;
   metadata: MetadataState;

@@ -35,7 +35,8 @@ export class PublishRefusal extends Error {
       [PublishAsyncErrorCode.NOT_FOUND]: status.NOT_FOUND,
       [PublishAsyncErrorCode.BAD_REQUEST]: status.INVALID_ARGUMENT,
       [PublishAsyncErrorCode.READONLY]: status.FAILED_PRECONDITION,
-      [PublishAsyncErrorCode.INCORRECT_OFFSET]: status.FAILED_PRECONDITION,
+      // Upstream reports INCORRECT_OFFSET as Unknown; not FailedPrecondition, which clients
+      // take as "not the leader" and retry.
       [PublishAsyncErrorCode.ENCRYPTION_FAILED]: status.INTERNAL,
       [PublishAsyncErrorCode.PERMISSION_DENIED]: status.PERMISSION_DENIED,
       [PublishAsyncErrorCode.INTERNAL]: status.INTERNAL,
@@ -64,6 +65,13 @@ export function publishSubject(ctx: ApiContext, req: PublishRequest): string {
     throw new PublishRefusal(
       PublishAsyncErrorCode.READONLY,
       `readonly partition: ${req.partition}`,
+    );
+  }
+  const occ = stream.settings.optimisticConcurrencyControl ?? ctx.config.streams.concurrencyControl;
+  if (occ && req.ackPolicy === AckPolicy.NONE) {
+    throw new PublishRefusal(
+      PublishAsyncErrorCode.BAD_REQUEST,
+      "stream with concurrency control must have AckPolicy set (not NONE)",
     );
   }
   return partitionSubject(stream.subject, req.partition);

@@ -14,6 +14,8 @@ export interface IngestedMessage {
   /** The protobuf Message body as stored: everything but offset, timestamp, stream, partition. */
   body: Uint8Array;
   ack?: PendingAck;
+  /** The offset the publisher expects the message to get (optimistic concurrency); -1: any. */
+  expectedOffset: number;
 }
 
 const textEncoder = new TextEncoder();
@@ -43,6 +45,7 @@ export function ingest(msg: Msg): IngestedMessage {
       const wantsAck = published.ackInbox !== "" && published.ackPolicy !== AckPolicy.NONE;
       return {
         body,
+        expectedOffset: published.offset,
         ack: wantsAck
           ? {
               ackInbox: published.ackInbox,
@@ -63,6 +66,7 @@ export function ingest(msg: Msg): IngestedMessage {
   Object.assign(headers, locationHeaders(msg.subject, reply));
   return {
     body: encodeMessage({ value: msg.data, subject: msg.subject, replySubject: reply, headers }),
+    expectedOffset: -1,
   };
 }
 

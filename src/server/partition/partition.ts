@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from "nats";
-import { type AckPolicy, encodeAck } from "../../wire/api.js";
+import { AckError, type AckPolicy, encodeAck } from "../../wire/api.js";
 import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
 import { MonotonicClock, nowNanos } from "../clock.js";
 import type { CommitLog, StoredRecord } from "../log/index.js";
@@ -43,16 +43,21 @@ export class Partition {
   private closed?: PartitionClosedError;
   readonly subject: string;
 
+  /** The offset the next accepted message gets (appends in flight included). */
+  private nextOffset: number;
+
   constructor(
     readonly stream: StreamInfo,
     readonly info: PartitionInfo,
     readonly log: CommitLog,
     private readonly nc: NatsConnection,
     private readonly logger: Logger,
+    private readonly concurrencyControl = false,
   ) {
     this.subject = partitionSubject(stream.subject, info.id);
     // Single-member ISR: everything on disk is committed.
     this.hw = log.newestOffset;
+    this.nextOffset = log.nextOffset;
   }
 
   get id(): number {
@@ -195,9 +200,11 @@ export class Partition {
   private flush(): void {
     this.flushScheduled = false;
     if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
     const receivedAt = this.clock.next();
+    const batch = this.concurrencyControl ? this.checkExpectedOffsets(receivedAt) : this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    this.nextOffset += batch.length;
     const records = batch.map((m) => ({
       timestamp: receivedAt,
       leaderEpoch: this.info.leaderEpoch,
@@ -218,6 +225,29 @@ export class Partition {
         });
       }
     });
+  }
+
+  /**
+   * Optimistic concurrency: a message whose expected offset is not the one it would get is
+   * refused with an INCORRECT_OFFSET ack and never appended.
+   */
+  private checkExpectedOffsets(receivedAt: bigint): IngestedMessage[] {
+    const accepted: IngestedMessage[] = [];
+    for (const message of this.pending) {
+      const offset = this.nextOffset + accepted.length;
+      if (message.expectedOffset === -1 || message.expectedOffset === offset) {
+        accepted.push(message);
+      } else if (message.ack) {
+        this.publishAck(
+          message.ack,
+          message.expectedOffset,
+          receivedAt,
+          nowNanos(),
+          AckError.INCORRECT_OFFSET,
+        );
+      }
+    }
+    return accepted;
   }
 
   private commit(offset: number): void {
@@ -245,6 +275,7 @@ export class Partition {
     offset: number,
     receivedAt: bigint,
     committedAt: bigint,
+    ackError: AckError = AckError.OK,
   ): void {
     const ack = encodeAck({
       stream: this.stream.name,
@@ -256,6 +287,7 @@ export class Partition {
       ackPolicy: pending.ackPolicy as AckPolicy,
       receptionTimestamp: receivedAt,
       commitTimestamp: committedAt,
+      ackError,
     });
     try {
       this.nc.publish(pending.ackInbox, encodeEnvelope(MsgType.Ack, ack));

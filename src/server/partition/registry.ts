@@ -13,6 +13,8 @@ export interface PartitionStoreOptions {
   logger: Logger;
   sync: "always" | "none";
   segmentMaxBytes: number;
+  /** Broker-wide optimistic concurrency (streams.concurrency.control); streams may override. */
+  concurrencyControl: boolean;
 }
 
 /**
@@ -104,7 +106,8 @@ export class PartitionStore implements PartitionRegistry {
       sync,
       segmentMaxBytes: stream.settings.segmentMaxBytes || segmentMaxBytes,
     });
-    const partition = new Partition(stream, info, log, nc, logger);
+    const occ = stream.settings.optimisticConcurrencyControl ?? this.options.concurrencyControl;
+    const partition = new Partition(stream, info, log, nc, logger, occ);
     partition.start();
     return partition;
   }
