@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from "nats";
 import { AckRouter } from "./api/ack-router.js";
 import type { ApiContext } from "./api/context.js";
 import { createGrpcServer } from "./api/server.js";
+import { nowNanos } from "./clock.js";
 import type { BrokerConfig } from "./config/index.js";
 import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
 import type { Logger } from "./logger.js";
@@ -14,6 +15,9 @@ import { SingleNodeLog } from "./metadata/single-node-log.js";
 import { MetadataState } from "./metadata/state.js";
 import { type NatsServerHandle, startNatsServer } from "./nats/launcher.js";
 import { PartitionStore } from "./partition/registry.js";
+
+/** How often partitions are checked against their auto-pause time. */
+const AUTO_PAUSE_CHECK_MS = 250;
 
 export interface BrokerAddress {
   host: string;
@@ -39,7 +43,7 @@ export class Broker {
     private readonly metadataLog: SingleNodeLog,
     private readonly acks: AckRouter,
     private readonly shutdown: AbortController,
-    private readonly syncTimer: NodeJS.Timeout | undefined,
+    private readonly timers: NodeJS.Timeout[],
     private readonly logger: Logger,
   ) {}
 
@@ -121,6 +125,24 @@ export class Broker {
       const boundPort = await bind(grpc, config.listenHost, config.listenPort, config.tls);
       cleanup.push(async () => grpc.forceShutdown());
       if (config.listenPort === 0) await register(config.advertisePort || boundPort);
+      const autoPauseTimer = setInterval(() => {
+        for (const { stream, partition } of partitions.takeIdlePartitions(
+          Date.now(),
+          config.streams,
+        )) {
+          logger.info("auto-pausing idle partition", { stream, partition });
+          void metadataLog
+            .propose({
+              op: "pauseStream",
+              stream,
+              partitions: [partition],
+              resumeAll: false,
+              timestamp: nowNanos().toString(),
+            })
+            .catch((err) => logger.warn("auto-pause failed", { stream, partition, error: err }));
+        }
+      }, AUTO_PAUSE_CHECK_MS);
+      cleanup.push(async () => clearInterval(autoPauseTimer));
       const syncTimer =
         syncPolicy === "interval"
           ? setInterval(() => void partitions.syncAll(), config.streams.syncIntervalMs)
@@ -143,7 +165,7 @@ export class Broker {
         metadataLog,
         acks,
         shutdown,
-        syncTimer,
+        [autoPauseTimer, ...(syncTimer ? [syncTimer] : [])],
         logger,
       );
     } catch (err) {
@@ -160,7 +182,7 @@ export class Broker {
 
   private async doStop(): Promise<void> {
     this.logger.info("broker stopping", { id: this.serverId });
-    clearInterval(this.syncTimer);
+    for (const timer of this.timers) clearInterval(timer);
     const drained = new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));
     this.shutdown.abort();
     await this.partitions.closeAll();

@@ -14,6 +14,7 @@ import { startBroker } from "../helpers/broker.js";
 import { startNats } from "../helpers/nats.js";
 import { call, codeOf, rawClient } from "../helpers/rpc.js";
 import { collect, open } from "../helpers/subscribe.js";
+import { waitFor } from "../helpers/wait.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -191,4 +192,36 @@ test("SetStreamReadonly refuses publishes, ends subscribers at the end, and can 
     await codeOf(call(client, "setStreamReadonly", { name: "nope", readonly: true })),
     status.NOT_FOUND,
   );
+});
+
+test("idle partitions pause themselves after autoPauseTime, unless subscribed when told so", async (t) => {
+  const nats = await startNats(t);
+  const { address } = await startBroker(t, nats.url);
+  const client = rawClient(t, address);
+  await call(client, "createStream", { name: "idle", subject: "idle", autoPauseTime: 300 });
+  await call(client, "createStream", {
+    name: "watched",
+    subject: "watched",
+    autoPauseTime: 300,
+    autoPauseDisableIfSubscribers: true,
+  });
+  await call(client, "createStream", { name: "never", subject: "never" });
+  const watcher = open(client, { stream: "watched", startPosition: StartPosition.NEW_ONLY });
+  await watcher.ready;
+
+  await waitFor(async () => (await partitionFlags(client, "idle"))[0]!.paused, {
+    timeoutMs: 10_000,
+    message: "the idle partition paused itself",
+  });
+  // The idle one paused; the subscribed one and the one without auto-pause did not.
+  t.false((await partitionFlags(client, "watched"))[0]!.paused);
+  t.false((await partitionFlags(client, "never"))[0]!.paused);
+
+  // A publish resumes it, and the data it had is intact.
+  const res = await call<unknown, PublishResponse>(client, "publish", {
+    stream: "idle",
+    value: bytes("wake"),
+  });
+  t.is(res.ack?.offset, 0);
+  t.false((await partitionFlags(client, "idle"))[0]!.paused);
 });

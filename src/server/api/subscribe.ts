@@ -32,6 +32,7 @@ export async function subscribe(
   call.on("cancelled", stop);
   call.on("error", stop);
   ctx.shutdown.addEventListener("abort", stop, { once: true });
+  let subscribed: Partition | undefined;
   try {
     const req = call.request;
     if (req.resume) await resumeIfPaused(ctx, req.stream, req.partition);
@@ -42,6 +43,8 @@ export async function subscribe(
       throw invalidArgument(`Stop offset is before start offset: ${stopAt} < ${start}`);
     }
     call.write(HANDSHAKE);
+    partition.subscribers++;
+    subscribed = partition;
     const sink = {
       write: (frame: Buffer) => call.write(frame),
       drained: () =>
@@ -84,6 +87,7 @@ export async function subscribe(
     call.emit("error", toServiceError(err));
   } finally {
     ctx.shutdown.removeEventListener("abort", stop);
+    if (subscribed) subscribed.subscribers--;
   }
 }
 

@@ -45,6 +45,10 @@ export class Partition {
 
   /** The offset the next accepted message gets (appends in flight included). */
   private nextOffset: number;
+  /** When the partition last recorded a message (or opened), for auto-pause. */
+  lastActivityMs = Date.now();
+  /** Open subscriptions, for autoPauseDisableIfSubscribers. */
+  subscribers = 0;
 
   constructor(
     readonly stream: StreamInfo,
@@ -203,6 +207,7 @@ export class Partition {
     const receivedAt = this.clock.next();
     const batch = this.concurrencyControl ? this.checkExpectedOffsets(receivedAt) : this.pending;
     this.pending = [];
+    this.lastActivityMs = Date.now();
     if (batch.length === 0) return;
     this.nextOffset += batch.length;
     const records = batch.map((m) => ({

@@ -112,6 +112,32 @@ export class PartitionStore implements PartitionRegistry {
     return partition;
   }
 
+  /**
+   * Partitions idle for longer than their auto-pause time (the stream's autoPauseTime, else
+   * streams.auto.pause.time; 0 disables), skipping those with subscribers when the stream
+   * (or broker) says so. Each is reported once per idle period.
+   */
+  takeIdlePartitions(
+    nowMs: number,
+    defaults: { autoPauseTimeMs: number; autoPauseDisableIfSubscribers: boolean },
+  ): { stream: string; partition: number }[] {
+    const idle: { stream: string; partition: number }[] = [];
+    for (const [name, partitions] of this.open) {
+      for (const partition of partitions) {
+        if (!partition) continue;
+        const settings = partition.stream.settings;
+        const limit = settings.autoPauseTime ?? defaults.autoPauseTimeMs;
+        if (!limit || nowMs - partition.lastActivityMs < limit) continue;
+        const keepIfSubscribed =
+          settings.autoPauseDisableIfSubscribers ?? defaults.autoPauseDisableIfSubscribers;
+        if (keepIfSubscribed && partition.subscribers > 0) continue;
+        partition.lastActivityMs = nowMs;
+        idle.push({ stream: name, partition: partition.id });
+      }
+    }
+    return idle;
+  }
+
   /** Flushes every open partition's log to disk (the `interval` sync policy's timer). */
   async syncAll(): Promise<void> {
     const all = [...this.open.values()].flat().filter(Boolean);
