@@ -55,6 +55,12 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     started.push(system);
     return system;
   };
+  const interrupted = (signal: NodeJS.Signals) => {
+    progress.note(`bench: ${signal}, stopping the servers`);
+    void Promise.allSettled(started.map(stopSystem)).then(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     const systems: BenchSystems = {
       lb: [keep(await startLb("always")), keep(await startLb("none"))],
@@ -87,6 +93,8 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
           : renderTable(report);
     return { report, savedTo, output };
   } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     progress.update("stopping…");
     await Promise.allSettled(started.map(stopSystem));
     progress.clear();

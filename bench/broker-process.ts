@@ -39,6 +39,8 @@ export async function startBrokerProcess(natsUrl: string, sync: SyncPolicy): Pro
       stdio: ["ignore", "ignore", "pipe"],
     },
   );
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   try {
     const address = await waitUntilReady(child);
     return {
@@ -56,6 +58,12 @@ export async function startBrokerProcess(natsUrl: string, sync: SyncPolicy): Pro
     throw err;
   }
 }
+
+/** Brokers still running; killed if this process exits without stopping them. */
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
 
 function waitUntilReady(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -112,18 +112,24 @@ export async function runFlowControlled(
   let done = false;
   const start = performance.now();
   const poller = (async () => {
+    let lastChange = performance.now();
     while (!done) {
-      arrived = await progress();
+      const now = await progress();
+      if (now !== arrived) lastChange = performance.now();
+      arrived = now;
       if (arrived >= total) break;
+      if (performance.now() - lastChange > STALL_TIMEOUT_MS) {
+        throw new Error(`stuck at ${arrived} of ${total} messages for ${STALL_TIMEOUT_MS / 1000} s`);
+      }
       await delay(pollMs);
     }
   })();
-  const chunk = Math.max(1, Math.min(1000, window >> 2));
+  const chunk = Math.max(1, Math.min(5000, window >> 2));
   let sent = 0;
   try {
     while (sent < total) {
       if (sent - arrived >= window) {
-        await delay(1);
+        await Promise.race([poller, delay(1)]);
         continue;
       }
       const upTo = Math.min(total, sent + chunk);

@@ -127,7 +127,12 @@ test("a flipped byte in a record makes reads of it throw CorruptRecordError", as
   await flipByte(sealed, RECORD_BYTES + HEADER_BYTES + 10);
 
   const log = await reopen(t, dir);
-  t.deepEqual(log.recovery, { truncatedBytes: 0, rebuiltIndexes: [] });
+  t.deepEqual(log.recovery, {
+    truncatedBytes: 0,
+    rebuiltIndexes: [],
+    scannedBytes: 0,
+    damagedSegments: [],
+  });
   const error = await t.throwsAsync(log.read(0, 1 << 20), { instanceOf: CorruptRecordError });
   t.is(error?.offset, 4);
   t.is(error?.position, RECORD_BYTES);
@@ -157,14 +162,31 @@ test("a damaged offset field is caught even when the CRC was recomputed", async 
 test("a corrupt record in the last segment is cut away with everything after it", async (t) => {
   const dir = await closedLog(t, 8); // last segment holds offsets 6 and 7
   await flipByte(segmentPath(dir, 6, "log"), HEADER_BYTES + 3);
+  // Without a recovery point the whole last segment is scanned (see the next test for with).
+  await unlink(join(dir, "recovery-point.checkpoint"));
 
   const log = await reopen(t, dir);
+  t.regex(log.recovery.recoveryPointIgnored ?? "", /recovery-point.checkpoint is missing/);
+  t.is(log.recovery.scannedBytes, 2 * RECORD_BYTES);
   t.is(log.newestOffset, 5);
   t.is(log.nextOffset, 6);
   t.is(log.recovery.truncatedBytes, 2 * RECORD_BYTES);
   t.regex(log.recovery.truncationReason ?? "", /offset 6\): CRC-32C mismatch/);
   t.is(await log.append([recordFor(6)]), 6);
   t.deepEqual(plain(await log.read(0, 1 << 20)), expected(0, 6));
+});
+
+test("damage before the recovery point is not scanned at open but fails the reads", async (t) => {
+  const dir = await closedLog(t, 8); // last segment holds offsets 6 and 7
+  await flipByte(segmentPath(dir, 6, "log"), HEADER_BYTES + 3);
+
+  const log = await reopen(t, dir);
+  t.is(log.recovery.scannedBytes, 0);
+  t.is(log.recovery.truncatedBytes, 0);
+  t.is(log.newestOffset, 7);
+  const error = await t.throwsAsync(log.read(6, 1 << 20), { instanceOf: CorruptRecordError });
+  t.is(error?.offset, 6);
+  t.deepEqual(plain(await log.read(7, 1 << 20)), expected(7, 7));
 });
 
 test("deleted, truncated or garbled index files are rebuilt from their segments", async (t) => {
@@ -204,7 +226,7 @@ test("an empty last segment left by a roll is adopted", async (t) => {
   t.is(names.length, 2);
 });
 
-test("broken framing in a sealed segment without a usable index fails the open", async (t) => {
+test("broken framing in a sealed segment without a usable index fails reads there, not the open", async (t) => {
   const dir = await closedLog(t, 7);
   await unlink(segmentPath(dir, 3, "index"));
   // The length field of offset 4 now runs past the end of its segment.
@@ -212,10 +234,19 @@ test("broken framing in a sealed segment without a usable index fails the open",
   await file.write(Buffer.from([0x00, 0x10, 0x00, 0x00]), 0, 4, RECORD_BYTES + 4);
   await file.close();
 
-  const error = await t.throwsAsync(CommitLog.open(dir, OPTIONS), {
-    instanceOf: CorruptRecordError,
+  const log = await reopen(t, dir);
+  t.is(log.recovery.damagedSegments.length, 1);
+  t.like(log.recovery.damagedSegments[0], {
+    segment: segmentPath(dir, 3, "log"),
+    offset: 4,
+    position: RECORD_BYTES,
   });
-  t.is(error?.offset, 4);
-  t.is(error?.position, RECORD_BYTES);
-  t.is(error?.segment, segmentPath(dir, 3, "log"));
+  t.deepEqual(plain(await log.read(0, 1 << 20)), expected(0, 3), "stops before the damage");
+  for (const from of [4, 5]) {
+    const error = await t.throwsAsync(log.read(from, 1 << 20), { instanceOf: CorruptRecordError });
+    t.is(error?.offset, 4);
+    t.is(error?.position, RECORD_BYTES);
+    t.is(error?.segment, segmentPath(dir, 3, "log"));
+  }
+  t.deepEqual(plain(await log.read(6, 1 << 20)), expected(6, 6));
 });

@@ -54,7 +54,12 @@ test("a failed write rejects its appends and leaves the log consistent", async (
 
   const log = await CommitLog.open(dir);
   t.teardown(() => log.close());
-  t.deepEqual(log.recovery, { truncatedBytes: 0, rebuiltIndexes: [] });
+  t.deepEqual(log.recovery, {
+    truncatedBytes: 0,
+    rebuiltIndexes: [],
+    scannedBytes: 0,
+    damagedSegments: [],
+  });
   t.is(await log.append([{ timestamp: 7n, leaderEpoch: 0, body: Buffer.alloc(1000, 1) }]), 7);
   t.deepEqual(
     (await log.read(0, 1 << 20)).map((r) => r.offset),

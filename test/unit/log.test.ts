@@ -228,7 +228,12 @@ test("reopening after close returns identical records and continues the offsets"
 
   const reopened = await CommitLog.open(dir, { segmentMaxBytes: 512 });
   t.teardown(() => reopened.close());
-  t.deepEqual(reopened.recovery, { truncatedBytes: 0, rebuiltIndexes: [] });
+  t.deepEqual(reopened.recovery, {
+    truncatedBytes: 0,
+    rebuiltIndexes: [],
+    scannedBytes: 0,
+    damagedSegments: [],
+  });
   t.is(reopened.oldestOffset, 0);
   t.is(reopened.newestOffset, 59);
   t.deepEqual(plain(await reopened.read(0, 1 << 20)), before);

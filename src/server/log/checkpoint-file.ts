@@ -36,7 +36,9 @@ export function decodeCheckpoint(
   if (crc !== text.slice(crcAt + 7, crcAt + 15)) return { problem: "CRC-32C mismatch" };
   const lines = body.split("\n").slice(0, -1);
   if (lines[0] !== `lb-checkpoint ${kind} ${VERSION}`) {
-    return { problem: `header is ${JSON.stringify(lines[0])}, expected "lb-checkpoint ${kind} ${VERSION}"` };
+    return {
+      problem: `header is ${JSON.stringify(lines[0])}, expected "lb-checkpoint ${kind} ${VERSION}"`,
+    };
   }
   const rows: CheckpointRows = [];
   for (const line of lines.slice(1)) {

@@ -1,4 +1,3 @@
-import { mkdir, rm } from "node:fs/promises";
 import {
   type BatchTarget,
   encodeBatch,
@@ -6,20 +5,52 @@ import {
   type QueuedAppend,
   WriteScratch,
 } from "./batch-encoding.js";
-import { LogClosedError, LogFailedError } from "./errors.js";
-import { syncDirectory } from "./file-io.js";
+import {
+  finishCompaction,
+  installCompaction,
+  recoverInterruptedCompaction,
+  writeCompactedSegments,
+} from "./compaction.js";
+import { AppendFailedError, LogClosedError, LogFailedError } from "./errors.js";
+import type { LogFileSystem } from "./file-system.js";
+import { LeaderEpochCache } from "./leader-epoch-cache.js";
 import { type ResolvedLogOptions, resolveLogOptions } from "./log-options.js";
 import { findOffsetForTimestamp, readRecords } from "./log-reader.js";
+import {
+  loadHighWatermark,
+  loadLeaderEpochs,
+  loadRecoveryPoint,
+  removeTemporaryFiles,
+  saveHighWatermark,
+  saveLeaderEpochs,
+  saveRecoveryPoint,
+} from "./partition-checkpoints.js";
 import { SealedIndexCache } from "./sealed-index-cache.js";
-import { Segment, type SegmentSnapshot } from "./segment.js";
+import {
+  damageError,
+  type RecoveredSegment,
+  type RecoveryPoint,
+  Segment,
+  type SegmentSnapshot,
+} from "./segment.js";
 import { listSegmentBases } from "./segment-files.js";
-import type { SegmentIndex } from "./segment-index.js";
-import type { AppendRecord, LogOptions, LogStats, RecoveryReport, StoredRecord } from "./types.js";
+import { firstEntryAtOrAfter, type SegmentIndex } from "./segment-index.js";
+import type {
+  AppendRecord,
+  CompactionResult,
+  LogOptions,
+  LogStats,
+  RecoveryReport,
+  RetentionLimits,
+  RetentionResult,
+  StoredRecord,
+} from "./types.js";
 
 /** A group write takes queued appends up to this many bytes (at least one append). */
 const MAX_GROUP_WRITE_BYTES = 64 * 1024 * 1024;
 /** Sealed segment indexes kept in memory. */
 const SEALED_INDEXES_CACHED = 8;
+const NANOS_PER_MILLI = 1_000_000n;
 
 interface PendingAppend extends QueuedAppend {
   resolve(baseOffset: number): void;
@@ -33,64 +64,134 @@ interface PendingAppend extends QueuedAppend {
  * Appends queue while a write is in progress; the next write takes everything queued as one
  * batch (one write call and, with sync "always", one fdatasync), then resolves the appends in
  * order. Records become visible to readers only once their write completed.
+ *
+ * Maintenance (retention, compaction, truncation) runs one operation at a time; it changes
+ * the segment list only inside the write chain, by replacing the array, so reads in flight
+ * keep the segments they started with, whose files are closed once those reads finish.
  */
 export class CommitLog {
   /** Oldest first; the last is the active segment. Replaced, never mutated, so reads can hold it. */
   private segments: readonly Segment[];
   private readonly sealedIndexes = new SealedIndexCache(SEALED_INDEXES_CACHED);
   private readonly scratch = new WriteScratch();
+  private readonly fs: LogFileSystem;
   private queue: PendingAppend[] = [];
   private writeScheduled = false;
-  /** Writes, rolls, syncs and shutdown run one at a time in this chain. */
+  /** Writes, rolls, syncs, segment-list changes and shutdown run one at a time in this chain. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Retention, compaction and truncation run one at a time in this chain. */
+  private maintenanceChain: Promise<unknown> = Promise.resolve();
+  private highWatermarkChain: Promise<unknown> = Promise.resolve();
   private closing?: Promise<void>;
   private failure?: LogFailedError;
-  private readsInFlight = 0;
-  private readsDrained?: () => void;
-  private readonly counters: LogStats = { appends: 0, records: 0, writes: 0, syncs: 0, bytes: 0 };
+  /** Set when a compaction swap failed half-way: only a reopen may finish it. */
+  private swapFailure?: Error;
+  private readonly reads = new Set<Promise<unknown>>();
+  private readonly retiring = new Set<Promise<unknown>>();
+  private epochsDirty = false;
+  private bytesSinceRecoveryPoint = 0;
+  private readonly counters: LogStats = {
+    appends: 0,
+    records: 0,
+    writes: 0,
+    syncs: 0,
+    bytes: 0,
+    recoveryPoints: 0,
+  };
 
   private constructor(
     readonly dir: string,
     private readonly options: ResolvedLogOptions,
     segments: Segment[],
+    private readonly epochs: LeaderEpochCache,
+    /** The high watermark last checkpointed, capped at the newest offset; undefined if none. */
+    readonly loadedHighWatermark: number | undefined,
     /** What opening the log repaired. */
     readonly recovery: RecoveryReport,
   ) {
     this.segments = segments;
+    this.fs = options.fs;
   }
 
-  /** Opens (creating if needed) the log in `dir`, recovering the last segment. */
+  /**
+   * Opens (creating if needed) the log in `dir`: completes or rolls back an interrupted
+   * compaction, opens the sealed segments cheaply and recovers the last one from its recovery
+   * point, then loads the leader epochs and the high watermark.
+   */
   static async open(dir: string, options?: LogOptions): Promise<CommitLog> {
     const resolved = resolveLogOptions(options);
-    await mkdir(dir, { recursive: true });
-    const report: RecoveryReport = { truncatedBytes: 0, rebuiltIndexes: [] };
-    const bases = await listSegmentBases(dir);
+    const { fs } = resolved;
+    await fs.mkdir(dir);
+    const report: RecoveryReport = {
+      truncatedBytes: 0,
+      rebuiltIndexes: [],
+      scannedBytes: 0,
+      damagedSegments: [],
+    };
+    await removeTemporaryFiles(fs, dir);
+    const compaction = await recoverInterruptedCompaction(fs, dir);
+    if (compaction) report.compaction = compaction;
+    const bases = await listSegmentBases(fs, dir);
     if (bases.length === 0) {
-      const segment = await Segment.create(dir, 0);
-      if (resolved.sync === "always") await syncDirectory(dir);
-      return new CommitLog(dir, resolved, [segment], report);
+      const segment = await Segment.create(fs, dir, 0);
+      await fs.syncDirectory(dir);
+      const loaded = await loadHighWatermark(fs, dir);
+      return new CommitLog(
+        dir,
+        resolved,
+        [segment],
+        new LeaderEpochCache(),
+        loaded === undefined ? undefined : Math.min(loaded, -1),
+        report,
+      );
     }
-    const opened = await Promise.allSettled([
-      ...bases.slice(0, -1).map((base) => Segment.openSealed(dir, base, report)),
-      Segment.recoverActive(dir, bases.at(-1)!, report),
+    const point = await loadRecoveryPoint(fs, dir, report);
+    const sealed = await Promise.allSettled(
+      bases.slice(0, -1).map((base) => Segment.openSealed(fs, dir, base, report)),
+    );
+    const active = await Promise.allSettled([
+      Segment.recoverActive(fs, dir, bases.at(-1)!, report, point),
     ]);
-    const segments = opened.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+    const segments = [
+      ...sealed.flatMap((o) => (o.status === "fulfilled" ? [o.value] : [])),
+      ...active.flatMap((o) => (o.status === "fulfilled" ? [o.value.segment] : [])),
+    ];
     try {
-      for (const o of opened) if (o.status === "rejected") throw o.reason;
+      for (const o of [...sealed, ...active]) if (o.status === "rejected") throw o.reason;
       checkSegmentOrder(segments);
+      const recovered = (active[0] as PromiseFulfilledResult<RecoveredSegment>).value;
+      const nextOffset = segments.at(-1)!.nextOffset;
+      const { cache, rebuilt } = await loadLeaderEpochs(fs, dir, segments);
+      let epochsChanged = cache.truncateFrom(nextOffset) || rebuilt;
+      for (const start of recovered.epochStarts) {
+        if (cache.assign(start.epoch, start.startOffset)) epochsChanged = true;
+      }
+      const loaded = await loadHighWatermark(fs, dir);
+      const log = new CommitLog(
+        dir,
+        resolved,
+        segments,
+        cache,
+        loaded === undefined ? undefined : Math.min(loaded, nextOffset - 1),
+        report,
+      );
+      log.epochsDirty = epochsChanged;
+      if (epochsChanged || report.scannedBytes > 0 || report.truncatedBytes > 0) {
+        await log.serial(() => log.writeRecoveryPoint());
+      }
+      return log;
     } catch (err) {
       await Promise.allSettled(segments.map((s) => s.close()));
       throw err;
     }
-    return new CommitLog(dir, resolved, segments, report);
   }
 
   /** Deletes a closed log's directory and everything in it. */
-  static async destroy(dir: string): Promise<void> {
-    await rm(dir, { recursive: true, force: true });
+  static async destroy(dir: string, fs?: LogFileSystem): Promise<void> {
+    await resolveLogOptions({ fs }).fs.removeAll(dir);
   }
 
-  /** Offset of the oldest stored record; 0 for a new empty log. */
+  /** Offset of the oldest stored record (or of the gap compaction left before it); 0 for a new log. */
   get oldestOffset(): number {
     return this.segments[0]!.baseOffset;
   }
@@ -108,9 +209,25 @@ export class CommitLog {
     return { ...this.counters };
   }
 
+  /** The leader epochs seen, each with the offset of its first record, oldest first. */
+  get leaderEpochs(): readonly { epoch: number; startOffset: number }[] {
+    return this.epochs.entries;
+  }
+
+  /** Number of segments, the active one included. */
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Bytes of all segments. */
+  get sizeBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
   /**
    * Appends records with contiguous offsets; resolves with the offset of `records[0]` once they
-   * are written (and synced, with sync "always").
+   * are written (and synced, with sync "always"). A failed write rejects with
+   * `AppendFailedError` and stores nothing; the log stays usable.
    */
   append(records: AppendRecord[]): Promise<number> {
     if (this.closing) return Promise.reject(new LogClosedError(this.dir, "append"));
@@ -128,10 +245,10 @@ export class CommitLog {
   }
 
   /**
-   * Records with offsets from `fromOffset` (or the first one after it) up to `maxOffset`, while
-   * their stored size (28-byte header + body each) stays within `maxBytes`; at least one record
-   * when any qualifies, [] when none does. Every record's CRC is checked: a damaged one throws
-   * `CorruptRecordError`.
+   * Records with offsets from `fromOffset` (or the first one after it, which is the oldest one
+   * when retention removed `fromOffset`) up to `maxOffset`, while their stored size (28-byte
+   * header + body each) stays within `maxBytes`; at least one record when any qualifies, []
+   * when none does. Every record's CRC is checked: a damaged one throws `CorruptRecordError`.
    */
   async read(fromOffset: number, maxBytes: number, maxOffset?: number): Promise<StoredRecord[]> {
     checkInteger("fromOffset", fromOffset);
@@ -157,13 +274,218 @@ export class CommitLog {
     );
   }
 
-  /** Flushes everything appended so far to disk. */
+  /**
+   * The largest known leader epoch <= `epoch` and the offset where it ends (the start of the
+   * next epoch, or `nextOffset` for the latest); undefined when no such epoch is known.
+   */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } | undefined {
+    if (!Number.isSafeInteger(epoch) || epoch < 0) {
+      throw new RangeError(`epoch is ${String(epoch)}, expected an integer >= 0`);
+    }
+    return this.epochs.endOffsetFor(epoch, this.nextOffset);
+  }
+
+  /**
+   * Flushes everything appended so far to disk; writes a recovery point when enough was
+   * appended since the last one.
+   */
   sync(): Promise<void> {
     if (this.closing) return Promise.reject(new LogClosedError(this.dir, "sync"));
     return this.serial(async () => {
-      await this.active.sync();
+      if (this.bytesSinceRecoveryPoint >= this.options.recoveryPointBytes || this.epochsDirty) {
+        await this.writeRecoveryPoint();
+      } else {
+        await this.active.sync();
+      }
       this.counters.syncs++;
     });
+  }
+
+  /** Persists the high watermark (atomically); `loadedHighWatermark` returns it after a reopen. */
+  checkpointHighWatermark(highWatermark: number): Promise<void> {
+    if (!Number.isSafeInteger(highWatermark) || highWatermark < -1) {
+      return Promise.reject(
+        new RangeError(`highWatermark is ${String(highWatermark)}, expected an integer >= -1`),
+      );
+    }
+    if (this.closing)
+      return Promise.reject(new LogClosedError(this.dir, "checkpoint the high watermark"));
+    const run = this.highWatermarkChain.then(() =>
+      saveHighWatermark(this.fs, this.dir, highWatermark),
+    );
+    this.highWatermarkChain = run.catch(() => {});
+    return run;
+  }
+
+  /** Seals the active segment and starts a new one, if it holds any record; says whether it did. */
+  roll(): Promise<boolean> {
+    if (this.closing) return Promise.reject(new LogClosedError(this.dir, "roll"));
+    return this.serial(async () => {
+      if (this.active.entries === 0) return false;
+      await this.rollSegment();
+      return true;
+    });
+  }
+
+  /** Rolls when the active segment's first record is older than `segmentMaxAgeMs`. */
+  maybeRollByAge(nowMs = Date.now()): Promise<boolean> {
+    if (this.closing) return Promise.reject(new LogClosedError(this.dir, "roll"));
+    return this.serial(async () => {
+      if (!this.activeTooOld(nowMs)) return false;
+      await this.rollSegment();
+      return true;
+    });
+  }
+
+  /**
+   * Deletes whole sealed segments, oldest first, until the log is within every given limit
+   * (as far as deleting sealed segments can take it: the active one always stays). A segment
+   * goes by age when its newest record is older than `maxAgeMs`.
+   */
+  enforceRetention(limits: RetentionLimits): Promise<RetentionResult> {
+    const { maxBytes = 0, maxMessages = 0, maxAgeMs = 0, nowMs = Date.now() } = limits;
+    for (const [name, value] of Object.entries({ maxBytes, maxMessages, maxAgeMs, nowMs })) {
+      if (!Number.isSafeInteger(value) || value < 0) {
+        return Promise.reject(
+          new RangeError(`${name} is ${String(value)}, expected an integer >= 0 (0: no limit)`),
+        );
+      }
+    }
+    return this.maintenance("enforce retention", () =>
+      this.serial(async () => {
+        const segments = this.segments;
+        const count = retentionCount(segments, { maxBytes, maxMessages, maxAgeMs, nowMs });
+        const deleted = segments.slice(0, count);
+        if (deleted.length > 0) {
+          for (const segment of deleted) {
+            await unlinkIfPresent(this.fs, segment.logPath);
+            await unlinkIfPresent(this.fs, segment.indexPath);
+          }
+          await this.fs.syncDirectory(this.dir);
+          this.segments = segments.slice(count);
+          this.retire(deleted);
+        }
+        return {
+          deletedSegments: deleted.map((s) => s.baseOffset),
+          deletedRecords: deleted.reduce((sum, s) => sum + s.entries, 0),
+          deletedBytes: deleted.reduce((sum, s) => sum + s.size, 0),
+          oldestOffset: this.oldestOffset,
+        };
+      }),
+    );
+  }
+
+  /**
+   * Compaction by key over the sealed segments: the newest record of each key (by the
+   * `keyOf` option) is kept, records without a key are kept, offsets are preserved. Appends and
+   * reads continue meanwhile; the swap to the new segments is crash-safe (see compaction.ts).
+   * Figures cover the whole log, the active segment included.
+   */
+  compact(): Promise<CompactionResult> {
+    const { keyOf } = this.options;
+    if (!keyOf) {
+      return Promise.reject(
+        new Error(
+          `cannot compact the commit log in ${this.dir}: it was opened without a keyOf option`,
+        ),
+      );
+    }
+    return this.maintenance("compact", async () => {
+      const before = totals(this.segments);
+      const sealed = this.segments.slice(0, -1);
+      // Compacting would drop the unreadable records silently; they must stay reported.
+      const damaged = sealed.map(damageError).find((e) => e !== undefined);
+      if (damaged) throw damaged;
+      const groups = await writeCompactedSegments({
+        fs: this.fs,
+        dir: this.dir,
+        sealed,
+        loadIndex: (segment) => this.sealedIndexes.get(segment),
+        keyOf,
+        segmentMaxBytes: this.options.segmentMaxBytes,
+      });
+      if (groups.length > 0) {
+        await this.serial(async () => {
+          try {
+            await installCompaction(this.fs, this.dir, groups);
+          } catch (err) {
+            this.swapFailure = err as Error;
+            throw err;
+          }
+          const report: RecoveryReport = {
+            truncatedBytes: 0,
+            rebuiltIndexes: [],
+            scannedBytes: 0,
+            damagedSegments: [],
+          };
+          const fresh = new Map<number, Segment>();
+          for (const group of groups) {
+            if (group.kept.records === 0) continue;
+            fresh.set(
+              group.baseOffset,
+              await Segment.openSealed(this.fs, this.dir, group.baseOffset, report),
+            );
+          }
+          const replaced = new Set(groups.flatMap((g) => g.replaces));
+          const next: Segment[] = [];
+          for (const segment of this.segments) {
+            if (!replaced.has(segment)) next.push(segment);
+            else {
+              const installed = fresh.get(segment.baseOffset);
+              if (installed) next.push(installed);
+            }
+          }
+          this.segments = next;
+          this.retire([...replaced]);
+          await finishCompaction(this.fs, this.dir);
+        });
+      }
+      const after = totals(this.segments);
+      return {
+        recordsBefore: before.records,
+        recordsAfter: after.records,
+        bytesBefore: before.bytes,
+        bytesAfter: after.bytes,
+      };
+    });
+  }
+
+  /**
+   * Drops every record at or after `offset` (for a follower catching up to a new leader).
+   * If `offset` is before the oldest segment, the log is emptied and continues at `offset`.
+   */
+  truncateTo(offset: number): Promise<void> {
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      return Promise.reject(
+        new RangeError(`offset is ${String(offset)}, expected an integer >= 0`),
+      );
+    }
+    return this.maintenance("truncate", () =>
+      this.serial(async () => {
+        if (offset >= this.nextOffset) return;
+        const segments = this.segments;
+        let keep = segments.length - 1;
+        while (keep >= 0 && segments[keep]!.baseOffset > offset) keep--;
+        const removed = segments.slice(Math.max(keep, 0));
+        for (const segment of [...segments.slice(keep + 1)].reverse()) {
+          await unlinkIfPresent(this.fs, segment.logPath);
+          await unlinkIfPresent(this.fs, segment.indexPath);
+        }
+        let active: Segment;
+        if (keep < 0) {
+          await unlinkIfPresent(this.fs, segments[0]!.logPath);
+          await unlinkIfPresent(this.fs, segments[0]!.indexPath);
+          active = await Segment.create(this.fs, this.dir, offset);
+          await this.fs.syncDirectory(this.dir);
+        } else {
+          active = await this.cutSegment(segments[keep]!, offset);
+        }
+        this.segments = [...segments.slice(0, Math.max(keep, 0)), active];
+        this.retire(removed);
+        if (this.epochs.truncateFrom(offset)) this.epochsDirty = true;
+        await this.writeRecoveryPoint();
+      }),
+    );
   }
 
   /** Finishes queued appends and in-flight reads, syncs, and closes the files. Idempotent. */
@@ -182,17 +504,43 @@ export class CommitLog {
 
   private async reading<T>(operation: string, run: () => Promise<T>): Promise<T> {
     if (this.closing) throw new LogClosedError(this.dir, operation);
-    this.readsInFlight++;
+    const running = run();
+    this.reads.add(running);
     try {
-      return await run();
+      return await running;
     } finally {
-      if (--this.readsInFlight === 0) this.readsDrained?.();
+      this.reads.delete(running);
     }
+  }
+
+  /** Closes segments that left the log once the reads that may still use them are done. */
+  private retire(segments: readonly Segment[]): void {
+    for (const segment of segments) this.sealedIndexes.delete(segment);
+    const closing = Promise.allSettled([...this.reads]).then(() =>
+      Promise.allSettled(segments.map((s) => s.close())),
+    );
+    this.retiring.add(closing);
+    void closing.then(() => this.retiring.delete(closing));
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
     const run = this.chain.then(task);
     this.chain = run.catch(() => {});
+    return run;
+  }
+
+  private maintenance<T>(operation: string, task: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new LogClosedError(this.dir, operation));
+    const run = this.maintenanceChain.then(() => {
+      if (this.swapFailure) {
+        throw new Error(
+          `cannot ${operation}: a compaction of ${this.dir} failed while swapping segments (${this.swapFailure.message}); reopen the log to complete it`,
+        );
+      }
+      if (this.closing) throw new LogClosedError(this.dir, operation);
+      return task();
+    });
+    this.maintenanceChain = run.catch(() => {});
     return run;
   }
 
@@ -214,7 +562,10 @@ export class CommitLog {
     }
     try {
       const { segmentMaxBytes, sync } = this.options;
-      if (this.active.size > 0 && this.active.size + bytes > segmentMaxBytes) await this.roll();
+      if (this.activeTooOld(Date.now())) await this.rollSegment();
+      if (this.active.size > 0 && this.active.size + bytes > segmentMaxBytes) {
+        await this.rollSegment();
+      }
       const segment = this.active;
       const encoded = encodeBatch(batch, bytes, activeTarget(segment), this.scratch);
       await segment.append(encoded, sync === "always");
@@ -223,14 +574,27 @@ export class CommitLog {
       this.counters.appends += batch.length;
       this.counters.records += encoded.recordCount;
       this.counters.bytes += bytes;
+      this.bytesSinceRecoveryPoint += bytes;
       let offset = encoded.firstOffset;
       for (const append of batch) {
+        for (let i = 0; i < append.records.length; i++) {
+          if (this.epochs.assign(append.records[i]!.leaderEpoch, offset + i)) {
+            this.epochsDirty = true;
+          }
+        }
         append.resolve(offset);
         offset += append.records.length;
       }
     } catch (err) {
       if (err instanceof LogFailedError) this.failure = err;
-      for (const append of batch) append.reject(err);
+      const reason = err instanceof LogFailedError ? err : new AppendFailedError(this.dir, err);
+      for (const append of batch) append.reject(reason);
+      return;
+    }
+    // Best effort: a failed checkpoint leaves the previous one, which stays correct.
+    if (this.epochsDirty) await this.saveEpochs().catch(() => {});
+    if (this.bytesSinceRecoveryPoint >= this.options.recoveryPointBytes) {
+      await this.writeRecoveryPoint().catch(() => {});
     }
   }
 
@@ -247,34 +611,108 @@ export class CommitLog {
     return { batch, bytes };
   }
 
+  private activeTooOld(nowMs: number): boolean {
+    const { segmentMaxAgeMs } = this.options;
+    const first = this.active.firstTimestamp;
+    return (
+      segmentMaxAgeMs > 0 &&
+      first !== undefined &&
+      BigInt(nowMs) * NANOS_PER_MILLI - first >= BigInt(segmentMaxAgeMs) * NANOS_PER_MILLI
+    );
+  }
+
   /** Seals the active segment and starts a new one at the next offset. */
-  private async roll(): Promise<void> {
+  private async rollSegment(): Promise<void> {
     const old = this.active;
-    const next = await Segment.create(this.dir, old.nextOffset);
+    const next = await Segment.create(this.fs, this.dir, old.nextOffset);
     let index: SegmentIndex;
     try {
       index = await old.seal();
+      // The new segment's directory entry must be durable before records synced into it count.
+      await this.fs.syncDirectory(this.dir);
     } catch (err) {
-      await next.remove();
+      await next.close().catch(() => {});
+      await unlinkIfPresent(this.fs, next.logPath).catch(() => {});
+      await unlinkIfPresent(this.fs, next.indexPath).catch(() => {});
       throw err;
     }
     this.sealedIndexes.put(old, index);
     this.segments = [...this.segments, next];
-    if (this.options.sync === "always") await syncDirectory(this.dir);
+    await this.writeRecoveryPoint().catch(() => {});
+  }
+
+  /**
+   * Syncs the active segment (log and index) and records how far it is on disk, so that
+   * recovery scans only what follows. Leader epochs are saved first: records before the
+   * recovery point are not scanned again, so their epochs must already be in the checkpoint.
+   */
+  private async writeRecoveryPoint(): Promise<void> {
+    if (this.epochsDirty) await this.saveEpochs();
+    const point: RecoveryPoint = await this.active.sync();
+    await saveRecoveryPoint(this.fs, this.dir, point);
+    this.bytesSinceRecoveryPoint = 0;
+    this.counters.recoveryPoints++;
+  }
+
+  private async saveEpochs(): Promise<void> {
+    this.epochsDirty = false;
+    try {
+      await saveLeaderEpochs(this.fs, this.dir, this.epochs.entries);
+    } catch (err) {
+      this.epochsDirty = true;
+      throw err;
+    }
+  }
+
+  /** Cuts `segment` at `offset` on disk and reopens it as the active segment. */
+  private async cutSegment(segment: Segment, offset: number): Promise<Segment> {
+    const index = await this.sealedIndexOrActive(segment);
+    const entry = firstEntryAtOrAfter(index.view(), offset - segment.baseOffset);
+    const { positions, count } = index.view();
+    const position = entry < count ? positions[entry]! : segment.size;
+    for (const [path, size] of [
+      [segment.logPath, position],
+      [segment.indexPath, entry * 8],
+    ] as const) {
+      const file = await this.fs.open(path, "update");
+      try {
+        await file.truncate(size);
+        await file.datasync();
+      } finally {
+        await file.close();
+      }
+    }
+    const report: RecoveryReport = {
+      truncatedBytes: 0,
+      rebuiltIndexes: [],
+      scannedBytes: 0,
+      damagedSegments: [],
+    };
+    const { segment: active } = await Segment.recoverActive(
+      this.fs,
+      this.dir,
+      segment.baseOffset,
+      report,
+      { baseOffset: segment.baseOffset, position, entries: entry },
+    );
+    return active;
+  }
+
+  private sealedIndexOrActive(segment: Segment): Promise<SegmentIndex> {
+    return segment.index ? Promise.resolve(segment.index) : this.sealedIndexes.get(segment);
   }
 
   private async shutdown(): Promise<void> {
     await this.serial(async () => {
       while (this.queue.length > 0) await this.writeQueued();
     });
-    if (this.readsInFlight > 0) {
-      await new Promise<void>((resolve) => {
-        this.readsDrained = resolve;
-      });
-    }
+    await this.maintenanceChain;
+    await this.highWatermarkChain;
+    await Promise.allSettled([...this.reads]);
     try {
-      if (!this.failure) await this.active.sync();
+      if (!this.failure) await this.serial(() => this.writeRecoveryPoint());
     } finally {
+      await Promise.allSettled([...this.retiring]);
       await Promise.allSettled(this.segments.map((segment) => segment.close()));
     }
   }
@@ -289,6 +727,52 @@ function activeTarget(segment: Segment): BatchTarget {
     nextOffset: segment.nextOffset,
     index,
   };
+}
+
+/** How many of the oldest segments retention deletes (never the last, active one). */
+function retentionCount(segments: readonly Segment[], limits: Required<RetentionLimits>): number {
+  const sealed = segments.length - 1;
+  let count = 0;
+  if (limits.maxAgeMs > 0) {
+    const cutoff = (BigInt(limits.nowMs) - BigInt(limits.maxAgeMs)) * NANOS_PER_MILLI;
+    while (count < sealed && (segments[count]!.lastTimestamp ?? cutoff - 1n) < cutoff) count++;
+  }
+  const keepNewest = (measure: (s: Segment) => number, limit: number): number => {
+    let total = measure(segments[sealed]!);
+    let i = sealed - 1;
+    for (; i >= 0; i--) {
+      total += measure(segments[i]!);
+      if (total > limit) break;
+    }
+    return i + 1;
+  };
+  if (limits.maxMessages > 0)
+    count = Math.max(
+      count,
+      keepNewest((s) => s.entries, limits.maxMessages),
+    );
+  if (limits.maxBytes > 0)
+    count = Math.max(
+      count,
+      keepNewest((s) => s.size, limits.maxBytes),
+    );
+  return count;
+}
+
+function totals(segments: readonly Segment[]): { records: number; bytes: number } {
+  let records = 0;
+  let bytes = 0;
+  for (const segment of segments) {
+    records += segment.entries;
+    bytes += segment.size;
+  }
+  return { records, bytes };
+}
+
+async function unlinkIfPresent(fs: LogFileSystem, path: string): Promise<void> {
+  await fs.unlink(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw err;
+  });
 }
 
 function checkInteger(name: string, value: number): void {

@@ -51,7 +51,11 @@ export async function readWholeFile(fs: LogFileSystem, path: string): Promise<Bu
 }
 
 /** Writes `bytes` to a new file at `path` (replacing any) and syncs it. Not atomic. */
-export async function writeWholeFile(fs: LogFileSystem, path: string, bytes: Buffer): Promise<void> {
+export async function writeWholeFile(
+  fs: LogFileSystem,
+  path: string,
+  bytes: Buffer,
+): Promise<void> {
   const file = await fs.open(path, "replace");
   try {
     await writeAt(file, bytes, 0);
@@ -66,7 +70,11 @@ export async function writeWholeFile(fs: LogFileSystem, path: string, bytes: Buf
  * the new contents, completely: write a temporary file, fsync it, rename it over `path`, fsync
  * the directory.
  */
-export async function writeFileAtomic(fs: LogFileSystem, path: string, bytes: Buffer): Promise<void> {
+export async function writeFileAtomic(
+  fs: LogFileSystem,
+  path: string,
+  bytes: Buffer,
+): Promise<void> {
   const temporary = `${path}.tmp`;
   await writeWholeFile(fs, temporary, bytes);
   await fs.rename(temporary, path);

@@ -44,7 +44,10 @@ export class LeaderEpochCache {
    * The largest epoch <= `epoch` and the offset where it ends: the start of the next epoch, or
    * `nextOffset` for the latest. Undefined when every known epoch is larger (or none is known).
    */
-  endOffsetFor(epoch: number, nextOffset: number): { epoch: number; endOffset: number } | undefined {
+  endOffsetFor(
+    epoch: number,
+    nextOffset: number,
+  ): { epoch: number; endOffset: number } | undefined {
     let found = -1;
     for (let i = 0; i < this.list.length && this.list[i]!.epoch <= epoch; i++) found = i;
     if (found < 0) return undefined;

@@ -34,6 +34,11 @@ export class SealedIndexCache {
     this.evict();
   }
 
+  /** Forgets a segment that left the log. */
+  delete(segment: Segment): void {
+    this.entries.delete(segment);
+  }
+
   private evict(): void {
     while (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value as Segment;

@@ -228,12 +228,14 @@ export class Segment {
           ...trusted,
         });
       }
+      // Rare (the index is missing or wrong), so worth a full check: the first damaged record
+      // is found where it is, not where its garbled framing happens to stop the walk.
       const scan = await scanRecords(log, {
         baseOffset,
         from: 0,
         end: logSize,
         minOffset: baseOffset,
-        verifyCrc: false,
+        verifyCrc: true,
       });
       const state = {
         size: scan.validEnd,
@@ -242,17 +244,11 @@ export class Segment {
         first: scan.firstTimestamp,
         last: scan.lastTimestamp,
       };
-      if (scan.damage) {
-        report.damagedSegments.push({ segment: logPath, ...scan.damage });
-        const segment = new Segment(
-          baseOffset,
-          logPath,
-          indexPath,
-          log,
-          indexFile,
-          state,
-          scan.damage,
-        );
+      const damage =
+        scan.damage ?? (await missingTail(indexFile, scan.index.count, scan.validEnd, baseOffset));
+      if (damage) {
+        report.damagedSegments.push({ segment: logPath, ...damage });
+        const segment = new Segment(baseOffset, logPath, indexPath, log, indexFile, state, damage);
         segment.memoryIndex = scan.index;
         return segment;
       }
@@ -451,6 +447,29 @@ async function checkSealedIndex(
   };
 }
 
+/**
+ * A sealed segment cut at a record boundary scans clean; its index file still lists the lost
+ * records, though: an entry right after the scanned ones pointing at the end of the file is the
+ * sign of such a truncation (rather than of a garbled index, which is simply rebuilt).
+ */
+async function missingTail(
+  indexFile: LogFile | undefined,
+  scannedEntries: number,
+  validEnd: number,
+  baseOffset: number,
+): Promise<SegmentDamage | undefined> {
+  if (!indexFile) return undefined;
+  const entry = Buffer.allocUnsafe(INDEX_ENTRY_BYTES);
+  const at = scannedEntries * INDEX_ENTRY_BYTES;
+  if ((await readAt(indexFile, entry, 0, INDEX_ENTRY_BYTES, at)) < INDEX_ENTRY_BYTES) return;
+  if (entry.readUInt32BE(4) !== validEnd) return undefined;
+  return {
+    offset: baseOffset + entry.readUInt32BE(0),
+    position: validEnd,
+    reason: `the segment ends at byte ${validEnd} but its index lists more records: records are missing`,
+  };
+}
+
 /** Whether `file` is `at + expected.length` bytes long and ends with `expected`. */
 async function fileEndsWith(file: LogFile, expected: Buffer, at: number): Promise<boolean> {
   const size = await file.size();
@@ -465,5 +484,7 @@ async function fileEndsWith(file: LogFile, expected: Buffer, at: number): Promis
 /** Thrown by reads that reach records of a sealed segment found damaged at open. */
 export function damageError(segment: Segment): CorruptRecordError | undefined {
   const { damage } = segment;
-  return damage && new CorruptRecordError(segment.logPath, damage.offset, damage.position, damage.reason);
+  return (
+    damage && new CorruptRecordError(segment.logPath, damage.offset, damage.position, damage.reason)
+  );
 }

@@ -60,6 +60,17 @@ export function emptySnapshot(confState: ConfState = EMPTY_CONF_STATE): Snapshot
   return { metadata: { index: 0, term: 0, confState }, data: new Uint8Array(0) };
 }
 
+/**
+ * A new cluster's starting point: a snapshot at index 1, term 1 holding the initial membership
+ * and an empty application state. Every bootstrapped member holds the same one; members that
+ * join later are sent it (or a later snapshot) by the leader, so they learn the membership.
+ */
+export function bootstrapSnapshot(confState: ConfState): Snapshot {
+  return { metadata: { index: 1, term: 1, confState }, data: new Uint8Array(0) };
+}
+
+export const BOOTSTRAP_HARD_STATE: HardState = Object.freeze({ term: 1, vote: null, commit: 1 });
+
 export function hardStatesEqual(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
