@@ -12,6 +12,8 @@ interface UnaryRpcs {
   FetchPartitionMetadata: [api.FetchPartitionMetadataRequest, api.FetchPartitionMetadataResponse];
   Publish: [api.PublishRequest, api.PublishResponse];
   PublishToSubject: [api.PublishToSubjectRequest, api.PublishToSubjectResponse];
+  SetCursor: [api.SetCursorRequest, api.SetCursorResponse];
+  FetchCursor: [api.FetchCursorRequest, api.FetchCursorResponse];
 }
 export type UnaryRpc = keyof UnaryRpcs;
 

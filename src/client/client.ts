@@ -66,6 +66,8 @@ function deadlineIn(ms: number): Date {
  * unavailable); Subscribe and FetchPartitionMetadata go to the partition leader found in the
  * cached metadata, which is refreshed and the call retried when the broker says it is stale.
  */
+const CURSORS_STREAM = "__cursors";
+
 export class LiftbridgeClient {
   private readonly stubs = new BrokerStubs();
   private readonly roundRobin = new RoundRobinPartitioner();
@@ -246,6 +248,67 @@ export class LiftbridgeClient {
     );
     this.metadata = this.metadata.updatedWith(fresh, streams);
     return fresh;
+  }
+
+  /** Stores a consumer's position, on the leader of the `__cursors` partition for its key. */
+  async setCursor(
+    stream: string,
+    partition: number,
+    cursorId: string,
+    offset: number,
+  ): Promise<void> {
+    requireName("stream", stream);
+    requireName("cursorId", cursorId);
+    await this.callCursorLeader(stream, partition, cursorId, "set cursor", (stub) =>
+      stub.unary(
+        "SetCursor",
+        { stream, partition, cursorId, offset },
+        { deadline: deadlineIn(this.requestTimeoutMs) },
+      ),
+    );
+  }
+
+  /** A consumer's stored position; -1 when it was never set. */
+  async fetchCursor(stream: string, partition: number, cursorId: string): Promise<number> {
+    requireName("stream", stream);
+    requireName("cursorId", cursorId);
+    const response = await this.callCursorLeader(
+      stream,
+      partition,
+      cursorId,
+      "fetch cursor",
+      (stub) =>
+        stub.unary(
+          "FetchCursor",
+          { stream, partition, cursorId },
+          { deadline: deadlineIn(this.requestTimeoutMs) },
+        ),
+    );
+    return response.offset;
+  }
+
+  private async callCursorLeader<T>(
+    stream: string,
+    partition: number,
+    cursorId: string,
+    what: string,
+    call: (stub: BrokerStub) => Promise<T>,
+  ): Promise<T> {
+    let metadata = this.metadata;
+    if (!metadata.stream(CURSORS_STREAM)) metadata = await this.refreshMetadata([CURSORS_STREAM]);
+    const count = metadata.partitionCount(CURSORS_STREAM);
+    if (count === 0) {
+      // Cursors are disabled: any broker gives the authoritative answer.
+      return this.callAnyBroker(`${what} "${cursorId}"`, call);
+    }
+    const key = new TextEncoder().encode(`${cursorId},${stream},${partition}`);
+    return this.callPartitionLeader(
+      CURSORS_STREAM,
+      partitionForKey(key, count),
+      false,
+      `${what} "${cursorId}" of stream "${stream}" partition ${partition}`,
+      call,
+    );
   }
 
   /** The partition's state from its leader, which alone knows the current high watermark. */

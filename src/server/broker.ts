@@ -9,6 +9,7 @@ import type { ApiContext } from "./api/context.js";
 import { createGrpcServer } from "./api/server.js";
 import { nowNanos } from "./clock.js";
 import type { BrokerConfig } from "./config/index.js";
+import { CursorManager } from "./cursors.js";
 import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
 import type { Logger } from "./logger.js";
 import { SingleNodeLog } from "./metadata/single-node-log.js";
@@ -121,10 +122,12 @@ export class Broker {
         acks,
         shutdown: shutdown.signal,
       };
-      const grpc = createGrpcServer(ctx);
+      const cursors = new CursorManager(ctx);
+      const grpc = createGrpcServer(ctx, cursors);
       const boundPort = await bind(grpc, config.listenHost, config.listenPort, config.tls);
       cleanup.push(async () => grpc.forceShutdown());
       if (config.listenPort === 0) await register(config.advertisePort || boundPort);
+      await cursors.initialize();
       const autoPauseTimer = setInterval(() => {
         for (const { stream, partition } of partitions.takeIdlePartitions(
           Date.now(),

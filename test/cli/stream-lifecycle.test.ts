@@ -50,3 +50,29 @@ test("lb stream pause, resume and readonly print a row per partition", async (t)
   t.is((await lb("pub", "s", "x", "-p", "1")).code, 0);
   t.is((await lb("stream", "pause", "missing")).code, 1);
 });
+
+test("lb cursor set and get", async (t) => {
+  const dir = await makeTempDir("lb-cli-cursor-", t);
+  const serve = await startServe(
+    t,
+    ["--data", dir, "-p", String(await freePort()), "--host", "127.0.0.1"],
+    { LIFTBRIDGE_CURSORS_STREAM_PARTITIONS: "2" },
+  );
+  const env = { LB_ADDRESS: serve.address };
+  const lb = (...args: string[]) => runLb(args, { env });
+  const unset = await lb("cursor", "get", "orders", "--id", "billing", "-p", "1");
+  t.is(unset.code, 0, unset.stderr);
+  t.is(unset.stdout.trim(), "-1");
+  t.is(
+    (await lb("cursor", "set", "orders", "--id", "billing", "-p", "1", "--offset", "42")).code,
+    0,
+  );
+  const got = await lb("cursor", "get", "orders", "--id", "billing", "-p", "1", "--json");
+  t.deepEqual(JSON.parse(got.stdout), {
+    stream: "orders",
+    partition: 1,
+    cursorId: "billing",
+    offset: 42,
+  });
+  t.is((await lb("cursor", "get", "orders")).code, 2, "--id is required");
+});

@@ -123,8 +123,6 @@ test("RPCs of features not built yet answer Unimplemented with a message", async
   const client = rawClient(t, address);
   await call(client, "createStream", { name: "s", subject: "s" });
   for (const [method, req] of [
-    ["setCursor", { stream: "s", cursorId: "c", offset: 1 }],
-    ["fetchCursor", { stream: "s", cursorId: "c" }],
     ["joinConsumerGroup", { groupId: "g", consumerId: "c", streams: ["s"] }],
     ["leaveConsumerGroup", { groupId: "g", consumerId: "c" }],
     ["fetchConsumerGroupAssignments", { groupId: "g", consumerId: "c" }],

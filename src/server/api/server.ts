@@ -6,7 +6,9 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { adminServiceDefinition } from "../../wire/admin.js";
+import type { FetchCursorRequest, SetCursorRequest } from "../../wire/api.js";
 import { apiServerDefinition } from "../../wire/service.js";
+import type { CursorManager } from "../cursors.js";
 import { adminImplementation } from "./admin.js";
 import type { ApiContext } from "./context.js";
 import { pauseStream, setStreamReadonly } from "./lifecycle.js";
@@ -43,7 +45,10 @@ function notYet(feature: string): handleUnaryCall<unknown, unknown> {
 }
 
 /** The `proto.API` service: upstream Liftbridge's client API. */
-export function apiImplementation(ctx: ApiContext): UntypedServiceImplementation {
+export function apiImplementation(
+  ctx: ApiContext,
+  cursors: CursorManager,
+): UntypedServiceImplementation {
   return {
     CreateStream: unary(ctx, "CreateStream", async (req) => {
       await createStream(ctx, req as Parameters<typeof createStream>[1]);
@@ -77,8 +82,15 @@ export function apiImplementation(ctx: ApiContext): UntypedServiceImplementation
     PublishToSubject: unary(ctx, "PublishToSubject", (req, deadline) =>
       publishToSubject(ctx, req as Parameters<typeof publishToSubject>[1], deadline),
     ),
-    SetCursor: notYet("SetCursor (cursors)"),
-    FetchCursor: notYet("FetchCursor (cursors)"),
+    SetCursor: unary(ctx, "SetCursor", async (req) => {
+      const { stream, partition, cursorId, offset } = req as SetCursorRequest;
+      await cursors.set(stream, partition, cursorId, offset);
+      return {};
+    }),
+    FetchCursor: unary(ctx, "FetchCursor", async (req) => {
+      const { stream, partition, cursorId } = req as FetchCursorRequest;
+      return { offset: await cursors.fetch(stream, partition, cursorId) };
+    }),
     JoinConsumerGroup: notYet("JoinConsumerGroup (consumer groups)"),
     LeaveConsumerGroup: notYet("LeaveConsumerGroup (consumer groups)"),
     FetchConsumerGroupAssignments: notYet("FetchConsumerGroupAssignments (consumer groups)"),
@@ -86,12 +98,12 @@ export function apiImplementation(ctx: ApiContext): UntypedServiceImplementation
   };
 }
 
-export function createGrpcServer(ctx: ApiContext): Server {
+export function createGrpcServer(ctx: ApiContext, cursors: CursorManager): Server {
   const server = new Server({
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
     "grpc.max_send_message_length": 64 * 1024 * 1024,
   });
-  server.addService(apiServerDefinition, apiImplementation(ctx));
+  server.addService(apiServerDefinition, apiImplementation(ctx, cursors));
   server.addService(adminServiceDefinition, adminImplementation(ctx));
   return server;
 }

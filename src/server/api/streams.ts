@@ -15,7 +15,7 @@ import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/type
 import { STREAM_SETTING_KEYS } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./status.js";
-import { validateStreamName, validateSubject } from "./validate.js";
+import { RESERVED_STREAMS, validateStreamName, validateSubject } from "./validate.js";
 
 export async function createStream(ctx: ApiContext, req: CreateStreamRequest): Promise<void> {
   validateStreamName(req.name);
@@ -102,6 +102,7 @@ function placeReplicas(brokerIds: string[], count: number, partition: number): s
 
 export async function deleteStream(ctx: ApiContext, req: DeleteStreamRequest): Promise<void> {
   if (req.name === "") throw invalidArgument("Name cannot be empty");
+  if (RESERVED_STREAMS.has(req.name)) throw invalidArgument(`Stream is reserved: ${req.name}`);
   const result = await ctx.replicatedLog.propose({ op: "deleteStream", name: req.name });
   if (!result.ok) throw notFound(`No such stream: ${req.name}`);
   await ctx.partitions.whenSettled(req.name);

@@ -1,0 +1,35 @@
+import { Args, Flags } from "@oclif/core";
+import { LbCommand } from "../../cli/lb-command.js";
+
+export default class CursorSet extends LbCommand<typeof CursorSet> {
+  static override summary = "Store a consumer's offset in a stream partition.";
+  static override description =
+    "Cursors live in the internal __cursors stream; the broker needs cursors.stream.partitions > 0.";
+  static override examples = [
+    "<%= config.bin %> <%= command.id %> orders --id billing --offset 42",
+    "<%= config.bin %> <%= command.id %> orders --id billing -p 2 --offset 7 --json",
+  ];
+
+  static override args = {
+    stream: Args.string({
+      description: "Stream the cursor is for.",
+      required: true,
+      ignoreStdin: true,
+    }),
+  };
+
+  static override flags = {
+    id: Flags.string({ summary: "Cursor id (one per consumer).", required: true }),
+    partition: Flags.integer({ char: "p", summary: "Partition.", default: 0, min: 0 }),
+    offset: Flags.integer({ summary: "Offset to store.", required: true, min: -1 }),
+  };
+
+  async run(): Promise<void> {
+    const { stream } = this.args;
+    const { id, partition, offset } = this.flags;
+    const client = await this.connect();
+    await client.setCursor(stream, partition, id, offset);
+    if (this.flags.json) await this.output.jsonLine({ stream, partition, cursorId: id, offset });
+    else this.output.line(String(offset));
+  }
+}
