@@ -11,6 +11,7 @@ import { nowNanos } from "./clock.js";
 import type { BrokerConfig } from "./config/index.js";
 import { CursorManager } from "./cursors.js";
 import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
+import { masterKeyFromEnv } from "./encryption.js";
 import type { Logger } from "./logger.js";
 import { SingleNodeLog } from "./metadata/single-node-log.js";
 import { MetadataState } from "./metadata/state.js";
@@ -51,6 +52,7 @@ export class Broker {
   static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
     await prepareDataDir(config.dataDir);
     const serverId = await resolveServerId(config.dataDir, config.serverId);
+    if (config.streams.encryption) masterKeyFromEnv();
     const cleanup: (() => Promise<unknown>)[] = [];
     try {
       let embeddedNats: NatsServerHandle | undefined;
@@ -85,6 +87,7 @@ export class Broker {
         sync: syncPolicy === "always" ? "always" : "none",
         segmentMaxBytes: config.streams.segmentMaxBytes,
         concurrencyControl: config.streams.concurrencyControl,
+        encryption: config.streams.encryption,
       });
       cleanup.push(() => partitions.closeAll());
       for (const stream of state.listStreams()) await partitions.add(stream);

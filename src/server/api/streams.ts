@@ -11,6 +11,7 @@ import type {
 } from "../../wire/api.js";
 import { StreamMetadataError } from "../../wire/api.js";
 import { nowNanos } from "../clock.js";
+import { masterKeyFromEnv } from "../encryption.js";
 import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
 import { STREAM_SETTING_KEYS } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
@@ -41,10 +42,14 @@ export async function createStream(ctx: ApiContext, req: CreateStreamRequest): P
       `Invalid minIsr ${settings.minIsr}: it cannot exceed the replicationFactor ${replicationFactor}`,
     );
   }
-  if (settings.encryption && !process.env.LIFTBRIDGE_ENCRYPTION_KEY) {
-    throw failedPrecondition(
-      "Failed on preconditions for stream's encryption handler: LIFTBRIDGE_ENCRYPTION_KEY is not set",
-    );
+  if (settings.encryption ?? ctx.config.streams.encryption) {
+    try {
+      masterKeyFromEnv();
+    } catch (err) {
+      throw failedPrecondition(
+        `Failed on preconditions for stream's encryption handler: ${(err as Error).message}`,
+      );
+    }
   }
   const partitions: PartitionInfo[] = [];
   for (let id = 0; id < partitionCount; id++) {

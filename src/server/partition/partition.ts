@@ -2,6 +2,7 @@ import type { NatsConnection, Subscription } from "nats";
 import { AckError, type AckPolicy, encodeAck } from "../../wire/api.js";
 import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
 import { MonotonicClock, nowNanos } from "../clock.js";
+import type { PartitionCipher } from "../encryption.js";
 import type { CommitLog, StoredRecord } from "../log/index.js";
 import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
@@ -57,6 +58,8 @@ export class Partition {
     private readonly nc: NatsConnection,
     private readonly logger: Logger,
     private readonly concurrencyControl = false,
+    /** Set for streams encrypted at rest: values are sealed on append, opened on read. */
+    readonly cipher?: PartitionCipher,
   ) {
     this.subject = partitionSubject(stream.subject, info.id);
     // Single-member ISR: everything on disk is committed.
@@ -213,7 +216,7 @@ export class Partition {
     const records = batch.map((m) => ({
       timestamp: receivedAt,
       leaderEpoch: this.info.leaderEpoch,
-      body: m.body,
+      body: this.cipher ? this.cipher.sealBody(m.body) : m.body,
     }));
     const appended = this.log.append(records);
     this.appendChain = this.appendChain.then(async () => {

@@ -43,9 +43,10 @@ export async function streamCommitted(
         streamName,
         partition.id,
       );
-      const frame = Buffer.allocUnsafe(prefix.length + record.body.length);
+      const body = partition.cipher ? partition.cipher.openBody(record.body) : record.body;
+      const frame = Buffer.allocUnsafe(prefix.length + body.length);
       frame.set(prefix, 0);
-      frame.set(record.body, prefix.length);
+      frame.set(body, prefix.length);
       if (!sink.write(frame)) await sink.drained();
     }
     next = records[records.length - 1]!.offset + 1;

@@ -1,6 +1,8 @@
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { NatsConnection } from "nats";
 import type { PartitionRegistry } from "../api/context.js";
+import { masterKeyFromEnv, PartitionCipher } from "../encryption.js";
 import { CommitLog } from "../log/index.js";
 import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
@@ -15,6 +17,8 @@ export interface PartitionStoreOptions {
   segmentMaxBytes: number;
   /** Broker-wide optimistic concurrency (streams.concurrency.control); streams may override. */
   concurrencyControl: boolean;
+  /** Broker-wide encryption at rest (streams.encryption); streams may override. */
+  encryption: boolean;
 }
 
 /**
@@ -102,15 +106,21 @@ export class PartitionStore implements PartitionRegistry {
 
   private async openPartition(stream: StreamInfo, info: PartitionInfo): Promise<Partition> {
     const { nc, logger, sync, segmentMaxBytes } = this.options;
-    const log = await CommitLog.open(join(this.streamDir(stream.name), String(info.id)), {
+    const dir = join(this.streamDir(stream.name), String(info.id));
+    // The data key first: a wrong master key must fail before any file is opened.
+    const encrypted = stream.settings.encryption ?? this.options.encryption;
+    if (encrypted) await mkdir(dir, { recursive: true });
+    const cipher = encrypted ? await PartitionCipher.open(dir, masterKeyFromEnv()) : undefined;
+    const log = await CommitLog.open(dir, {
       sync,
       segmentMaxBytes: stream.settings.segmentMaxBytes || segmentMaxBytes,
     });
     const occ = stream.settings.optimisticConcurrencyControl ?? this.options.concurrencyControl;
-    const partition = new Partition(stream, info, log, nc, logger, occ);
+    const partition = new Partition(stream, info, log, nc, logger, occ, cipher);
     partition.start();
     return partition;
   }
+
 
   /**
    * Partitions idle for longer than their auto-pause time (the stream's autoPauseTime, else
