@@ -5,9 +5,12 @@ import { decodeAckEnvelope } from "../../src/server/api/ack-router.js";
 import {
   type Ack,
   AckPolicy,
+  encodeMessage,
   PublishAsyncErrorCode,
   type PublishResponse,
+  StartPosition,
 } from "../../src/wire/api.js";
+import { encodeEnvelope, MsgType } from "../../src/wire/envelope.js";
 import { startBroker } from "../helpers/broker.js";
 import { startNats } from "../helpers/nats.js";
 import { call, codeOf, failure, rawClient } from "../helpers/rpc.js";
@@ -195,4 +198,58 @@ test("PublishAsync pipelines, answers by correlationId, reports errors in-band, 
   t.is(offsets.get("c260"), 260);
   t.is(offsets.get("c261"), 262);
   t.is(offsets.get(`c${total - 1}`), total);
+});
+
+test("keys and headers round-trip through Publish, PublishAsync, PublishToSubject and a NATS envelope", async (t) => {
+  const nats = await startNats(t);
+  const { address } = await startBroker(t, nats.url);
+  const client = rawClient(t, address);
+  await call(client, "createStream", { name: "rt", subject: "rt" });
+  const headers = (via: string) => ({ Via: bytes(via), bin: Uint8Array.of(0, 255, 1) });
+  await call(client, "publish", {
+    stream: "rt",
+    key: bytes("k-publish"),
+    value: bytes("1"),
+    headers: headers("publish"),
+  });
+  const asyncStream = client.publishAsync();
+  const acked = new Promise((resolve) => asyncStream.on("data", resolve));
+  asyncStream.write({
+    stream: "rt",
+    key: bytes("k-async"),
+    value: bytes("2"),
+    headers: headers("async"),
+    correlationId: "a",
+  });
+  await acked;
+  asyncStream.end();
+  await call(client, "publishToSubject", {
+    subject: "rt",
+    key: bytes("k-subject"),
+    value: bytes("3"),
+    headers: headers("subject"),
+  });
+  const nc = await connect({ servers: nats.url });
+  t.teardown(() => nc.close());
+  nc.publish(
+    "rt",
+    encodeEnvelope(
+      MsgType.Publish,
+      encodeMessage({ key: bytes("k-envelope"), value: bytes("4"), headers: headers("envelope") }),
+    ),
+  );
+  const { messages } = await collect(
+    client,
+    { stream: "rt", startPosition: StartPosition.EARLIEST },
+    4,
+  );
+  t.deepEqual(
+    messages.map((m) => [text(m.key), text(m.headers.Via!), [...m.headers.bin!], m.timestamp > 0n]),
+    [
+      ["k-publish", "publish", [0, 255, 1], true],
+      ["k-async", "async", [0, 255, 1], true],
+      ["k-subject", "subject", [0, 255, 1], true],
+      ["k-envelope", "envelope", [0, 255, 1], true],
+    ],
+  );
 });
