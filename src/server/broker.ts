@@ -20,6 +20,8 @@ import { PartitionStore } from "./partition/registry.js";
 
 /** How often partitions are checked against their auto-pause time. */
 const AUTO_PAUSE_CHECK_MS = 250;
+/** How often the cleaner looks for partitions whose cleaner interval has passed. */
+const CLEANER_CHECK_MS = 500;
 
 export interface BrokerAddress {
   host: string;
@@ -78,16 +80,12 @@ export class Broker {
       const metadataLog = await SingleNodeLog.open(join(config.dataDir, "metadata"), state);
       cleanup.push(() => metadataLog.close());
 
-      const syncPolicy = config.streams.syncPolicy;
       const partitions = new PartitionStore({
         dataDir: config.dataDir,
         serverId,
         nc,
         logger,
-        sync: syncPolicy === "always" ? "always" : "none",
-        segmentMaxBytes: config.streams.segmentMaxBytes,
-        concurrencyControl: config.streams.concurrencyControl,
-        encryption: config.streams.encryption,
+        defaults: config.streams,
       });
       cleanup.push(() => partitions.closeAll());
       for (const stream of state.listStreams()) await partitions.add(stream);
@@ -149,10 +147,21 @@ export class Broker {
         }
       }, AUTO_PAUSE_CHECK_MS);
       cleanup.push(async () => clearInterval(autoPauseTimer));
-      const syncTimer =
-        syncPolicy === "interval"
-          ? setInterval(() => void partitions.syncAll(), config.streams.syncIntervalMs)
-          : undefined;
+      // Streams may choose `interval` even when the broker default is another policy.
+      const syncTimer = setInterval(
+        () => void partitions.syncIntervalPartitions(),
+        config.streams.syncIntervalMs,
+      );
+      cleanup.push(async () => clearInterval(syncTimer));
+      let cleaning = false;
+      const cleanerTimer = setInterval(() => {
+        if (cleaning) return;
+        cleaning = true;
+        void partitions.clean().finally(() => {
+          cleaning = false;
+        });
+      }, CLEANER_CHECK_MS);
+      cleanup.push(async () => clearInterval(cleanerTimer));
       const natsUrl = embeddedNats?.url ?? servers.join(",");
       logger.info("broker started", {
         id: serverId,
@@ -171,7 +180,7 @@ export class Broker {
         metadataLog,
         acks,
         shutdown,
-        [autoPauseTimer, ...(syncTimer ? [syncTimer] : [])],
+        [autoPauseTimer, syncTimer, cleanerTimer],
         logger,
       );
     } catch (err) {

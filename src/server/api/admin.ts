@@ -1,18 +1,36 @@
 import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
-import type { DescribeStreamsRequest, DescribeStreamsResponse } from "../../wire/admin.js";
+import type {
+  AdminCreateStreamRequest,
+  CompactRequest,
+  CompactResponse,
+  DescribeStreamsRequest,
+  DescribeStreamsResponse,
+} from "../../wire/admin.js";
+import { STREAM_SETTING_KEYS } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
-import { notFound, toApiError } from "./status.js";
+import { failedPrecondition, invalidArgument, notFound, toApiError } from "./status.js";
+import { createStream } from "./streams.js";
+
+function unary<Req, Res>(handler: (req: Req) => Promise<Res> | Res): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => handler(call.request))
+      .then(
+        (res) => callback(null, res),
+        (err) => callback(toApiError(err).toServiceError()),
+      );
+  };
+}
 
 /** lb's own `lb.admin.Admin` service. */
 export function adminImplementation(ctx: ApiContext): UntypedServiceImplementation {
   return {
-    DescribeStreams: ((call, callback) => {
-      try {
-        callback(null, describeStreams(ctx, call.request));
-      } catch (err) {
-        callback(toApiError(err).toServiceError());
-      }
-    }) satisfies handleUnaryCall<DescribeStreamsRequest, DescribeStreamsResponse>,
+    DescribeStreams: unary((req: DescribeStreamsRequest) => describeStreams(ctx, req)),
+    CreateStream: unary(async (req: AdminCreateStreamRequest) => {
+      await createStream(ctx, req.request, { syncPolicy: req.syncPolicy });
+      return {};
+    }),
+    Compact: unary((req: CompactRequest) => compact(ctx, req)),
   };
 }
 
@@ -25,16 +43,43 @@ function describeStreams(ctx: ApiContext, req: DescribeStreamsRequest): Describe
       })
     : ctx.metadata.listStreams();
   return {
-    streams: streams.map((s) => ({
-      config: {
-        name: s.name,
-        subject: s.subject,
-        group: s.group,
-        replicationFactor: s.replicationFactor,
-        partitions: s.partitions.length,
-        ...s.settings,
-      },
-      creationTimestamp: BigInt(s.creationTimestamp),
-    })),
+    streams: streams.map((s) => {
+      const settings: Record<string, unknown> = {};
+      for (const key of STREAM_SETTING_KEYS) settings[key] = s.settings[key];
+      return {
+        config: {
+          name: s.name,
+          subject: s.subject,
+          group: s.group,
+          replicationFactor: s.replicationFactor,
+          partitions: s.partitions.length,
+          ...settings,
+        },
+        creationTimestamp: BigInt(s.creationTimestamp),
+        syncPolicy: s.settings.syncPolicy ?? "",
+      };
+    }),
   };
+}
+
+async function compact(ctx: ApiContext, req: CompactRequest): Promise<CompactResponse> {
+  if (req.stream === "") throw invalidArgument("No stream provided");
+  const stream = ctx.metadata.getStream(req.stream);
+  if (!stream) throw notFound(`No such stream: ${req.stream}`);
+  const ids = req.partitions.length ? req.partitions : stream.partitions.map((p) => p.id);
+  const results: CompactResponse["partitions"] = [];
+  for (const id of ids) {
+    const info = stream.partitions[id];
+    if (!info)
+      throw notFound(
+        `No such partition: ${id} (stream ${req.stream} has ${stream.partitions.length})`,
+      );
+    if (info.leader !== ctx.serverId) throw failedPrecondition("Server not partition leader");
+    const partition = ctx.partitions.get(req.stream, id);
+    if (!partition) {
+      throw failedPrecondition(`partition ${req.stream}/${id} is paused: resume it to compact it`);
+    }
+    results.push({ partition: id, ...(await partition.log.compact()) });
+  }
+  return { partitions: results };
 }

@@ -43,7 +43,7 @@ export function publishAsync(
     call.end();
   };
   const maybeFinish = () => {
-    if (clientDone && inflight === 0 && !queue) end();
+    if (clientDone && inflight === 0 && !queue && batch.length === 0) end();
   };
   const respond = (response: PublishResponse) => {
     if (!ended) call.write(response);
@@ -83,9 +83,22 @@ export function publishAsync(
       refuse(req.correlationId, refusal);
     }
   };
+  // Requests are published once per event-loop turn: grpc-js delivers each request in its own
+  // microtask, and publishing at once made nats.js write to its socket once per request.
+  let batch: PublishRequest[] = [];
+  const publishBatch = () => {
+    const requests = batch;
+    batch = [];
+    for (const req of requests) publishOne(req);
+    maybeFinish();
+  };
+  const publishSoon = (req: PublishRequest) => {
+    if (batch.length === 0) setImmediate(publishBatch);
+    batch.push(req);
+  };
   call.on("data", (req: PublishRequest) => {
     if (!queue && !needsResume(ctx, req)) {
-      publishOne(req);
+      publishSoon(req);
       return;
     }
     const next = (queue ?? Promise.resolve()).then(async () => {
@@ -97,7 +110,7 @@ export function publishAsync(
           ),
         );
       }
-      publishOne(req);
+      publishSoon(req);
     });
     queue = next;
     void next.then(() => {

@@ -13,12 +13,21 @@ import { StreamMetadataError } from "../../wire/api.js";
 import { nowNanos } from "../clock.js";
 import { masterKeyFromEnv } from "../encryption.js";
 import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
-import { STREAM_SETTING_KEYS } from "../metadata/types.js";
+import { STREAM_SETTING_KEYS, SYNC_POLICIES, type SyncPolicy } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./status.js";
 import { RESERVED_STREAMS, validateStreamName, validateSubject } from "./validate.js";
 
-export async function createStream(ctx: ApiContext, req: CreateStreamRequest): Promise<void> {
+export async function createStream(
+  ctx: ApiContext,
+  req: CreateStreamRequest,
+  options: { syncPolicy?: string } = {},
+): Promise<void> {
+  if (options.syncPolicy && !SYNC_POLICIES.includes(options.syncPolicy as SyncPolicy)) {
+    throw invalidArgument(
+      `Invalid syncPolicy ${JSON.stringify(options.syncPolicy)}: expected always, interval or none`,
+    );
+  }
   validateStreamName(req.name);
   validateSubject(req.subject);
   if (req.partitions < 0) {
@@ -37,6 +46,7 @@ export async function createStream(ctx: ApiContext, req: CreateStreamRequest): P
     );
   }
   const settings = streamSettings(req);
+  if (options.syncPolicy) settings.syncPolicy = options.syncPolicy as SyncPolicy;
   if (settings.minIsr !== undefined && settings.minIsr > replicationFactor) {
     throw invalidArgument(
       `Invalid minIsr ${settings.minIsr}: it cannot exceed the replicationFactor ${replicationFactor}`,

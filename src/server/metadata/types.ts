@@ -13,7 +13,12 @@ export interface StreamSettings {
   minIsr?: number;
   optimisticConcurrencyControl?: boolean;
   encryption?: boolean;
+  /** lb's own: overrides streams.sync.policy for this stream (set through lb.admin.Admin). */
+  syncPolicy?: SyncPolicy;
 }
+
+export type SyncPolicy = "always" | "interval" | "none";
+export const SYNC_POLICIES: readonly SyncPolicy[] = ["always", "interval", "none"];
 
 export const STREAM_SETTING_KEYS = [
   "retentionMaxBytes",

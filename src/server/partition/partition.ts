@@ -50,6 +50,8 @@ export class Partition {
   lastActivityMs = Date.now();
   /** Open subscriptions, for autoPauseDisableIfSubscribers. */
   subscribers = 0;
+  /** When the cleaner next looks at this partition (retention, compaction, segment age). */
+  nextCleanMs = 0;
 
   constructor(
     readonly stream: StreamInfo,

@@ -2,10 +2,11 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { NatsConnection } from "nats";
 import type { PartitionRegistry } from "../api/context.js";
+import type { BrokerConfig } from "../config/index.js";
 import { masterKeyFromEnv, PartitionCipher } from "../encryption.js";
-import { CommitLog } from "../log/index.js";
+import { CommitLog, messageKey } from "../log/index.js";
 import type { Logger } from "../logger.js";
-import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
+import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
 import { Partition } from "./partition.js";
 
 export interface PartitionStoreOptions {
@@ -13,12 +14,13 @@ export interface PartitionStoreOptions {
   serverId: string;
   nc: NatsConnection;
   logger: Logger;
-  sync: "always" | "none";
-  segmentMaxBytes: number;
-  /** Broker-wide optimistic concurrency (streams.concurrency.control); streams may override. */
-  concurrencyControl: boolean;
-  /** Broker-wide encryption at rest (streams.encryption); streams may override. */
-  encryption: boolean;
+  /** The broker-wide `streams.*` settings; each stream's own settings override them. */
+  defaults: BrokerConfig["streams"];
+}
+
+/** A stream setting: the stream's own value, else the broker-wide default. */
+function setting<K extends keyof StreamSettings, D>(stream: StreamInfo, key: K, fallback: D) {
+  return (stream.settings[key] ?? fallback) as NonNullable<StreamSettings[K]> | D;
 }
 
 /**
@@ -105,22 +107,23 @@ export class PartitionStore implements PartitionRegistry {
   }
 
   private async openPartition(stream: StreamInfo, info: PartitionInfo): Promise<Partition> {
-    const { nc, logger, sync, segmentMaxBytes } = this.options;
+    const { nc, logger, defaults } = this.options;
     const dir = join(this.streamDir(stream.name), String(info.id));
     // The data key first: a wrong master key must fail before any file is opened.
-    const encrypted = stream.settings.encryption ?? this.options.encryption;
+    const encrypted = setting(stream, "encryption", defaults.encryption);
     if (encrypted) await mkdir(dir, { recursive: true });
     const cipher = encrypted ? await PartitionCipher.open(dir, masterKeyFromEnv()) : undefined;
     const log = await CommitLog.open(dir, {
-      sync,
-      segmentMaxBytes: stream.settings.segmentMaxBytes || segmentMaxBytes,
+      sync: setting(stream, "syncPolicy", defaults.syncPolicy) === "always" ? "always" : "none",
+      segmentMaxBytes: stream.settings.segmentMaxBytes || defaults.segmentMaxBytes,
+      segmentMaxAgeMs: setting(stream, "segmentMaxAge", defaults.segmentMaxAgeMs),
+      keyOf: messageKey,
     });
-    const occ = stream.settings.optimisticConcurrencyControl ?? this.options.concurrencyControl;
+    const occ = setting(stream, "optimisticConcurrencyControl", defaults.concurrencyControl);
     const partition = new Partition(stream, info, log, nc, logger, occ, cipher);
     partition.start();
     return partition;
   }
-
 
   /**
    * Partitions idle for longer than their auto-pause time (the stream's autoPauseTime, else
@@ -148,10 +151,54 @@ export class PartitionStore implements PartitionRegistry {
     return idle;
   }
 
-  /** Flushes every open partition's log to disk (the `interval` sync policy's timer). */
-  async syncAll(): Promise<void> {
-    const all = [...this.open.values()].flat().filter(Boolean);
-    await Promise.all(all.map((p) => p.log.sync().catch(() => undefined)));
+  /** Syncs the logs of partitions whose sync policy is `interval` (the broker's timer). */
+  async syncIntervalPartitions(): Promise<void> {
+    const due = this.all().filter(
+      (p) => setting(p.stream, "syncPolicy", this.options.defaults.syncPolicy) === "interval",
+    );
+    await Promise.all(due.map((p) => p.log.sync().catch(() => undefined)));
+  }
+
+  /**
+   * The cleaner: for each partition whose cleaner interval has passed, roll the active segment
+   * if it is too old, delete segments beyond retention, and compact when enabled. One
+   * partition at a time, in the background; appends and reads go on meanwhile.
+   */
+  async clean(nowMs = Date.now()): Promise<void> {
+    const { defaults, logger } = this.options;
+    for (const partition of this.all()) {
+      const stream = partition.stream;
+      const interval = setting(stream, "cleanerInterval", defaults.cleanerIntervalMs);
+      if (nowMs < partition.nextCleanMs) continue;
+      partition.nextCleanMs = nowMs + interval;
+      try {
+        await partition.log.maybeRollByAge(nowMs);
+        const removed = await partition.log.enforceRetention({
+          maxBytes: setting(stream, "retentionMaxBytes", defaults.retentionMaxBytes),
+          maxMessages: setting(stream, "retentionMaxMessages", defaults.retentionMaxMessages),
+          maxAgeMs: setting(stream, "retentionMaxAge", defaults.retentionMaxAgeMs),
+          nowMs,
+        });
+        if (removed.deletedSegments.length > 0) {
+          logger.info("retention deleted segments", {
+            stream: stream.name,
+            partition: partition.id,
+            segments: removed.deletedSegments.length,
+            records: removed.deletedRecords,
+            oldestOffset: removed.oldestOffset,
+          });
+        }
+        if (setting(stream, "compactEnabled", defaults.compactEnabled)) {
+          await partition.log.compact();
+        }
+      } catch (err) {
+        logger.warn("cleaner failed", { stream: stream.name, partition: partition.id, error: err });
+      }
+    }
+  }
+
+  private all(): Partition[] {
+    return [...this.open.values()].flat().filter(Boolean);
   }
 
   async closeAll(): Promise<void> {
