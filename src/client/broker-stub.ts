@@ -1,4 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
+import type * as admin from "../wire/admin.js";
+import { adminServiceDefinition } from "../wire/admin.js";
 import type * as api from "../wire/api.js";
 import { ApiClient, apiServiceDefinition } from "../wire/service.js";
 
@@ -16,6 +18,12 @@ interface UnaryRpcs {
   FetchCursor: [api.FetchCursorRequest, api.FetchCursorResponse];
 }
 export type UnaryRpc = keyof UnaryRpcs;
+
+interface AdminRpcs {
+  DescribeStreams: [admin.DescribeStreamsRequest, admin.DescribeStreamsResponse];
+  CreateStream: [admin.AdminCreateStreamRequest, object];
+  Compact: [admin.CompactRequest, admin.CompactResponse];
+}
 
 /** The codecs behind the service definition accept any subset of a message's fields. */
 type Serialize = (message: unknown) => Buffer;
@@ -46,16 +54,32 @@ export class BrokerStub {
     request: api.MessageInit<UnaryRpcs[M][0]>,
     options: CallOptions = {},
   ): Promise<UnaryRpcs[M][1]> {
-    const definition = apiServiceDefinition[method];
+    return this.call(apiServiceDefinition[method], request, options);
+  }
+
+  /** A call of lb's own `lb.admin.Admin` service, on the same channel. */
+  admin<M extends keyof AdminRpcs>(
+    method: M,
+    request: api.MessageInit<AdminRpcs[M][0]>,
+    options: CallOptions = {},
+  ): Promise<AdminRpcs[M][1]> {
+    return this.call(adminServiceDefinition[method], request, options);
+  }
+
+  private call<Res>(
+    definition: { path: string; requestSerialize: unknown; responseDeserialize: unknown },
+    request: unknown,
+    options: CallOptions,
+  ): Promise<Res> {
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(
         definition.path,
         definition.requestSerialize as Serialize,
-        definition.responseDeserialize as (bytes: Buffer) => UnaryRpcs[M][1],
+        definition.responseDeserialize as (bytes: Buffer) => Res,
         request,
         new grpc.Metadata({ waitForReady: options.waitForReady ?? false }),
         options.deadline ? { deadline: options.deadline } : {},
-        (err, response) => (err ? reject(err) : resolve(response as UnaryRpcs[M][1])),
+        (err, response) => (err ? reject(err) : resolve(response as Res)),
       );
     });
   }

@@ -1,3 +1,4 @@
+import type { DescribeStreamsResponse, PartitionCompaction } from "../wire/admin.js";
 import type { Ack, PartitionMetadata } from "../wire/api.js";
 import { formatAddress, parseAddress } from "./address.js";
 import { type BrokerStub, BrokerStubs } from "./broker-stub.js";
@@ -171,9 +172,13 @@ export class LiftbridgeClient {
   ): Promise<void> {
     const request = buildCreateStreamRequest(subject, name, options);
     try {
-      await this.callAnyBroker(`create stream "${name}"`, (stub) =>
-        stub.unary("CreateStream", request, { deadline: deadlineIn(this.requestTimeoutMs) }),
-      );
+      await this.callAnyBroker(`create stream "${name}"`, (stub) => {
+        const deadline = deadlineIn(this.requestTimeoutMs);
+        // lb's own options go through lb.admin.Admin; plain requests stay upstream's.
+        return options.syncPolicy
+          ? stub.admin("CreateStream", { request, syncPolicy: options.syncPolicy }, { deadline })
+          : stub.unary("CreateStream", request, { deadline });
+      });
     } catch (err) {
       if (isLbError(err, "already_exists")) {
         throw err.with({ message: `stream "${name}" already exists` });
@@ -248,6 +253,40 @@ export class LiftbridgeClient {
     );
     this.metadata = this.metadata.updatedWith(fresh, streams);
     return fresh;
+  }
+
+  /** Each stream's stored configuration (lb.admin.Admin/DescribeStreams). */
+  async describeStreams(streams: string[] = []): Promise<DescribeStreamsResponse> {
+    return this.callAnyBroker("describe streams", (stub) =>
+      stub.admin("DescribeStreams", { streams }, { deadline: deadlineIn(this.requestTimeoutMs) }),
+    );
+  }
+
+  /** Runs key compaction now on the partitions (all when none given), on their leaders. */
+  async compact(stream: string, partitions: number[] = []): Promise<PartitionCompaction[]> {
+    requireName("stream", stream);
+    const metadata = await this.refreshMetadata([stream]);
+    const info = metadata.stream(stream);
+    if (!info)
+      throw new LbError("not_found", `stream "${stream}" not found`, { hint: NOT_FOUND_HINT });
+    const ids = partitions.length ? partitions : info.partitions.map((p) => p.id);
+    const results: PartitionCompaction[] = [];
+    for (const id of ids) {
+      const response = await this.callPartitionLeader(
+        stream,
+        id,
+        false,
+        `compact stream "${stream}" partition ${id}`,
+        (stub) =>
+          stub.admin(
+            "Compact",
+            { stream, partitions: [id] },
+            { deadline: deadlineIn(this.requestTimeoutMs) },
+          ),
+      );
+      results.push(...response.partitions);
+    }
+    return results;
   }
 
   /** Stores a consumer's position, on the leader of the `__cursors` partition for its key. */

@@ -16,6 +16,8 @@ export interface ConnectOptions {
 
 /** Per-stream settings; unset ones take the server's defaults. Durations are milliseconds. */
 export interface CreateStreamOptions {
+  /** lb's own: this stream's sync policy, overriding the broker's streams.sync.policy. */
+  syncPolicy?: "always" | "interval" | "none";
   partitions?: number;
   /** -1 asks for one replica per broker in the cluster. */
   replicationFactor?: number;

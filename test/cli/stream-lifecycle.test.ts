@@ -76,3 +76,38 @@ test("lb cursor set and get", async (t) => {
   });
   t.is((await lb("cursor", "get", "orders")).code, 2, "--id is required");
 });
+
+test("lb compact reports records and bytes before and after; --sync-policy is kept", async (t) => {
+  const dir = await makeTempDir("lb-cli-compact-", t);
+  const serve = await startServe(
+    t,
+    ["--data", dir, "-p", String(await freePort()), "--host", "127.0.0.1"],
+    { LIFTBRIDGE_STREAMS_SEGMENT_MAX_BYTES: "1024" },
+  );
+  const env = { LB_ADDRESS: serve.address };
+  const lb = (args: string[], input?: string) => runLb(args, { env, input });
+  const created = await lb([
+    "stream",
+    "create",
+    "kv",
+    "--subject",
+    "kv",
+    "--sync-policy",
+    "interval",
+  ]);
+  t.is(created.code, 0, created.stderr);
+  const lines = Array.from({ length: 60 }, (_, i) => `value-${i}`.padEnd(40, ".")).join("\n");
+  t.is((await lb(["pub", "kv", "-k", "same", "-q"], `${lines}\n`)).code, 0);
+  // One more write rolls the segment, so the 60 above are sealed and can be compacted.
+  t.is((await lb(["pub", "kv", "last", "-k", "same", "-q"])).code, 0);
+  const compacted = await lb(["compact", "kv", "--json"]);
+  t.is(compacted.code, 0, compacted.stderr);
+  const row = JSON.parse(compacted.stdout.trim());
+  t.is(row.partition, 0);
+  t.is(row.recordsBefore, 61, compacted.stdout);
+  t.is(row.recordsAfter, 2, "the newest sealed record for the key, and the active segment's");
+  const table = await lb(["compact", "kv"]);
+  t.regex(table.stdout, /PARTITION\s+RECORDS BEFORE\s+RECORDS AFTER/);
+  const bad = await lb(["stream", "create", "x", "--subject", "x", "--sync-policy", "sometimes"]);
+  t.is(bad.code, 2);
+});

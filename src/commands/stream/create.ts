@@ -61,6 +61,10 @@ export default class StreamCreate extends LbCommand<typeof StreamCreate> {
     "min-isr": countFlag("In-sync replicas needed to commit a message."),
     "optimistic-concurrency-control": switchFlag("Check expected offsets on publish."),
     encryption: switchFlag("Encrypt data at rest."),
+    "sync-policy": Flags.option({
+      options: ["always", "interval", "none"] as const,
+      summary: "lb's own: when acks wait for fsync, overriding streams.sync.policy.",
+    })(),
   };
 
   async run(): Promise<void> {
@@ -119,6 +123,7 @@ export default class StreamCreate extends LbCommand<typeof StreamCreate> {
       minIsr: f["min-isr"],
       optimisticConcurrencyControl: f["optimistic-concurrency-control"],
       encryption: f.encryption,
+      syncPolicy: f["sync-policy"],
     };
   }
 }

@@ -89,6 +89,11 @@ export class CommitLog {
   private readonly reads = new Set<Promise<unknown>>();
   private readonly retiring = new Set<Promise<unknown>>();
   private epochsDirty = false;
+  /**
+   * End of the sealed segments the last compaction covered: until another segment is sealed,
+   * compacting again could not change anything, so it is skipped rather than re-read.
+   */
+  private compactedUpTo = -1;
   private bytesSinceRecoveryPoint = 0;
   private readonly counters: LogStats = {
     appends: 0,
@@ -393,6 +398,15 @@ export class CommitLog {
     return this.maintenance("compact", async () => {
       const before = totals(this.segments);
       const sealed = this.segments.slice(0, -1);
+      const sealedEnd = sealed.at(-1)?.nextOffset ?? 0;
+      if (sealedEnd <= this.compactedUpTo) {
+        return {
+          recordsBefore: before.records,
+          recordsAfter: before.records,
+          bytesBefore: before.bytes,
+          bytesAfter: before.bytes,
+        };
+      }
       // Compacting would drop the unreadable records silently; they must stay reported.
       const damaged = sealed.map(damageError).find((e) => e !== undefined);
       if (damaged) throw damaged;
@@ -440,6 +454,7 @@ export class CommitLog {
           await finishCompaction(this.fs, this.dir);
         });
       }
+      this.compactedUpTo = sealedEnd;
       const after = totals(this.segments);
       return {
         recordsBefore: before.records,
@@ -483,6 +498,7 @@ export class CommitLog {
         this.segments = [...segments.slice(0, Math.max(keep, 0)), active];
         this.retire(removed);
         if (this.epochs.truncateFrom(offset)) this.epochsDirty = true;
+        this.compactedUpTo = Math.min(this.compactedUpTo, offset - 1);
         await this.writeRecoveryPoint();
       }),
     );
