@@ -224,6 +224,9 @@ export function ackRefusal(ack: Ack): PublishRefusal {
         "encryption failed on partition",
       );
     default:
-      return new PublishRefusal(PublishAsyncErrorCode.UNKNOWN, "unknown error");
+      return new PublishRefusal(
+        PublishAsyncErrorCode.UNKNOWN,
+        `the leader of ${ack.stream} could not store the message (its log says why)`,
+      );
   }
 }

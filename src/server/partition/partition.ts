@@ -189,6 +189,7 @@ export class Partition {
     this.subscription?.unsubscribe();
     this.flush();
     await this.appendChain;
+    await this.log.checkpointHighWatermark(this.hw).catch(() => undefined);
     this.closed = new PartitionClosedError(
       reason,
       reason === "deleted"
@@ -227,12 +228,19 @@ export class Partition {
         this.commit(base + records.length - 1);
         this.sendAcks(batch, base, receivedAt);
       } catch (err) {
-        this.logger.error("append failed; messages were not acknowledged", {
+        this.logger.error("append failed; the publishers were told", {
           stream: this.stream.name,
           partition: this.id,
           count: batch.length,
           error: err,
         });
+        // Nothing of the batch was stored: its offsets are free again, and every publisher
+        // waiting for an ack gets an error ack now instead of a timeout.
+        this.nextOffset -= batch.length;
+        const now = nowNanos();
+        for (const message of batch) {
+          if (message.ack) this.publishAck(message.ack, -1, receivedAt, now, AckError.UNKNOWN);
+        }
       }
     });
   }
