@@ -42,7 +42,7 @@ test("lb serve connects to an existing NATS with -n", async (t) => {
   const port = await freePort();
   const serve = await startServe(t, ["-d", dir, "-p", String(port), "-n", nats.url]);
   t.is(serve.natsUrl, nats.url);
-  t.is(await serve.stop(), 0);
+  t.is(await serve.stop(), 0, serve.stderr());
 });
 
 test("fatal start-up problems exit non-zero with one line naming the problem and the fix", async (t) => {

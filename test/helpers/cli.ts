@@ -48,8 +48,8 @@ export interface ServeProcess {
   address: string;
   natsUrl: string;
   stderr: () => string;
-  /** Sends a signal and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends a signal and resolves with the exit code (or the signal that killed it). */
+  stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
 }
 
 /** Starts `lb serve ...` and resolves once it prints its ready line. */
@@ -64,7 +64,9 @@ export function startServe(
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const exited = new Promise<number | NodeJS.Signals | null>((r) =>
+      child.on("exit", (code, signal) => r(code ?? signal)),
+    );
     const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
