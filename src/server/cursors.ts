@@ -6,6 +6,7 @@ import { resumeIfPaused } from "./api/lifecycle.js";
 import { publish } from "./api/publish.js";
 import { failedPrecondition, internal, invalidArgument } from "./api/status.js";
 import { nowNanos } from "./clock.js";
+import { placePartitions } from "./metadata/placement.js";
 import type { StreamInfo } from "./metadata/types.js";
 
 export const CURSORS_STREAM = "__cursors";
@@ -71,19 +72,7 @@ export class CursorManager {
       subject: `${namespace}.cursors`,
       group: "",
       replicationFactor,
-      partitions: Array.from({ length: cursors.streamPartitions }, (_, id) => {
-        const replicas = brokers.slice(0, replicationFactor);
-        return {
-          id,
-          leader: replicas[0]!,
-          replicas,
-          isr: [...replicas],
-          epoch: 0,
-          leaderEpoch: 1,
-          paused: false,
-          readonly: false,
-        };
-      }),
+      partitions: placePartitions(brokers, cursors.streamPartitions, replicationFactor),
       settings: {
         compactEnabled: true,
         autoPauseTime: cursors.streamAutoPauseTimeMs,

@@ -12,6 +12,7 @@ import type {
 import { StreamMetadataError } from "../../wire/api.js";
 import { nowNanos } from "../clock.js";
 import { masterKeyFromEnv } from "../encryption.js";
+import { placePartitions } from "../metadata/placement.js";
 import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
 import { STREAM_SETTING_KEYS, SYNC_POLICIES, type SyncPolicy } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
@@ -61,24 +62,11 @@ export async function createStream(
       );
     }
   }
-  const partitions: PartitionInfo[] = [];
-  for (let id = 0; id < partitionCount; id++) {
-    const replicas = placeReplicas(
-      brokers.map((b) => b.id),
-      replicationFactor,
-      id,
-    );
-    partitions.push({
-      id,
-      leader: replicas[0]!,
-      replicas,
-      isr: [...replicas],
-      epoch: 0,
-      leaderEpoch: 1,
-      paused: false,
-      readonly: false,
-    });
-  }
+  const partitions = placePartitions(
+    brokers.map((b) => b.id),
+    partitionCount,
+    replicationFactor,
+  );
   const stream: StreamInfo = {
     name: req.name,
     subject: req.subject,
@@ -106,13 +94,6 @@ function streamSettings(req: CreateStreamRequest): StreamSettings {
     }
   }
   return settings;
-}
-
-/** Rotates the broker list per partition so leaders spread over the cluster. */
-function placeReplicas(brokerIds: string[], count: number, partition: number): string[] {
-  const replicas: string[] = [];
-  for (let i = 0; i < count; i++) replicas.push(brokerIds[(partition + i) % brokerIds.length]!);
-  return replicas;
 }
 
 export async function deleteStream(ctx: ApiContext, req: DeleteStreamRequest): Promise<void> {

@@ -1,24 +1,4 @@
-/** Per-stream settings as given on CreateStream; an absent value means "use the broker default". */
-export interface StreamSettings {
-  retentionMaxBytes?: number;
-  retentionMaxMessages?: number;
-  retentionMaxAge?: number;
-  cleanerInterval?: number;
-  segmentMaxBytes?: number;
-  segmentMaxAge?: number;
-  compactMaxGoroutines?: number;
-  compactEnabled?: boolean;
-  autoPauseTime?: number;
-  autoPauseDisableIfSubscribers?: boolean;
-  minIsr?: number;
-  optimisticConcurrencyControl?: boolean;
-  encryption?: boolean;
-  /** lb's own: overrides streams.sync.policy for this stream (set through lb.admin.Admin). */
-  syncPolicy?: SyncPolicy;
-}
-
-export type SyncPolicy = "always" | "interval" | "none";
-export const SYNC_POLICIES: readonly SyncPolicy[] = ["always", "interval", "none"];
+import type { CreateStreamRequest } from "../../wire/api.js";
 
 export const STREAM_SETTING_KEYS = [
   "retentionMaxBytes",
@@ -34,7 +14,18 @@ export const STREAM_SETTING_KEYS = [
   "minIsr",
   "optimisticConcurrencyControl",
   "encryption",
-] as const satisfies readonly (keyof StreamSettings)[];
+] as const satisfies readonly (keyof CreateStreamRequest)[];
+
+/** Per-stream settings as given on CreateStream; an absent value means "use the broker default". */
+export type StreamSettings = Partial<
+  Pick<CreateStreamRequest, (typeof STREAM_SETTING_KEYS)[number]>
+> & {
+  /** lb's own: overrides streams.sync.policy for this stream (set through lb.admin.Admin). */
+  syncPolicy?: SyncPolicy;
+};
+
+export type SyncPolicy = "always" | "interval" | "none";
+export const SYNC_POLICIES: readonly SyncPolicy[] = ["always", "interval", "none"];
 
 export interface PartitionInfo {
   id: number;
