@@ -119,3 +119,27 @@ test("usage errors exit 2, server-side failures exit 1, an unreachable broker wi
   const del = await runLb(["stream", "delete", "s", "--yes"], { env: live });
   t.is(del.code, 0, del.stderr);
 });
+
+test("lb --help lists every command with its summary", async (t) => {
+  const help = await runLb(["--help"]);
+  t.is(help.code, 0);
+  for (const command of [
+    "serve",
+    "stream create",
+    "stream delete",
+    "stream list",
+    "stream pause",
+    "stream resume",
+    "stream readonly",
+    "describe",
+    "pub",
+    "sub",
+    "compact",
+    "cursor get",
+    "cursor set",
+    "log verify",
+    "log dump",
+  ]) {
+    t.regex(help.stdout, new RegExp(`^  ${command}\\s+\\S`, "m"), command);
+  }
+});
