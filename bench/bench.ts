@@ -20,7 +20,7 @@ import { publishSyncScenario } from "./scenarios/publish-sync.js";
 import { replayScenario } from "./scenarios/replay.js";
 import type { BenchSystems, Scenario, ScenarioContext } from "./scenarios/types.js";
 import { type RunResult, summarize } from "./stats.js";
-import { startCoreNats, startJetStream, startLb, stopSystem, type System } from "./systems.js";
+import { type System, startCoreNats, startJetStream, startLb, stopSystem } from "./systems.js";
 
 const DEFAULT_RESULTS_DIR = fileURLToPath(new URL("../../bench/results/", import.meta.url));
 
@@ -72,6 +72,12 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     for (const make of SCENARIOS) {
       const scenario = make(ctx);
       if (options.only.length > 0 && !options.only.includes(scenario.id)) continue;
+      const { filter } = options;
+      if (filter) {
+        scenario.contenders = scenario.contenders.filter((c) =>
+          `${c.system} ${c.client}`.toLowerCase().includes(filter),
+        );
+      }
       reports.push(await runScenario(scenario, options.runs, progress));
     }
     progress.clear();

@@ -27,13 +27,30 @@ const STOP_TIMEOUT_MS = 15_000;
  * event loop with the load generator. LB_BENCH_BROKER_NODE_ARGS adds node flags (for example
  * "--cpu-prof --cpu-prof-dir=/tmp/prof") to profile it.
  */
-export async function startBrokerProcess(natsUrl: string, sync: SyncPolicy): Promise<BrokerProcess> {
+export async function startBrokerProcess(
+  natsUrl: string,
+  sync: SyncPolicy,
+): Promise<BrokerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), `lb-bench-${sync}-`));
   const nodeArgs = (process.env.LB_BENCH_BROKER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
   const port = String(await freePort());
   const child = spawn(
     process.execPath,
-    [...nodeArgs, LB_BIN, "serve", "-d", dataDir, "-p", port, "--host", "127.0.0.1", "-n", natsUrl, "-l", "error"],
+    [
+      ...nodeArgs,
+      LB_BIN,
+      "serve",
+      "-d",
+      dataDir,
+      "-p",
+      port,
+      "--host",
+      "127.0.0.1",
+      "-n",
+      natsUrl,
+      "-l",
+      "error",
+    ],
     {
       env: { ...process.env, LIFTBRIDGE_STREAMS_SYNC_POLICY: sync },
       stdio: ["ignore", "ignore", "pipe"],
@@ -69,7 +86,8 @@ function waitUntilReady(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let stderr = "";
     const timer = setTimeout(
-      () => fail(new Error(`lb serve was not ready within ${START_TIMEOUT_MS} ms; stderr: ${stderr}`)),
+      () =>
+        fail(new Error(`lb serve was not ready within ${START_TIMEOUT_MS} ms; stderr: ${stderr}`)),
       START_TIMEOUT_MS,
     );
     const onData = (chunk: Buffer) => {

@@ -119,7 +119,9 @@ export async function runFlowControlled(
       arrived = now;
       if (arrived >= total) break;
       if (performance.now() - lastChange > STALL_TIMEOUT_MS) {
-        throw new Error(`stuck at ${arrived} of ${total} messages for ${STALL_TIMEOUT_MS / 1000} s`);
+        throw new Error(
+          `stuck at ${arrived} of ${total} messages for ${STALL_TIMEOUT_MS / 1000} s`,
+        );
       }
       await delay(pollMs);
     }

@@ -14,13 +14,15 @@ export interface BenchOptions {
   ingestMessages: number;
   /** Only these scenario ids (a, b, c, d, f); all when empty. */
   only: string[];
+  /** Only contenders whose "system client" text contains this (case-insensitive). */
+  filter?: string;
   /** Where the JSON results go; default bench/results. */
   resultsDir?: string;
 }
 
 export const SCENARIO_IDS = ["a", "b", "c", "d", "e", "f"] as const;
 
-const USAGE = `usage: node dist/bench/run.js [--quick] [--json | --markdown] [--runs N] [--only a,b,c,d,f] [--results DIR]`;
+const USAGE = `usage: node dist/bench/run.js [--quick] [--json | --markdown] [--runs N] [--only a,b,c,d,f] [--filter TEXT] [--results DIR]`;
 
 export class BenchUsageError extends Error {
   constructor(message: string) {
@@ -36,6 +38,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let runs: number | undefined;
   let only: string[] = [];
   let resultsDir: string | undefined;
+  let filter: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [name, inline] = arg.startsWith("--") && arg.includes("=") ? arg.split(/=(.*)/s) : [arg];
@@ -75,6 +78,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         }
         break;
       }
+      case "--filter":
+        filter = value().toLowerCase();
+        break;
       case "--results":
         resultsDir = value();
         break;
@@ -91,6 +97,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     replayMessages: quick ? 100_000 : 1_000_000,
     ingestMessages: quick ? 100_000 : 500_000,
     only,
+    filter,
     resultsDir,
   };
 }

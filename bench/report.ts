@@ -36,7 +36,8 @@ export function computeRatios(scenario: ScenarioReport): void {
   for (const row of scenario.rows) {
     if (row.reference || !row.summary || !reference) continue;
     if (scenario.compare === "rate") {
-      row.ratio = reference.msgsPerSec > 0 ? row.summary.msgsPerSec / reference.msgsPerSec : undefined;
+      row.ratio =
+        reference.msgsPerSec > 0 ? row.summary.msgsPerSec / reference.msgsPerSec : undefined;
     } else if (row.summary.latency && reference.latency && reference.latency.p99 > 0) {
       row.ratio = row.summary.latency.p99 / reference.latency.p99;
     }
@@ -61,7 +62,17 @@ function ratioCell(scenario: ScenarioReport, row: ResultRow): string {
   return `${row.ratio.toFixed(2)} (${scenario.compare === "rate" ? "msgs/s" : "p99"})`;
 }
 
-const HEADER = ["scenario", "system", "client", "msgs/s", "MB/s", "p50", "p99", "p99.9", "lb / ref"];
+const HEADER = [
+  "scenario",
+  "system",
+  "client",
+  "msgs/s",
+  "MB/s",
+  "p50",
+  "p99",
+  "p99.9",
+  "lb / ref",
+];
 
 function cells(scenario: ScenarioReport): string[][] {
   if (scenario.notYet) {
@@ -102,20 +113,24 @@ function footer(report: BenchReport): string {
 
 /** The table for a terminal. */
 export function renderTable(report: BenchReport): string {
-  const table = new Table({ head: HEADER, style: { head: [], border: [] }, wordWrap: true });
+  const table = new Table({
+    head: HEADER,
+    style: { head: [], border: [], compact: true },
+    wordWrap: true,
+  });
   for (const scenario of report.scenarios) table.push(...cells(scenario));
   return `${table.toString()}\n${footer(report)}\n`;
 }
 
 /** The same table in Markdown, for the README. */
 export function renderMarkdown(report: BenchReport): string {
-  const escape = (s: string) => s.replaceAll("|", "\\|");
+  const escapePipes = (s: string) => s.replaceAll("|", "\\|");
   const lines = [
     `| ${HEADER.join(" | ")} |`,
     `|${HEADER.map((_, i) => (i >= 3 ? "---:" : "---")).join("|")}|`,
   ];
   for (const scenario of report.scenarios) {
-    for (const row of cells(scenario)) lines.push(`| ${row.map(escape).join(" | ")} |`);
+    for (const row of cells(scenario)) lines.push(`| ${row.map(escapePipes).join(" | ")} |`);
   }
   return `${lines.join("\n")}\n\n${footer(report)}\n`;
 }

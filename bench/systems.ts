@@ -107,7 +107,10 @@ export function freshStreamName(scenario: string): string {
 }
 
 /** Creates a one-partition stream (RF 1 / R1) named and subjected `name`. */
-export async function createStream(system: LbSystem | JetStreamSystem, name: string): Promise<void> {
+export async function createStream(
+  system: LbSystem | JetStreamSystem,
+  name: string,
+): Promise<void> {
   if (system.kind === "lb") {
     await system.client.createStream(name, name, { partitions: 1, replicationFactor: 1 });
   } else {
@@ -120,13 +123,19 @@ export async function createStream(system: LbSystem | JetStreamSystem, name: str
   }
 }
 
-export async function deleteStream(system: LbSystem | JetStreamSystem, name: string): Promise<void> {
+export async function deleteStream(
+  system: LbSystem | JetStreamSystem,
+  name: string,
+): Promise<void> {
   if (system.kind === "lb") await system.client.deleteStream(name);
   else await system.jsm.streams.delete(name);
 }
 
 /** How many messages the stream holds (lb: high watermark + 1 of partition 0). */
-export async function storedCount(system: LbSystem | JetStreamSystem, name: string): Promise<number> {
+export async function storedCount(
+  system: LbSystem | JetStreamSystem,
+  name: string,
+): Promise<number> {
   if (system.kind === "lb") {
     const metadata = await system.client.fetchPartitionMetadata(name, 0);
     return metadata.highWatermark + 1;

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { DeliverPolicy } from "nats";
+import { consumerOpts } from "nats";
 import type { AsyncPublisher, Subscription } from "../../src/client/index.js";
 import { runPaced } from "../drivers.js";
 import { LatencyRecorder, type RunResult } from "../stats.js";
@@ -40,7 +40,9 @@ class Arrivals {
       this.settle = resolve;
       timer = setTimeout(
         () =>
-          reject(new Error(`only ${this.latency.size} of ${expected} messages reached the subscriber`)),
+          reject(
+            new Error(`only ${this.latency.size} of ${expected} messages reached the subscriber`),
+          ),
         ARRIVAL_TIMEOUT_MS,
       );
     }).finally(() => clearTimeout(timer));
@@ -110,15 +112,15 @@ export function endToEndScenario(ctx: ScenarioContext): Scenario {
       ...ctx.systems.lb.map(lbContender),
       {
         system: js.label,
-        client: "nats.js js.publish() → ordered consumer consume()",
+        client: "nats.js js.publish() → ordered push consumer js.subscribe()",
         reference: true,
         setup: () => createStream(js, jsStream),
         run: async (): Promise<RunResult> => {
           const arrivals = new Arrivals();
-          const consumer = await js.js.consumers.get(jsStream, {
-            deliver_policy: DeliverPolicy.New,
-          });
-          const messages = await consumer.consume();
+          const opts = consumerOpts();
+          opts.orderedConsumer();
+          opts.deliverNew();
+          const messages = await js.js.subscribe(jsStream, opts);
           const reading = (async () => {
             for await (const message of messages) arrivals.receive(message.data);
           })();
@@ -131,9 +133,8 @@ export function endToEndScenario(ctx: ScenarioContext): Scenario {
           try {
             await arrivals.all(paced.sent);
           } finally {
-            messages.stop();
+            messages.unsubscribe();
             await reading.catch(() => undefined);
-            await consumer.delete().catch(() => undefined);
           }
           if (failed) throw failed;
           return {

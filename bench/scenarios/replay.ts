@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { ServiceError } from "@grpc/grpc-js";
-import { DeliverPolicy } from "nats";
+import { consumerOpts } from "nats";
 import { StartPosition, StopPosition } from "../../src/wire/api.js";
 import type { RunResult } from "../stats.js";
 import {
@@ -54,7 +54,7 @@ export function replayScenario(ctx: ScenarioContext): Scenario {
       },
       {
         system: js.label,
-        client: "nats.js ordered consumer consume()",
+        client: "nats.js ordered push consumer js.subscribe()",
         reference: true,
         setup: async () => {
           await createStream(js, jsStream);
@@ -104,15 +104,19 @@ function replayWithApiClient(lb: LbSystem, stream: string, count: number): Promi
   });
 }
 
-async function replayJetStream(js: JetStreamSystem, stream: string, count: number): Promise<number> {
+async function replayJetStream(
+  js: JetStreamSystem,
+  stream: string,
+  count: number,
+): Promise<number> {
   const start = performance.now();
-  const consumer = await js.js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
-  const messages = await consumer.consume();
+  const opts = consumerOpts();
+  opts.orderedConsumer();
+  opts.deliverAll();
+  const subscription = await js.js.subscribe(stream, opts);
   let received = 0;
-  for await (const _ of messages) {
+  for await (const _ of subscription) {
     if (++received >= count) break;
   }
-  const seconds = (performance.now() - start) / 1000;
-  await consumer.delete().catch(() => undefined);
-  return seconds;
+  return (performance.now() - start) / 1000;
 }

@@ -1,4 +1,5 @@
 import { type Ack, ackPartition, type Message } from "../client/index.js";
+import { ActivityStreamOp, decodeActivityStreamEvent } from "../wire/api.js";
 import { bytesToJson, type JsonBytes } from "./bytes-json.js";
 import { formatTimestampNanos } from "./time.js";
 
@@ -14,6 +15,26 @@ export interface MessageJson {
   key: JsonBytes | null;
   value: JsonBytes;
   headers: Record<string, JsonBytes>;
+  /** On the `__activity` stream: the decoded ActivityStreamEvent. */
+  event?: ActivityEventJson;
+}
+
+type ActivityEventJson = Record<string, unknown> & { id: number; op: string };
+
+/** An ActivityStreamEvent as JSON: the op by name, and only the op's own details. */
+function activityEventToJson(value: Uint8Array): ActivityEventJson | undefined {
+  try {
+    const event = decodeActivityStreamEvent(value);
+    const op = Object.entries(ActivityStreamOp).find(([, code]) => code === event.op)?.[0];
+    const details = Object.fromEntries(
+      Object.entries(event).filter(
+        ([key, v]) => key.endsWith("Op") && key !== "op" && v !== undefined,
+      ),
+    );
+    return { id: event.id, op: op ?? String(event.op), ...details };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The one-line JSON form of a consumed message (`lb sub --json`). */
@@ -30,6 +51,7 @@ export function messageToJson(message: Message): MessageJson {
     key: message.key.length > 0 ? bytesToJson(message.key) : null,
     value: bytesToJson(message.value),
     headers,
+    event: message.stream === "__activity" ? activityEventToJson(message.value) : undefined,
   };
 }
 

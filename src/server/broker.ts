@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Server } from "@grpc/grpc-js";
 import { ServerCredentials } from "@grpc/grpc-js";
 import { connect, type NatsConnection } from "nats";
+import { ActivityPublisher } from "./activity.js";
 import { AckRouter } from "./api/ack-router.js";
 import type { ApiContext } from "./api/context.js";
 import { createGrpcServer } from "./api/server.js";
@@ -48,6 +49,7 @@ export class Broker {
     private readonly acks: AckRouter,
     private readonly shutdown: AbortController,
     private readonly timers: NodeJS.Timeout[],
+    private readonly activity: ActivityPublisher,
     private readonly logger: Logger,
   ) {}
 
@@ -129,6 +131,12 @@ export class Broker {
       cleanup.push(async () => grpc.forceShutdown());
       if (config.listenPort === 0) await register(config.advertisePort || boundPort);
       await cursors.initialize();
+      const activity = new ActivityPublisher(ctx, shutdown.signal);
+      await activity.start();
+      cleanup.push(() => {
+        shutdown.abort();
+        return activity.stop();
+      });
       const autoPauseTimer = setInterval(() => {
         for (const { stream, partition } of partitions.takeIdlePartitions(
           Date.now(),
@@ -181,6 +189,7 @@ export class Broker {
         acks,
         shutdown,
         [autoPauseTimer, syncTimer, cleanerTimer],
+        activity,
         logger,
       );
     } catch (err) {
@@ -200,6 +209,7 @@ export class Broker {
     for (const timer of this.timers) clearInterval(timer);
     const drained = new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));
     this.shutdown.abort();
+    await this.activity.stop();
     await this.partitions.closeAll();
     const forced = setTimeout(() => this.grpc.forceShutdown(), 2000);
     await drained;

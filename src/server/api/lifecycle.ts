@@ -3,7 +3,8 @@ import { nowNanos } from "../clock.js";
 import type { ApiContext } from "./context.js";
 import { invalidArgument, notFound } from "./status.js";
 
-function checkPartitions(ctx: ApiContext, name: string, partitions: number[]): void {
+/** The listed partitions, or all of them when none are listed; NotFound for unknown ones. */
+function checkPartitions(ctx: ApiContext, name: string, partitions: number[]): number[] {
   if (name === "") throw invalidArgument("Name cannot be empty");
   const stream = ctx.metadata.getStream(name);
   if (!stream) throw notFound(`No such stream: ${name}`);
@@ -13,15 +14,16 @@ function checkPartitions(ctx: ApiContext, name: string, partitions: number[]): v
       `No such partition: ${missing} (stream ${name} has ${stream.partitions.length})`,
     );
   }
+  return partitions.length ? partitions : stream.partitions.map((p) => p.id);
 }
 
 /** PauseStream: paused partitions close their files and stop recording their subject. */
 export async function pauseStream(ctx: ApiContext, req: PauseStreamRequest): Promise<void> {
-  checkPartitions(ctx, req.name, req.partitions);
+  const partitions = checkPartitions(ctx, req.name, req.partitions);
   const result = await ctx.replicatedLog.propose({
     op: "pauseStream",
     stream: req.name,
-    partitions: req.partitions,
+    partitions,
     resumeAll: req.resumeAll,
     timestamp: nowNanos().toString(),
   });
@@ -33,11 +35,11 @@ export async function setStreamReadonly(
   ctx: ApiContext,
   req: SetStreamReadonlyRequest,
 ): Promise<void> {
-  checkPartitions(ctx, req.name, req.partitions);
+  const partitions = checkPartitions(ctx, req.name, req.partitions);
   const result = await ctx.replicatedLog.propose({
     op: "setReadonly",
     stream: req.name,
-    partitions: req.partitions,
+    partitions,
     readonly: req.readonly,
     timestamp: nowNanos().toString(),
   });

@@ -1,7 +1,9 @@
 import { type ServerDuplexStream, status } from "@grpc/grpc-js";
 import {
+  type Ack,
   AckError,
   AckPolicy,
+  decodeAck,
   PublishAsyncErrorCode,
   type PublishRequest,
   type PublishResponse,
@@ -16,6 +18,7 @@ import {
   sendToNats,
 } from "./publish.js";
 import { ApiError } from "./status.js";
+import { writeInBatches } from "./subscribe.js";
 
 /** How long a closing PublishAsync session waits for acks still in flight. */
 const DRAIN_TIMEOUT_MS = 5000;
@@ -29,6 +32,7 @@ export function publishAsync(
   ctx: ApiContext,
   call: ServerDuplexStream<PublishRequest, PublishResponse>,
 ): void {
+  writeInBatches(call);
   let inflight = 0;
   let clientDone = false;
   let ended = false;
@@ -137,17 +141,6 @@ function needsResume(ctx: ApiContext, req: PublishRequest): boolean {
   );
 }
 
-function emptyAck() {
-  return {
-    stream: "",
-    partitionSubject: "",
-    msgSubject: "",
-    offset: 0,
-    ackInbox: "",
-    correlationId: "",
-    ackPolicy: AckPolicy.LEADER,
-    receptionTimestamp: 0n,
-    commitTimestamp: 0n,
-    ackError: AckError.OK,
-  };
+function emptyAck(): Ack {
+  return decodeAck(new Uint8Array(0));
 }

@@ -1,7 +1,7 @@
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32c } from "../../wire/crc32c.js";
-import type { ReplicatedLog } from "./replicated-log.js";
+import type { AppliedEntry, ReplicatedLog } from "./replicated-log.js";
 import type { MetadataState } from "./state.js";
 import type { ApplyResult, MetadataCommand } from "./types.js";
 
@@ -15,32 +15,49 @@ const ENTRY_HEADER = 8; // length u32 BE | crc32c u32 BE (of the JSON bytes)
 export class SingleNodeLog implements ReplicatedLog {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly listeners: ((index: number) => void)[] = [];
 
   private constructor(
     private readonly file: FileHandle,
     private position: number,
     private readonly state: MetadataState,
+    /** Every command applied, in order: entry i is index i + 1. Metadata changes are rare. */
+    private readonly history: AppliedEntry[],
   ) {}
+
+  get appliedIndex(): number {
+    return this.history.length;
+  }
+
+  entry(index: number): AppliedEntry | undefined {
+    return this.history[index - 1];
+  }
+
+  onApplied(listener: (index: number) => void): void {
+    this.listeners.push(listener);
+  }
 
   static async open(dir: string, state: MetadataState): Promise<SingleNodeLog> {
     await mkdir(dir, { recursive: true });
     const file = await open(join(dir, "metadata.log"), "a+");
     const contents = await file.readFile();
     let position = 0;
+    const history: AppliedEntry[] = [];
     while (position + ENTRY_HEADER <= contents.length) {
       const length = contents.readUInt32BE(position);
       const end = position + ENTRY_HEADER + length;
       if (end > contents.length) break;
       const body = contents.subarray(position + ENTRY_HEADER, end);
       if (crc32c(body) !== contents.readUInt32BE(position + 4)) break;
-      state.apply(JSON.parse(body.toString("utf8")) as MetadataCommand);
+      const command = JSON.parse(body.toString("utf8")) as MetadataCommand;
+      history.push({ command, result: state.apply(command) });
       position = end;
     }
     if (position < contents.length) {
       await file.truncate(position);
       await file.datasync();
     }
-    return new SingleNodeLog(file, position, state);
+    return new SingleNodeLog(file, position, state, history);
   }
 
   propose(command: MetadataCommand): Promise<ApplyResult> {
@@ -65,6 +82,9 @@ export class SingleNodeLog implements ReplicatedLog {
     await this.file.write(entry, 0, entry.length, this.position);
     await this.file.datasync();
     this.position += entry.length;
-    return this.state.apply(command);
+    const result = this.state.apply(command);
+    this.history.push({ command, result });
+    for (const listener of this.listeners) listener(this.history.length);
+    return result;
   }
 }
