@@ -91,10 +91,11 @@ export function encodeDescribeStreamsResponse(m: DescribeStreamsResponse): Uint8
 
 export function decodeDescribeStreamsResponse(b: Uint8Array): DescribeStreamsResponse {
   const m: DescribeStreamsResponse = { streams: [] };
-  readFields(
-    b,
-    (r, n) => n === 1 && (m.streams.push(decodeStreamDescription(r.readBytes())), true),
-  );
+  readFields(b, (r, n) => {
+    if (n !== 1) return false;
+    m.streams.push(decodeStreamDescription(r.readBytes()));
+    return true;
+  });
   return m;
 }
 
