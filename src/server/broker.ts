@@ -13,6 +13,7 @@ import type { BrokerConfig } from "./config/index.js";
 import { CursorManager } from "./cursors.js";
 import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
 import { masterKeyFromEnv } from "./encryption.js";
+import type { LogFileSystem } from "./log/index.js";
 import type { Logger } from "./logger.js";
 import { SingleNodeLog } from "./metadata/single-node-log.js";
 import { MetadataState } from "./metadata/state.js";
@@ -53,7 +54,11 @@ export class Broker {
     private readonly logger: Logger,
   ) {}
 
-  static async start(config: BrokerConfig, logger: Logger): Promise<Broker> {
+  static async start(
+    config: BrokerConfig,
+    logger: Logger,
+    options: { logFileSystem?: LogFileSystem } = {},
+  ): Promise<Broker> {
     await prepareDataDir(config.dataDir);
     const serverId = await resolveServerId(config.dataDir, config.serverId);
     if (config.streams.encryption) masterKeyFromEnv();
@@ -88,6 +93,7 @@ export class Broker {
         nc,
         logger,
         defaults: config.streams,
+        fs: options.logFileSystem,
       });
       cleanup.push(() => partitions.closeAll());
       for (const stream of state.listStreams()) await partitions.add(stream);

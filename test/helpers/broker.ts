@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { ExecutionContext } from "ava";
 import { Broker } from "../../src/server/broker.js";
 import { loadConfig } from "../../src/server/config/index.js";
+import type { LogFileSystem } from "../../src/server/log/index.js";
 import { createLogger } from "../../src/server/logger.js";
 
 export interface TestBroker {
@@ -22,7 +23,12 @@ export interface TestBroker {
 export async function startBroker(
   t: ExecutionContext,
   natsUrl: string,
-  options: { dataDir?: string; port?: number; flags?: Record<string, unknown> } = {},
+  options: {
+    dataDir?: string;
+    port?: number;
+    flags?: Record<string, unknown>;
+    logFileSystem?: LogFileSystem;
+  } = {},
 ): Promise<TestBroker> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "lb-broker-")));
   const config = await loadConfig({
@@ -36,7 +42,9 @@ export async function startBroker(
     },
     env: {},
   });
-  const broker = await Broker.start(config, createLogger("error"));
+  const broker = await Broker.start(config, createLogger("error"), {
+    logFileSystem: options.logFileSystem,
+  });
   let stopped = false;
   const stop = async () => {
     if (stopped) return;

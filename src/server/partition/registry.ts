@@ -4,7 +4,7 @@ import type { NatsConnection } from "nats";
 import type { PartitionRegistry } from "../api/context.js";
 import type { BrokerConfig } from "../config/index.js";
 import { masterKeyFromEnv, PartitionCipher } from "../encryption.js";
-import { CommitLog, messageKey } from "../log/index.js";
+import { CommitLog, type LogFileSystem, messageKey } from "../log/index.js";
 import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
 import { Partition } from "./partition.js";
@@ -16,6 +16,8 @@ export interface PartitionStoreOptions {
   logger: Logger;
   /** The broker-wide `streams.*` settings; each stream's own settings override them. */
   defaults: BrokerConfig["streams"];
+  /** The file layer under the commit logs: the real one unless a test injects faults. */
+  fs?: LogFileSystem;
 }
 
 /** A stream setting: the stream's own value, else the broker-wide default. */
@@ -62,7 +64,7 @@ export class PartitionStore implements PartitionRegistry {
       const partitions = this.open.get(stream.name) ?? [];
       this.open.delete(stream.name);
       await Promise.all(partitions.map((p) => p?.close("deleted")));
-      await CommitLog.destroy(this.streamDir(stream.name));
+      await CommitLog.destroy(this.streamDir(stream.name), this.options.fs);
     });
   }
 
@@ -118,6 +120,7 @@ export class PartitionStore implements PartitionRegistry {
       segmentMaxBytes: stream.settings.segmentMaxBytes || defaults.segmentMaxBytes,
       segmentMaxAgeMs: setting(stream, "segmentMaxAge", defaults.segmentMaxAgeMs),
       keyOf: messageKey,
+      fs: this.options.fs,
     });
     const occ = setting(stream, "optimisticConcurrencyControl", defaults.concurrencyControl);
     const partition = new Partition(stream, info, log, nc, logger, occ, cipher);
