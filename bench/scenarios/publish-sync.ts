@@ -16,7 +16,7 @@ export function publishSyncScenario(ctx: ScenarioContext): Scenario {
     const stream = freshStreamName("b");
     return {
       system: lb.label,
-      client: "lb TS client publish() (gRPC Publish)",
+      client: "lb TS client publish() (one at a time on PublishAsync)",
       setup: () => createStream(lb, stream),
       run: () => runWindowed(1, timing, () => lb.client.publish(stream, value)),
       teardown: () => deleteStream(lb, stream),
