@@ -67,6 +67,26 @@ export function activityEvent(
           readonly: command.readonly,
         },
       };
+    case "joinGroup":
+      return {
+        id: index,
+        op: ActivityStreamOp.JOIN_CONSUMER_GROUP,
+        joinConsumerGroupOp: {
+          groupId: command.group,
+          consumerId: command.consumer,
+          streams: command.streams,
+        },
+      };
+    case "leaveGroup":
+      return {
+        id: index,
+        op: ActivityStreamOp.LEAVE_CONSUMER_GROUP,
+        leaveConsumerGroupOp: {
+          groupId: command.group,
+          consumerId: command.consumer,
+          expired: command.expired,
+        },
+      };
     default:
       return undefined;
   }
@@ -74,7 +94,7 @@ export function activityEvent(
 
 /**
  * Publishes one ActivityStreamEvent per applied create, delete, pause, resume and read-only
- * change to the internal `__activity` stream, in the order they were applied. Each event's id
+ * change and consumer-group join and leave to the internal `__activity` stream, in the order they were applied. Each event's id
  * is the index of its command in the replicated metadata log; at start the publisher reads
  * the newest id already in `__activity` and continues after it, so no event is lost or
  * published twice across restarts (and, with Raft, across controller changes).

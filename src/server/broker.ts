@@ -13,6 +13,7 @@ import type { BrokerConfig } from "./config/index.js";
 import { CursorManager } from "./cursors.js";
 import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
 import { masterKeyFromEnv } from "./encryption.js";
+import { GroupCoordinator } from "./groups.js";
 import type { LogFileSystem } from "./log/index.js";
 import type { Logger } from "./logger.js";
 import { SingleNodeLog } from "./metadata/single-node-log.js";
@@ -24,6 +25,8 @@ import { PartitionStore } from "./partition/registry.js";
 const AUTO_PAUSE_CHECK_MS = 250;
 /** How often the cleaner looks for partitions whose cleaner interval has passed. */
 const CLEANER_CHECK_MS = 500;
+/** How often group coordinators look for consumers that stopped fetching assignments. */
+const GROUP_CHECK_MS = 500;
 
 export interface BrokerAddress {
   host: string;
@@ -132,7 +135,8 @@ export class Broker {
         shutdown: shutdown.signal,
       };
       const cursors = new CursorManager(ctx);
-      const grpc = createGrpcServer(ctx, cursors);
+      const groups = new GroupCoordinator(ctx);
+      const grpc = createGrpcServer(ctx, cursors, groups);
       const boundPort = await bind(grpc, config.listenHost, config.listenPort, config.tls);
       cleanup.push(async () => grpc.forceShutdown());
       if (config.listenPort === 0) await register(config.advertisePort || boundPort);
@@ -176,6 +180,8 @@ export class Broker {
         });
       }, CLEANER_CHECK_MS);
       cleanup.push(async () => clearInterval(cleanerTimer));
+      const groupTimer = setInterval(() => void groups.expireMembers(), GROUP_CHECK_MS);
+      cleanup.push(async () => clearInterval(groupTimer));
       const natsUrl = embeddedNats?.url ?? servers.join(",");
       logger.info("broker started", {
         id: serverId,
@@ -194,7 +200,7 @@ export class Broker {
         metadataLog,
         acks,
         shutdown,
-        [autoPauseTimer, syncTimer, cleanerTimer],
+        [autoPauseTimer, syncTimer, cleanerTimer, groupTimer],
         activity,
         logger,
       );

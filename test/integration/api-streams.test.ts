@@ -116,20 +116,3 @@ test("CreateStream refuses bad requests with upstream's status codes", async (t)
   );
   t.regex(err.details, /replicationFactor 3, cluster size 1/);
 });
-
-test("RPCs of features not built yet answer Unimplemented with a message", async (t) => {
-  const nats = await startNats(t);
-  const { address } = await startBroker(t, nats.url);
-  const client = rawClient(t, address);
-  await call(client, "createStream", { name: "s", subject: "s" });
-  for (const [method, req] of [
-    ["joinConsumerGroup", { groupId: "g", consumerId: "c", streams: ["s"] }],
-    ["leaveConsumerGroup", { groupId: "g", consumerId: "c" }],
-    ["fetchConsumerGroupAssignments", { groupId: "g", consumerId: "c" }],
-    ["reportConsumerGroupCoordinator", { groupId: "g", consumerId: "c", coordinator: "x" }],
-  ] as const) {
-    const err = await failure(call(client, method, req as object));
-    t.is(err.code, status.UNIMPLEMENTED, method);
-    t.regex(err.details, /not implemented/, method);
-  }
-});

@@ -6,15 +6,23 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { adminServiceDefinition } from "../../wire/admin.js";
-import type { FetchCursorRequest, SetCursorRequest } from "../../wire/api.js";
+import type {
+  FetchConsumerGroupAssignmentsRequest,
+  FetchCursorRequest,
+  JoinConsumerGroupRequest,
+  LeaveConsumerGroupRequest,
+  ReportConsumerGroupCoordinatorRequest,
+  SetCursorRequest,
+} from "../../wire/api.js";
 import { apiServerDefinition } from "../../wire/service.js";
 import type { CursorManager } from "../cursors.js";
+import type { GroupCoordinator } from "../groups.js";
 import { adminImplementation } from "./admin.js";
 import type { ApiContext } from "./context.js";
 import { pauseStream, setStreamReadonly } from "./lifecycle.js";
 import { publish, publishToSubject } from "./publish.js";
 import { publishAsync } from "./publish-async.js";
-import { toApiError, unimplemented } from "./status.js";
+import { toApiError } from "./status.js";
 import { createStream, deleteStream, fetchMetadata, fetchPartitionMetadata } from "./streams.js";
 import { subscribe } from "./subscribe.js";
 
@@ -39,15 +47,11 @@ function deadlineMs(deadline: Deadline): number {
   return deadline instanceof Date ? deadline.getTime() : deadline;
 }
 
-function notYet(feature: string): handleUnaryCall<unknown, unknown> {
-  return (_call, callback) =>
-    callback(unimplemented(`${feature} is not implemented in this version of lb`).toServiceError());
-}
-
 /** The `proto.API` service: upstream Liftbridge's client API. */
 export function apiImplementation(
   ctx: ApiContext,
   cursors: CursorManager,
+  groups: GroupCoordinator,
 ): UntypedServiceImplementation {
   return {
     CreateStream: unary(ctx, "CreateStream", async (req) => {
@@ -91,19 +95,33 @@ export function apiImplementation(
       const { stream, partition, cursorId } = req as FetchCursorRequest;
       return { offset: await cursors.fetch(stream, partition, cursorId) };
     }),
-    JoinConsumerGroup: notYet("JoinConsumerGroup (consumer groups)"),
-    LeaveConsumerGroup: notYet("LeaveConsumerGroup (consumer groups)"),
-    FetchConsumerGroupAssignments: notYet("FetchConsumerGroupAssignments (consumer groups)"),
-    ReportConsumerGroupCoordinator: notYet("ReportConsumerGroupCoordinator (consumer groups)"),
+    JoinConsumerGroup: unary(ctx, "JoinConsumerGroup", (req) =>
+      groups.join(req as JoinConsumerGroupRequest),
+    ),
+    LeaveConsumerGroup: unary(ctx, "LeaveConsumerGroup", async (req) => {
+      await groups.leave(req as LeaveConsumerGroupRequest);
+      return {};
+    }),
+    FetchConsumerGroupAssignments: unary(ctx, "FetchConsumerGroupAssignments", async (req) =>
+      groups.fetchAssignments(req as FetchConsumerGroupAssignmentsRequest),
+    ),
+    ReportConsumerGroupCoordinator: unary(ctx, "ReportConsumerGroupCoordinator", async (req) => {
+      groups.report(req as ReportConsumerGroupCoordinatorRequest);
+      return {};
+    }),
   };
 }
 
-export function createGrpcServer(ctx: ApiContext, cursors: CursorManager): Server {
+export function createGrpcServer(
+  ctx: ApiContext,
+  cursors: CursorManager,
+  groups: GroupCoordinator,
+): Server {
   const server = new Server({
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
     "grpc.max_send_message_length": 64 * 1024 * 1024,
   });
-  server.addService(apiServerDefinition, apiImplementation(ctx, cursors));
+  server.addService(apiServerDefinition, apiImplementation(ctx, cursors, groups));
   server.addService(adminServiceDefinition, adminImplementation(ctx));
   return server;
 }

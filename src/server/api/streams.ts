@@ -9,7 +9,7 @@ import type {
   PartitionMetadata,
   StreamMetadata,
 } from "../../wire/api.js";
-import { StreamMetadataError } from "../../wire/api.js";
+import { ConsumerGroupMetadataError, StreamMetadataError } from "../../wire/api.js";
 import { nowNanos } from "../clock.js";
 import { masterKeyFromEnv } from "../encryption.js";
 import { placePartitions } from "../metadata/placement.js";
@@ -136,7 +136,18 @@ export async function fetchMetadata(
       creationTimestamp: BigInt(stream.creationTimestamp),
     });
   }
-  return { brokers: brokerList(ctx), streamMetadata, groupMetadata: [] };
+  const groupMetadata = req.groups.map((groupId) => {
+    const group = ctx.metadata.getGroup(groupId);
+    return group
+      ? {
+          groupId,
+          error: ConsumerGroupMetadataError.OK,
+          coordinator: group.coordinator,
+          epoch: group.epoch,
+        }
+      : { groupId, error: ConsumerGroupMetadataError.UNKNOWN_GROUP, coordinator: "", epoch: 0 };
+  });
+  return { brokers: brokerList(ctx), streamMetadata, groupMetadata };
 }
 
 function brokerList(ctx: ApiContext): Broker[] {

@@ -1,6 +1,7 @@
 import { type ServerWritableStream, status } from "@grpc/grpc-js";
 import { StartPosition, StopPosition, type SubscribeRequest } from "../../wire/api.js";
 import { CorruptRecordError } from "../log/index.js";
+import { memberAssignments } from "../metadata/group-assignment.js";
 import { type Partition, PartitionClosedError } from "../partition/partition.js";
 import { streamCommitted } from "../partition/reader.js";
 import type { ApiContext } from "./context.js";
@@ -13,7 +14,6 @@ import {
   resourceExhausted,
   toApiError,
   unavailable,
-  unimplemented,
 } from "./status.js";
 
 const HANDSHAKE = Buffer.alloc(0);
@@ -60,10 +60,18 @@ export async function subscribe(
   ctx.shutdown.addEventListener("abort", stop, { once: true });
   writeInBatches(call);
   let subscribed: Partition | undefined;
+  let replaced = false;
+  let releaseGroupSlot: (() => void) | undefined;
   try {
     const req = call.request;
     if (req.resume) await resumeIfPaused(ctx, req.stream, req.partition);
     const partition = findPartition(ctx, req);
+    if (req.consumer?.groupId) {
+      releaseGroupSlot = claimGroupSlot(ctx, req, () => {
+        replaced = true;
+        abort.abort();
+      });
+    }
     const start = await startOffset(partition, req);
     const stopAt = await stopOffset(partition, req);
     if (stopAt !== undefined && stopAt < start) {
@@ -91,6 +99,10 @@ export async function subscribe(
     if (ctx.shutdown.aborted) throw unavailable("broker is shutting down");
     call.end();
   } catch (err) {
+    if (replaced) {
+      call.end(); // a newer member of the consumer group took this partition over
+      return;
+    }
     if (abort.signal.aborted && !ctx.shutdown.aborted) return;
     if (err instanceof CorruptRecordError) {
       const { stream, partition } = call.request;
@@ -115,6 +127,7 @@ export async function subscribe(
   } finally {
     ctx.shutdown.removeEventListener("abort", stop);
     if (subscribed) subscribed.subscribers--;
+    releaseGroupSlot?.();
   }
 }
 
@@ -131,9 +144,6 @@ function toServiceError(err: unknown) {
 }
 
 function findPartition(ctx: ApiContext, req: SubscribeRequest): Partition {
-  if (req.consumer?.groupId) {
-    throw unimplemented("consumer groups are not implemented yet in lb");
-  }
   const stream = ctx.metadata.getStream(req.stream);
   if (!stream) throw notFound(`No such stream: ${req.stream}`);
   const info = stream.partitions[req.partition];
@@ -199,4 +209,42 @@ async function stopOffset(
     default:
       throw invalidArgument(`Unknown StopPosition ${req.stopPosition}`);
   }
+}
+
+interface GroupSlot {
+  epoch: number;
+  replace: () => void;
+}
+
+/** Per stream partition and consumer group: the one subscription the group has there. */
+const groupSlots = new Map<string, GroupSlot>();
+
+/**
+ * A consumer group reads a partition through one member at a time: the member must be
+ * assigned the partition, and a subscription from a newer group epoch replaces an older one
+ * (as upstream fences consumers by epoch). Returns the release function.
+ */
+function claimGroupSlot(ctx: ApiContext, req: SubscribeRequest, replace: () => void): () => void {
+  const consumer = req.consumer!;
+  if (!consumer.consumerId) {
+    throw invalidArgument("Consumer id cannot be empty when group id is provided");
+  }
+  if (req.readISRReplica) {
+    throw invalidArgument("Consumer groups not compatible with ReadISRReplica");
+  }
+  const assigned = memberAssignments(ctx.metadata, consumer.groupId, consumer.consumerId);
+  if (!assigned?.get(req.stream)?.includes(req.partition)) {
+    throw failedPrecondition("Consumer is not currently assigned this partition");
+  }
+  const key = `${req.stream}\u0000${req.partition}\u0000${consumer.groupId}`;
+  const existing = groupSlots.get(key);
+  if (existing && existing.epoch > consumer.groupEpoch) {
+    throw failedPrecondition("Consumer is not currently assigned this partition");
+  }
+  existing?.replace();
+  const slot: GroupSlot = { epoch: consumer.groupEpoch, replace };
+  groupSlots.set(key, slot);
+  return () => {
+    if (groupSlots.get(key) === slot) groupSlots.delete(key);
+  };
 }

@@ -2,6 +2,7 @@ import type {
   ApplyResult,
   BrokerInfo,
   EventTimestamps,
+  GroupInfo,
   MetadataCommand,
   PartitionInfo,
   StreamInfo,
@@ -24,6 +25,7 @@ export type MetadataEvent =
 export class MetadataState {
   private readonly brokers = new Map<string, BrokerInfo>();
   private readonly streams = new Map<string, StreamInfo>();
+  private readonly groups = new Map<string, GroupInfo>();
   private readonly listeners: ((event: MetadataEvent) => void)[] = [];
 
   onEvent(listener: (event: MetadataEvent) => void): void {
@@ -46,10 +48,42 @@ export class MetadataState {
       case "resumeStream":
       case "setReadonly":
         return this.applyPartitionFlags(command);
+      case "joinGroup": {
+        const group = this.groups.get(command.group) ?? {
+          id: command.group,
+          coordinator: command.coordinator,
+          epoch: 0,
+          members: [],
+        };
+        const member = { id: command.consumer, streams: [...command.streams] };
+        const existing = group.members.findIndex((m) => m.id === command.consumer);
+        if (existing >= 0) group.members[existing] = member;
+        else group.members.push(member);
+        group.epoch++;
+        this.groups.set(group.id, group);
+        return { ok: true };
+      }
+      case "leaveGroup": {
+        const group = this.groups.get(command.group);
+        if (!group?.members.some((m) => m.id === command.consumer)) {
+          return { ok: false, reason: "not_found" };
+        }
+        group.members = group.members.filter((m) => m.id !== command.consumer);
+        group.epoch++;
+        if (group.members.length === 0) this.groups.delete(group.id);
+        return { ok: true };
+      }
       case "deleteStream": {
         const stream = this.streams.get(command.name);
         if (!stream) return { ok: false, reason: "not_found" };
         this.streams.delete(command.name);
+        for (const group of this.groups.values()) {
+          if (!group.members.some((m) => m.streams.includes(command.name))) continue;
+          for (const member of group.members) {
+            member.streams = member.streams.filter((s) => s !== command.name);
+          }
+          group.epoch++;
+        }
         this.emit({ type: "streamDeleted", stream });
         return { ok: true };
       }
@@ -84,6 +118,14 @@ export class MetadataState {
     }
     if (changed.length) this.emit({ type: "partitionsChanged", stream, partitions: changed });
     return { ok: true };
+  }
+
+  getGroup(id: string): GroupInfo | undefined {
+    return this.groups.get(id);
+  }
+
+  listGroups(): GroupInfo[] {
+    return [...this.groups.values()];
   }
 
   getStream(name: string): StreamInfo | undefined {

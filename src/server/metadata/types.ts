@@ -61,6 +61,21 @@ export interface StreamInfo {
   resumeAll?: boolean;
 }
 
+/** A consumer group: members and the streams each consumes; assignments derive from them. */
+export interface GroupInfo {
+  id: string;
+  coordinator: string;
+  /** Bumped on every change to the members or their streams; fences stale consumers. */
+  epoch: number;
+  /** In join order, which breaks ties when partitions are assigned. */
+  members: GroupMember[];
+}
+
+export interface GroupMember {
+  id: string;
+  streams: string[];
+}
+
 export interface BrokerInfo {
   id: string;
   host: string;
@@ -86,6 +101,8 @@ export type MetadataCommand =
       partitions: number[];
       readonly: boolean;
       timestamp: string;
-    };
+    }
+  | { op: "joinGroup"; group: string; consumer: string; streams: string[]; coordinator: string }
+  | { op: "leaveGroup"; group: string; consumer: string; expired: boolean };
 
 export type ApplyResult = { ok: true } | { ok: false; reason: "exists" | "not_found" };
