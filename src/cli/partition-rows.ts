@@ -1,5 +1,6 @@
 import type { LiftbridgeClient } from "../client/index.js";
 import { LbError } from "../client/index.js";
+import type { Output } from "./output.js";
 
 export interface PartitionRow {
   stream: string;
@@ -22,4 +23,21 @@ export async function partitionRows(
     const p = info.partitions.find((x) => x.id === id);
     return { stream, partition: id, paused: p?.paused ?? false, readonly: p?.readonly ?? false };
   });
+}
+
+/** Prints the rows: one JSON line each with --json, else a table showing `flag`. */
+export async function printPartitionRows(
+  output: Output,
+  rows: PartitionRow[],
+  flag: "paused" | "readonly",
+  json: boolean,
+): Promise<void> {
+  if (json) {
+    for (const row of rows) await output.jsonLine(row);
+    return;
+  }
+  output.table(
+    ["STREAM", "PARTITION", flag.toUpperCase()],
+    rows.map((r) => [r.stream, String(r.partition), r[flag] ? "yes" : "no"]),
+  );
 }

@@ -1,7 +1,7 @@
 import { Args, Flags } from "@oclif/core";
 import { parsePartitionList } from "../../cli/flag-values.js";
 import { LbCommand } from "../../cli/lb-command.js";
-import { partitionRows } from "../../cli/partition-rows.js";
+import { partitionRows, printPartitionRows } from "../../cli/partition-rows.js";
 
 export default class StreamPause extends LbCommand<typeof StreamPause> {
   static override summary = "Pause partitions: they close their files and stop recording.";
@@ -34,13 +34,6 @@ export default class StreamPause extends LbCommand<typeof StreamPause> {
     const client = await this.connect();
     await client.pauseStream(name, { partitions, resumeAll: this.flags["resume-all"] });
     const rows = await partitionRows(client, name, partitions);
-    if (this.flags.json) {
-      for (const row of rows) await this.output.jsonLine(row);
-      return;
-    }
-    this.output.table(
-      ["STREAM", "PARTITION", "PAUSED"],
-      rows.map((r) => [r.stream, String(r.partition), r.paused ? "yes" : "no"]),
-    );
+    await printPartitionRows(this.output, rows, "paused", this.flags.json);
   }
 }

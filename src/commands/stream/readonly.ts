@@ -1,7 +1,7 @@
 import { Args, Flags } from "@oclif/core";
 import { parsePartitionList } from "../../cli/flag-values.js";
 import { LbCommand } from "../../cli/lb-command.js";
-import { partitionRows } from "../../cli/partition-rows.js";
+import { partitionRows, printPartitionRows } from "../../cli/partition-rows.js";
 
 export default class StreamReadonly extends LbCommand<typeof StreamReadonly> {
   static override summary = "Make partitions read-only (or writable again with --off).";
@@ -32,13 +32,6 @@ export default class StreamReadonly extends LbCommand<typeof StreamReadonly> {
     const client = await this.connect();
     await client.setStreamReadonly(name, { partitions, readonly: !this.flags.off });
     const rows = await partitionRows(client, name, partitions);
-    if (this.flags.json) {
-      for (const row of rows) await this.output.jsonLine(row);
-      return;
-    }
-    this.output.table(
-      ["STREAM", "PARTITION", "READONLY"],
-      rows.map((r) => [r.stream, String(r.partition), r.readonly ? "yes" : "no"]),
-    );
+    await printPartitionRows(this.output, rows, "readonly", this.flags.json);
   }
 }

@@ -1,7 +1,7 @@
 import { Args, Flags } from "@oclif/core";
 import { parsePartitionList } from "../../cli/flag-values.js";
 import { LbCommand } from "../../cli/lb-command.js";
-import { partitionRows } from "../../cli/partition-rows.js";
+import { partitionRows, printPartitionRows } from "../../cli/partition-rows.js";
 
 export default class StreamResume extends LbCommand<typeof StreamResume> {
   static override summary = "Resume paused partitions without publishing to them.";
@@ -38,13 +38,6 @@ export default class StreamResume extends LbCommand<typeof StreamResume> {
       subscription.cancel();
     }
     const rows = await partitionRows(client, name, requested);
-    if (this.flags.json) {
-      for (const row of rows) await this.output.jsonLine(row);
-      return;
-    }
-    this.output.table(
-      ["STREAM", "PARTITION", "PAUSED"],
-      rows.map((r) => [r.stream, String(r.partition), r.paused ? "yes" : "no"]),
-    );
+    await printPartitionRows(this.output, rows, "paused", this.flags.json);
   }
 }

@@ -12,16 +12,15 @@ import {
 } from "./codec.js";
 import { validateConfState } from "./conf-state.js";
 import { syncDirectory, writeAll } from "./durable-files.js";
-import { CompactedError, CorruptStorageError, UnavailableError } from "./errors.js";
+import { CorruptStorageError, UnavailableError } from "./errors.js";
+import { InMemoryLogView } from "./log-view.js";
 import { checkContiguous, isPristine } from "./memory-storage.js";
-import { limitSize, type PersistentStorage } from "./storage.js";
+import type { PersistentStorage } from "./storage.js";
 import {
   BOOTSTRAP_HARD_STATE,
   bootstrapSnapshot,
   type ConfState,
-  EMPTY_HARD_STATE,
   type Entry,
-  emptySnapshot,
   type HardState,
   type Snapshot,
 } from "./types.js";
@@ -220,12 +219,7 @@ function recordProblem(bytes: Buffer, pos: number, expectedIndex: number): strin
  * Durable Raft storage in a directory (layout above). The live part of the log is also kept
  * in memory so the core can read it synchronously; compaction keeps it bounded.
  */
-export class FileStorage implements PersistentStorage {
-  private hard: HardState = EMPTY_HARD_STATE;
-  private snap: Snapshot = emptySnapshot();
-  private prevIndex = 0;
-  private prevTerm = 0;
-  private log: Entry[] = [];
+export class FileStorage extends InMemoryLogView implements PersistentStorage {
   private locations: Location[] = [];
   private segments: Segment[] = [];
   private active: FileHandle | null = null;
@@ -237,6 +231,7 @@ export class FileStorage implements PersistentStorage {
     readonly dir: string,
     options: FileStorageOptions,
   ) {
+    super();
     this.segmentBytes = options.segmentBytes ?? 4 << 20;
     if (!Number.isSafeInteger(this.segmentBytes) || this.segmentBytes <= 0) {
       throw new Error(`segmentBytes ${options.segmentBytes}: expected a positive integer`);
@@ -362,36 +357,6 @@ export class FileStorage implements PersistentStorage {
 
   // ---------------------------------------------------------------------------------------
   // Reads
-
-  initialState() {
-    return { hardState: this.hard, confState: this.snap.metadata.confState };
-  }
-
-  firstIndex(): number {
-    return this.prevIndex + 1;
-  }
-
-  lastIndex(): number {
-    return this.prevIndex + this.log.length;
-  }
-
-  term(index: number): number {
-    if (index < this.prevIndex) throw new CompactedError(index, this.firstIndex());
-    if (index === this.prevIndex) return this.prevTerm;
-    if (index > this.lastIndex()) throw new UnavailableError(index, this.lastIndex());
-    return this.log[index - this.prevIndex - 1]!.term;
-  }
-
-  entries(lo: number, hi: number, maxBytes?: number): Entry[] {
-    if (lo <= this.prevIndex) throw new CompactedError(lo, this.firstIndex());
-    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1, this.lastIndex());
-    if (lo >= hi) return [];
-    return limitSize(this.log.slice(lo - this.prevIndex - 1, hi - this.prevIndex - 1), maxBytes);
-  }
-
-  snapshot(): Snapshot {
-    return this.snap;
-  }
 
   // ---------------------------------------------------------------------------------------
   // Writes: serialized, each durable before it resolves

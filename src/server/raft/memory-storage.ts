@@ -1,13 +1,12 @@
 import { validateConfState } from "./conf-state.js";
-import { CompactedError, UnavailableError } from "./errors.js";
-import { limitSize, type PersistentStorage } from "./storage.js";
+import { UnavailableError } from "./errors.js";
+import { InMemoryLogView } from "./log-view.js";
+import type { PersistentStorage } from "./storage.js";
 import {
   BOOTSTRAP_HARD_STATE,
   bootstrapSnapshot,
   type ConfState,
-  EMPTY_HARD_STATE,
   type Entry,
-  emptySnapshot,
   type HardState,
   isEmptyHardState,
   type Snapshot,
@@ -17,44 +16,7 @@ import {
  * Storage held in memory: the reference implementation of PersistentStorage, and the
  * "disk" of the simulation (what survives a simulated crash). Writes are synchronous.
  */
-export class MemoryStorage implements PersistentStorage {
-  private hard: HardState = EMPTY_HARD_STATE;
-  private snap: Snapshot = emptySnapshot();
-  /** Index and term of the entry just before entries[0] (snapshot or compaction point). */
-  private prevIndex = 0;
-  private prevTerm = 0;
-  private log: Entry[] = [];
-
-  initialState() {
-    return { hardState: this.hard, confState: this.snap.metadata.confState };
-  }
-
-  firstIndex(): number {
-    return this.prevIndex + 1;
-  }
-
-  lastIndex(): number {
-    return this.prevIndex + this.log.length;
-  }
-
-  term(index: number): number {
-    if (index < this.prevIndex) throw new CompactedError(index, this.firstIndex());
-    if (index === this.prevIndex) return this.prevTerm;
-    if (index > this.lastIndex()) throw new UnavailableError(index, this.lastIndex());
-    return this.log[index - this.prevIndex - 1]!.term;
-  }
-
-  entries(lo: number, hi: number, maxBytes?: number): Entry[] {
-    if (lo <= this.prevIndex) throw new CompactedError(lo, this.firstIndex());
-    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1, this.lastIndex());
-    if (lo >= hi) return [];
-    return limitSize(this.log.slice(lo - this.prevIndex - 1, hi - this.prevIndex - 1), maxBytes);
-  }
-
-  snapshot(): Snapshot {
-    return this.snap;
-  }
-
+export class MemoryStorage extends InMemoryLogView implements PersistentStorage {
   hardState(): HardState {
     return this.hard;
   }
