@@ -56,6 +56,40 @@ function stamp(template: Uint8Array, dueAt: number, measured: boolean): Uint8Arr
   return value;
 }
 
+/**
+ * Publishes at END_TO_END_RATE while `read` hands every arriving value to `receive`, and
+ * measures each message's latency from its due time to its arrival.
+ */
+async function pacedEndToEnd(
+  read: (receive: (value: Uint8Array) => void) => Promise<void>,
+  stopReading: () => void,
+  publish: (value: Uint8Array) => Promise<unknown>,
+  timing: Parameters<typeof runPaced>[1],
+  template: Uint8Array,
+): Promise<RunResult> {
+  const arrivals = new Arrivals();
+  const reading = read((value) => arrivals.receive(value));
+  let failed: unknown;
+  const paced = await runPaced(END_TO_END_RATE, timing, (dueAt, measured) => {
+    publish(stamp(template, dueAt, measured)).catch((err) => {
+      failed ??= err;
+    });
+  });
+  try {
+    await arrivals.all(paced.sent);
+  } finally {
+    stopReading();
+    await reading.catch(() => undefined);
+  }
+  if (failed) throw failed;
+  return {
+    messages: paced.sent,
+    seconds: paced.seconds,
+    messageBytes: MESSAGE_BYTES,
+    latency: arrivals.latency.percentiles(),
+  };
+}
+
 /** (d) End-to-end latency, publish to subscriber, at a fixed 5,000 msgs/s. */
 export function endToEndScenario(ctx: ScenarioContext): Scenario {
   const timing = { ...ctx.options, messageBytes: MESSAGE_BYTES };
@@ -70,31 +104,18 @@ export function endToEndScenario(ctx: ScenarioContext): Scenario {
         await createStream(lb, stream);
         publisher = lb.client.publisher();
       },
-      run: async (): Promise<RunResult> => {
-        const arrivals = new Arrivals();
+      run: async () => {
         const subscription: Subscription = await lb.client.subscribe(stream);
-        const reading = (async () => {
-          for await (const message of subscription) arrivals.receive(message.value);
-        })();
-        let failed: unknown;
-        const paced = await runPaced(END_TO_END_RATE, timing, (dueAt, measured) => {
-          publisher.publish(stream, stamp(template, dueAt, measured)).catch((err) => {
-            failed ??= err;
-          });
-        });
-        try {
-          await arrivals.all(paced.sent);
-        } finally {
-          subscription.cancel();
-          await reading.catch(() => undefined);
-        }
-        if (failed) throw failed;
-        return {
-          messages: paced.sent,
-          seconds: paced.seconds,
-          messageBytes: MESSAGE_BYTES,
-          latency: arrivals.latency.percentiles(),
-        };
+        return pacedEndToEnd(
+          (receive) =>
+            (async () => {
+              for await (const message of subscription) receive(message.value);
+            })(),
+          () => subscription.cancel(),
+          (value) => publisher.publish(stream, value),
+          timing,
+          template,
+        );
       },
       teardown: async () => {
         await publisher.close();
@@ -115,34 +136,21 @@ export function endToEndScenario(ctx: ScenarioContext): Scenario {
         client: "nats.js js.publish() → ordered push consumer js.subscribe()",
         reference: true,
         setup: () => createStream(js, jsStream),
-        run: async (): Promise<RunResult> => {
-          const arrivals = new Arrivals();
+        run: async () => {
           const opts = consumerOpts();
           opts.orderedConsumer();
           opts.deliverNew();
           const messages = await js.js.subscribe(jsStream, opts);
-          const reading = (async () => {
-            for await (const message of messages) arrivals.receive(message.data);
-          })();
-          let failed: unknown;
-          const paced = await runPaced(END_TO_END_RATE, timing, (dueAt, measured) => {
-            js.js.publish(jsStream, stamp(template, dueAt, measured)).catch((err) => {
-              failed ??= err;
-            });
-          });
-          try {
-            await arrivals.all(paced.sent);
-          } finally {
-            messages.unsubscribe();
-            await reading.catch(() => undefined);
-          }
-          if (failed) throw failed;
-          return {
-            messages: paced.sent,
-            seconds: paced.seconds,
-            messageBytes: MESSAGE_BYTES,
-            latency: arrivals.latency.percentiles(),
-          };
+          return pacedEndToEnd(
+            (receive) =>
+              (async () => {
+                for await (const message of messages) receive(message.data);
+              })(),
+            () => messages.unsubscribe(),
+            (value) => js.js.publish(jsStream, value),
+            timing,
+            template,
+          );
         },
         teardown: () => deleteStream(js, jsStream),
       },
