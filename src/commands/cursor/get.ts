@@ -1,27 +1,17 @@
-import { Args, Flags } from "@oclif/core";
+import { CURSOR_DESCRIPTION, cursorArgs, cursorFlags } from "../../cli/cursor-flags.js";
 import { LbCommand } from "../../cli/lb-command.js";
 
 export default class CursorGet extends LbCommand<typeof CursorGet> {
   static override summary = "Print a consumer's stored offset (-1 if never set).";
-  static override description =
-    "Cursors live in the internal __cursors stream; the broker needs cursors.stream.partitions > 0.";
+  static override description = CURSOR_DESCRIPTION;
   static override examples = [
     "<%= config.bin %> <%= command.id %> orders --id billing",
     "<%= config.bin %> <%= command.id %> orders --id billing -p 2 --json",
   ];
 
-  static override args = {
-    stream: Args.string({
-      description: "Stream the cursor is for.",
-      required: true,
-      ignoreStdin: true,
-    }),
-  };
+  static override args = cursorArgs;
 
-  static override flags = {
-    id: Flags.string({ summary: "Cursor id (one per consumer).", required: true }),
-    partition: Flags.integer({ char: "p", summary: "Partition.", default: 0, min: 0 }),
-  };
+  static override flags = cursorFlags;
 
   async run(): Promise<void> {
     const { stream } = this.args;

@@ -1,26 +1,19 @@
-import { Args, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
+import { CURSOR_DESCRIPTION, cursorArgs, cursorFlags } from "../../cli/cursor-flags.js";
 import { LbCommand } from "../../cli/lb-command.js";
 
 export default class CursorSet extends LbCommand<typeof CursorSet> {
   static override summary = "Store a consumer's offset in a stream partition.";
-  static override description =
-    "Cursors live in the internal __cursors stream; the broker needs cursors.stream.partitions > 0.";
+  static override description = CURSOR_DESCRIPTION;
   static override examples = [
     "<%= config.bin %> <%= command.id %> orders --id billing --offset 42",
     "<%= config.bin %> <%= command.id %> orders --id billing -p 2 --offset 7 --json",
   ];
 
-  static override args = {
-    stream: Args.string({
-      description: "Stream the cursor is for.",
-      required: true,
-      ignoreStdin: true,
-    }),
-  };
+  static override args = cursorArgs;
 
   static override flags = {
-    id: Flags.string({ summary: "Cursor id (one per consumer).", required: true }),
-    partition: Flags.integer({ char: "p", summary: "Partition.", default: 0, min: 0 }),
+    ...cursorFlags,
     offset: Flags.integer({ summary: "Offset to store.", required: true, min: -1 }),
   };
 
