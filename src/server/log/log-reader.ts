@@ -1,14 +1,10 @@
 import { CorruptRecordError } from "./errors.js";
 import { readAt } from "./file-io.js";
 import {
-  RECORD_FRAME_BYTES,
   RECORD_HEADER_BYTES,
   readLeaderEpoch,
-  readLength,
-  readOffset,
   readTimestamp,
-  recordCrc,
-  storedCrc,
+  recordProblem,
   TIMESTAMP_FIELD_AT,
 } from "./record-format.js";
 import { damageError, type Segment, type SegmentSnapshot } from "./segment.js";
@@ -116,27 +112,8 @@ function decodeSlice(buffer: Buffer, slice: Slice, into: StoredRecord[]): void {
     }
     const start = slice.at + position - slice.start;
     const stop = slice.at + end - slice.start;
-    const length = readLength(buffer, start);
-    if (length !== end - position - RECORD_FRAME_BYTES) {
-      throw new CorruptRecordError(
-        segment.logPath,
-        offset,
-        position,
-        `length field is ${length}, the index says ${end - position - RECORD_FRAME_BYTES}`,
-      );
-    }
-    if (recordCrc(buffer, start, stop) !== storedCrc(buffer, start)) {
-      throw new CorruptRecordError(segment.logPath, offset, position, "CRC-32C mismatch");
-    }
-    const stored = readOffset(buffer, start);
-    if (stored !== offset) {
-      throw new CorruptRecordError(
-        segment.logPath,
-        offset,
-        position,
-        `record carries offset ${stored}`,
-      );
-    }
+    const problem = recordProblem(buffer, start, stop, offset);
+    if (problem) throw new CorruptRecordError(segment.logPath, offset, position, problem);
     into.push({
       offset,
       timestamp: readTimestamp(buffer, start),

@@ -85,3 +85,24 @@ function writeOffset(target: Buffer, at: number, offset: number): void {
   target.writeUInt32BE(Math.floor(offset / TWO_POW_32), at);
   target.writeUInt32BE(offset % TWO_POW_32, at + 4);
 }
+
+/**
+ * Why the bytes `[start, end)` are not an intact record carrying `offset`, or undefined if
+ * they are: the one check every reader of indexed records shares (index spans, CRC, offset).
+ */
+export function recordProblem(
+  source: Buffer,
+  start: number,
+  end: number,
+  offset: number,
+): string | undefined {
+  const span = end - start - RECORD_FRAME_BYTES;
+  if (end - start < RECORD_HEADER_BYTES) return `only ${end - start} bytes, less than a header`;
+  const length = readLength(source, start);
+  if (length !== span)
+    return `length field is ${length}, but the record spans ${span} bytes after it`;
+  if (recordCrc(source, start, end) !== storedCrc(source, start)) return "CRC-32C mismatch";
+  const carried = readOffset(source, start);
+  if (carried !== offset) return `record carries offset ${carried}, the index says ${offset}`;
+  return undefined;
+}

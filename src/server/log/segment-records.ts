@@ -1,13 +1,6 @@
 import { CorruptRecordError } from "./errors.js";
 import { readAt } from "./file-io.js";
-import {
-  RECORD_FRAME_BYTES,
-  RECORD_HEADER_BYTES,
-  readLength,
-  readOffset,
-  recordCrc,
-  storedCrc,
-} from "./record-format.js";
+import { RECORD_HEADER_BYTES, recordProblem } from "./record-format.js";
 import type { Segment } from "./segment.js";
 import type { SegmentIndex } from "./segment-index.js";
 
@@ -49,15 +42,8 @@ export async function* segmentRecords(
       if (recordEnd - start > got) throw fail(`the file ends at ${start + got}, inside the record`);
       const at = position - start;
       const bytes = buffer.subarray(at, recordEnd - start);
-      if (
-        bytes.length < RECORD_HEADER_BYTES ||
-        readLength(bytes, 0) !== bytes.length - RECORD_FRAME_BYTES
-      ) {
-        throw fail("length field does not match the index");
-      }
-      if (recordCrc(bytes, 0, bytes.length) !== storedCrc(bytes, 0)) throw fail("CRC-32C mismatch");
-      if (readOffset(bytes, 0) !== offset)
-        throw fail(`record carries offset ${readOffset(bytes, 0)}`);
+      const problem = recordProblem(bytes, 0, bytes.length, offset);
+      if (problem) throw fail(problem);
       yield { offset, bytes, body: bytes.subarray(RECORD_HEADER_BYTES) };
     }
   }
