@@ -34,7 +34,6 @@ export const deadlineExceeded = (message: string) =>
 export const resourceExhausted = (message: string) =>
   new ApiError(status.RESOURCE_EXHAUSTED, message);
 export const unavailable = (message: string) => new ApiError(status.UNAVAILABLE, message);
-export const unimplemented = (message: string) => new ApiError(status.UNIMPLEMENTED, message);
 export const internal = (message: string) => new ApiError(status.INTERNAL, message);
 
 export function toApiError(err: unknown): ApiError {

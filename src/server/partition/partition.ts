@@ -48,6 +48,8 @@ export class Partition {
   private nextOffset: number;
   /** When the partition last recorded a message (or opened), for auto-pause. */
   lastActivityMs = Date.now();
+  private firstTimestamp?: { offset: number; timestamp: bigint };
+  private latestTimestamp?: { offset: number; timestamp: bigint };
   /** Open subscriptions, for autoPauseDisableIfSubscribers. */
   subscribers = 0;
   /** When the cleaner next looks at this partition (retention, compaction, segment age). */
@@ -177,10 +179,19 @@ export class Partition {
   /** Timestamps of the oldest and newest stored records, for FetchMetadata. */
   async messageTimestamps(): Promise<{ first: bigint; latest: bigint } | undefined> {
     if (this.hw < 0 || this.hw < this.log.oldestOffset) return undefined;
-    const [first] = await this.log.read(this.log.oldestOffset, 1, this.hw);
-    const [latest] = await this.log.read(this.hw, 1, this.hw);
-    if (!first || !latest) return undefined;
-    return { first: first.timestamp, latest: latest.timestamp };
+    // FetchMetadata asks often: read each end from disk only when it is not known yet.
+    const oldest = this.log.oldestOffset;
+    if (this.firstTimestamp?.offset !== oldest) {
+      const [first] = await this.log.read(oldest, 1, this.hw);
+      if (!first) return undefined;
+      this.firstTimestamp = { offset: oldest, timestamp: first.timestamp };
+    }
+    if (this.latestTimestamp?.offset !== this.hw) {
+      const [latest] = await this.log.read(this.hw, 1, this.hw);
+      if (!latest) return undefined;
+      this.latestTimestamp = { offset: latest.offset, timestamp: latest.timestamp };
+    }
+    return { first: this.firstTimestamp.timestamp, latest: this.latestTimestamp.timestamp };
   }
 
   /** Stops ingesting, finishes in-flight appends, syncs and closes the log. */
@@ -225,6 +236,7 @@ export class Partition {
     this.appendChain = this.appendChain.then(async () => {
       try {
         const base = await appended;
+        this.latestTimestamp = { offset: base + records.length - 1, timestamp: receivedAt };
         this.commit(base + records.length - 1);
         this.sendAcks(batch, base, receivedAt);
       } catch (err) {
