@@ -131,6 +131,17 @@ export class Broker {
         metadata: state,
         replicatedLog: metadataLog,
         partitions,
+        cluster: {
+          status: () => ({
+            serverId,
+            controller: serverId,
+            role: "leader",
+            term: 1,
+            commitIndex: metadataLog.appliedIndex,
+            appliedIndex: metadataLog.appliedIndex,
+            brokers: state.listBrokers().map((b) => ({ ...b, alive: true, membership: "voter" })),
+          }),
+        },
         acks,
         shutdown: shutdown.signal,
       };

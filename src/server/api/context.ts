@@ -1,5 +1,6 @@
 import type { NatsConnection } from "nats";
 import type { BrokerConfig } from "../config/index.js";
+import type { ClusterView } from "../cluster/status.js";
 import type { Logger } from "../logger.js";
 import type { ReplicatedLog } from "../metadata/replicated-log.js";
 import type { MetadataState } from "../metadata/state.js";
@@ -25,6 +26,8 @@ export interface ApiContext {
   metadata: MetadataState;
   replicatedLog: ReplicatedLog;
   partitions: PartitionRegistry;
+  /** The metadata Raft group and broker liveness, for lb describe. */
+  cluster: ClusterView;
   acks: AckRouter;
   /** Aborted when the broker begins shutting down; long-lived calls end then. */
   shutdown: AbortSignal;
