@@ -23,6 +23,8 @@ interface AdminRpcs {
   DescribeStreams: [admin.DescribeStreamsRequest, admin.DescribeStreamsResponse];
   CreateStream: [admin.AdminCreateStreamRequest, object];
   Compact: [admin.CompactRequest, admin.CompactResponse];
+  DescribeCluster: [admin.DescribeClusterRequest, admin.DescribeClusterResponse];
+  DescribePartitions: [admin.DescribePartitionsRequest, admin.DescribePartitionsResponse];
 }
 
 /** The codecs behind the service definition accept any subset of a message's fields. */

@@ -1,4 +1,9 @@
-import type { DescribeStreamsResponse, PartitionCompaction } from "../wire/admin.js";
+import type {
+  DescribeClusterResponse,
+  DescribeStreamsResponse,
+  PartitionCompaction,
+  PartitionProgress,
+} from "../wire/admin.js";
 import type { Ack, PartitionMetadata } from "../wire/api.js";
 import { formatAddress, parseAddress } from "./address.js";
 import { type BrokerStub, BrokerStubs } from "./broker-stub.js";
@@ -262,6 +267,48 @@ export class LiftbridgeClient {
     return this.callAnyBroker("describe streams", (stub) =>
       stub.admin("DescribeStreams", { streams }, { deadline: deadlineIn(this.requestTimeoutMs) }),
     );
+  }
+
+  /** The metadata Raft group and the brokers, as the broker answering sees them. */
+  async describeCluster(): Promise<DescribeClusterResponse> {
+    return this.callAnyBroker("describe cluster", (stub) =>
+      stub.admin("DescribeCluster", {}, { deadline: deadlineIn(this.requestTimeoutMs) }),
+    );
+  }
+
+  /**
+   * How each partition (all when none given) is replicated, asked of its leader, in the order
+   * asked. Fails as a whole when one leader cannot answer; ask per partition to get the rest.
+   */
+  async describePartitions(
+    stream: string,
+    partitions: number[] = [],
+  ): Promise<PartitionProgress[]> {
+    requireName("stream", stream);
+    const asked = partitions.map((p) => requireInteger("partitions[]", p, 0));
+    let metadata = this.metadata;
+    if (!metadata.stream(stream)) metadata = await this.refreshMetadata([stream]);
+    const info = metadata.stream(stream);
+    if (!info)
+      throw new LbError("not_found", `stream "${stream}" not found`, { hint: NOT_FOUND_HINT });
+    const ids = asked.length ? asked : info.partitions.map((p) => p.id);
+    const answers = await Promise.all(
+      ids.map((id) =>
+        this.callPartitionLeader(
+          stream,
+          id,
+          false,
+          `describe stream "${stream}" partition ${id}`,
+          (stub) =>
+            stub.admin(
+              "DescribePartitions",
+              { stream, partitions: [id] },
+              { deadline: deadlineIn(this.requestTimeoutMs) },
+            ),
+        ),
+      ),
+    );
+    return answers.flatMap((answer) => answer.partitions);
   }
 
   /** Runs key compaction now on the partitions (all when none given), on their leaders. */

@@ -1,4 +1,11 @@
 // The public surface of lb's Liftbridge client.
+
+export type {
+  ClusterBroker,
+  DescribeClusterResponse,
+  PartitionProgress,
+  ReplicaProgress,
+} from "../wire/admin.js";
 export { DEFAULT_ADDRESS, formatAddress, parseAddress, parseAddressList } from "./address.js";
 export { LiftbridgeClient } from "./client.js";
 export { isLbError, LbError, type LbErrorKind } from "./errors.js";

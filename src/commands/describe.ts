@@ -1,17 +1,31 @@
 import { Args } from "@oclif/core";
+import {
+  BROKER_TABLE_HEADERS,
+  brokerTableRow,
+  clusterLine,
+  type DescribedBroker,
+  type DescribedPartition,
+  describeBrokers,
+  describePartition,
+  PARTITION_TABLE_HEADERS,
+  partitionTableRow,
+  REPLICA_TABLE_HEADERS,
+  replicaTableRows,
+} from "../cli/cluster-view.js";
 import { LbCommand } from "../cli/lb-command.js";
 import { STREAM_TABLE_HEADERS, streamTableRow, summarizeStream } from "../cli/stream-summary.js";
 import { formatTimestampNanos } from "../cli/time.js";
 import {
-  type BrokerInfo,
+  type DescribeClusterResponse,
+  isLbError,
   LbError,
   type LiftbridgeClient,
-  type PartitionMetadata,
   type StreamInfo,
 } from "../client/index.js";
 
 export default class Describe extends LbCommand<typeof Describe> {
-  static override summary = "Show brokers and streams, or one stream's partitions.";
+  static override summary =
+    "Show the cluster, brokers and streams, or one stream's partitions and replicas.";
   static override examples = [
     "<%= config.bin %> <%= command.id %>",
     "<%= config.bin %> <%= command.id %> orders",
@@ -26,12 +40,25 @@ export default class Describe extends LbCommand<typeof Describe> {
     const client = await this.connect();
     const name = this.args.stream;
     const metadata = await client.fetchMetadata(name ? [name] : []);
-    if (!name) {
+    const stream = name ? metadata.stream(name) : undefined;
+    if (name && !stream) {
+      throw new LbError("not_found", `stream "${name}" not found`, { hint: "see: lb stream list" });
+    }
+    const [cluster, partitions] = await Promise.all([
+      this.clusterStatus(client),
+      stream ? this.partitionsFromLeaders(client, stream) : [],
+    ]);
+    const brokers = describeBrokers(metadata.brokers, cluster);
+    if (!stream) {
       if (this.flags.json) {
-        this.output.json({ brokers: metadata.brokers, streams: metadata.streams });
+        this.output.json({ cluster: cluster ?? null, brokers, streams: metadata.streams });
         return;
       }
-      this.printBrokers(metadata.brokers);
+      if (cluster) {
+        this.output.line(clusterLine(cluster));
+        this.output.line("");
+      }
+      this.printBrokers(brokers);
       this.output.line("");
       this.output.table(
         STREAM_TABLE_HEADERS,
@@ -39,60 +66,57 @@ export default class Describe extends LbCommand<typeof Describe> {
       );
       return;
     }
-    const stream = metadata.stream(name);
-    if (!stream) {
-      throw new LbError("not_found", `stream "${name}" not found`, { hint: "see: lb stream list" });
-    }
-    const partitions = await this.partitionsFromLeaders(client, stream);
     if (this.flags.json) {
-      this.output.json({ brokers: metadata.brokers, stream: { ...stream, partitions } });
+      this.output.json({ cluster: cluster ?? null, brokers, stream: { ...stream, partitions } });
       return;
     }
-    this.printBrokers(metadata.brokers);
+    this.printBrokers(brokers);
     this.output.line("");
     this.output.line(
       `stream ${stream.name}  subject ${stream.subject}  created ${formatTimestampNanos(stream.creationTimestamp)}`,
     );
-    this.output.table(
-      ["ID", "LEADER", "REPLICAS", "ISR", "HW", "NEWEST", "PAUSED", "READONLY"],
-      partitions.map((p) => [
-        String(p.id),
-        p.leader || "-",
-        p.replicas.join(","),
-        p.isr.join(","),
-        String(p.highWatermark),
-        String(p.newestOffset),
-        p.paused ? "yes" : "no",
-        p.readonly ? "yes" : "no",
-      ]),
-    );
+    this.output.table(PARTITION_TABLE_HEADERS, partitions.map(partitionTableRow));
+    const replicas = replicaTableRows(partitions);
+    if (replicas.length === 0) return;
+    this.output.line("");
+    this.output.table(REPLICA_TABLE_HEADERS, replicas);
   }
 
-  private printBrokers(brokers: readonly BrokerInfo[]): void {
-    this.output.table(
-      ["ID", "HOST", "PORT", "PARTITIONS", "LEADERS"],
-      brokers.map((b) => [
-        b.id,
-        b.host,
-        String(b.port),
-        String(b.partitionCount),
-        String(b.leaderCount),
-      ]),
-    );
+  private printBrokers(brokers: readonly DescribedBroker[]): void {
+    this.output.table(BROKER_TABLE_HEADERS, brokers.map(brokerTableRow));
+  }
+
+  /** The cluster as the broker answering sees it; unknown to brokers without lb.admin (upstream). */
+  private async clusterStatus(
+    client: LiftbridgeClient,
+  ): Promise<DescribeClusterResponse | undefined> {
+    try {
+      return await client.describeCluster();
+    } catch (err) {
+      if (isLbError(err, "unimplemented")) return undefined;
+      throw err;
+    }
   }
 
   /**
-   * Only a partition's leader knows its current high watermark and newest offset; a partition
-   * whose leader cannot be asked keeps what FetchMetadata said.
+   * Only a partition's leader knows its current high watermark, newest offset and how its
+   * replicas are doing; a partition whose leader cannot be asked keeps what FetchMetadata said.
    */
   private partitionsFromLeaders(
     client: LiftbridgeClient,
     stream: StreamInfo,
-  ): Promise<PartitionMetadata[]> {
+  ): Promise<DescribedPartition[]> {
     return Promise.all(
-      stream.partitions.map((partition) =>
-        client.fetchPartitionMetadata(stream.name, partition.id).catch(() => partition),
-      ),
+      stream.partitions.map(async (partition) => {
+        const [latest, progress] = await Promise.all([
+          client.fetchPartitionMetadata(stream.name, partition.id).catch(() => partition),
+          client
+            .describePartitions(stream.name, [partition.id])
+            .then(([only]) => only)
+            .catch(() => undefined),
+        ]);
+        return describePartition(latest, progress);
+      }),
     );
   }
 }

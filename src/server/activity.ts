@@ -128,7 +128,7 @@ export class ActivityPublisher {
 
   private async ensureStream(): Promise<void> {
     if (this.ctx.metadata.getStream(ACTIVITY_STREAM)) return;
-    const brokers = this.ctx.metadata.listBrokers().map((b) => b.id);
+    const brokers = this.ctx.metadata.placementLoad();
     await this.ctx.replicatedLog.propose({
       op: "createStream",
       stream: {

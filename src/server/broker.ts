@@ -9,6 +9,10 @@ import { AckRouter } from "./api/ack-router.js";
 import type { ApiContext } from "./api/context.js";
 import { createGrpcServer } from "./api/server.js";
 import { nowNanos } from "./clock.js";
+import { clusterStatus } from "./cluster/cluster-status.js";
+import { Controller } from "./cluster/controller.js";
+import { BrokerLiveness } from "./cluster/liveness.js";
+import { type Bootstrap, MetadataRaft } from "./cluster/metadata-raft.js";
 import type { BrokerConfig } from "./config/index.js";
 import { CursorManager } from "./cursors.js";
 import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
@@ -16,7 +20,6 @@ import { masterKeyFromEnv } from "./encryption.js";
 import { GroupCoordinator } from "./groups.js";
 import type { LogFileSystem } from "./log/index.js";
 import type { Logger } from "./logger.js";
-import { SingleNodeLog } from "./metadata/single-node-log.js";
 import { MetadataState } from "./metadata/state.js";
 import { type NatsServerHandle, startNatsServer } from "./nats/launcher.js";
 import { PartitionStore } from "./partition/registry.js";
@@ -49,7 +52,9 @@ export class Broker {
     private readonly nc: NatsConnection,
     private readonly embeddedNats: NatsServerHandle | undefined,
     private readonly partitions: PartitionStore,
-    private readonly metadataLog: SingleNodeLog,
+    private readonly metadataLog: MetadataRaft,
+    private readonly liveness: BrokerLiveness,
+    private readonly controller: Controller,
     private readonly acks: AckRouter,
     private readonly shutdown: AbortController,
     private readonly timers: NodeJS.Timeout[],
@@ -87,7 +92,19 @@ export class Broker {
       cleanup.push(() => nc.close());
 
       const state = new MetadataState();
-      const metadataLog = await SingleNodeLog.open(join(config.dataDir, "metadata"), state);
+      const metadataLog = await MetadataRaft.open({
+        dir: join(config.dataDir, "raft"),
+        serverId,
+        namespace: config.namespace,
+        nc,
+        state,
+        logger,
+        bootstrap: bootstrapMode(config),
+        maxQuorumSize: config.clustering.raftMaxQuorumSize,
+        snapshotThreshold: config.clustering.raftSnapshotThreshold,
+      }).catch((err) => {
+        throw new StartupError((err as Error).message);
+      });
       cleanup.push(() => metadataLog.close());
 
       const partitions = new PartitionStore({
@@ -101,20 +118,44 @@ export class Broker {
       cleanup.push(() => partitions.closeAll());
       for (const stream of state.listStreams()) await partitions.add(stream);
       state.onEvent((event) => {
-        if (event.type === "streamCreated") void partitions.add(event.stream);
-        else if (event.type === "streamDeleted") void partitions.remove(event.stream);
-        else void partitions.changed(event.stream, event.partitions);
+        switch (event.type) {
+          case "streamCreated":
+            void partitions.add(event.stream);
+            break;
+          case "streamDeleted":
+            void partitions.remove(event.stream.name);
+            break;
+          case "partitionsChanged":
+            void partitions.changed(event.stream, event.partitions);
+            break;
+          case "leaderChanged":
+            void partitions.leaderChanged(event.stream, event.partition);
+            break;
+          case "isrChanged":
+            break;
+          case "restored":
+            void partitions.restored(state.listStreams());
+            break;
+        }
       });
 
+      let liveness: BrokerLiveness | undefined;
       const register = async (port: number) => {
         const advertised = { host: config.advertiseHost, port };
         const current = state.listBrokers().find((b) => b.id === serverId);
-        if (current?.host !== advertised.host || current?.port !== advertised.port) {
-          await metadataLog.propose({
-            op: "upsertBroker",
-            broker: { id: serverId, ...advertised },
-          });
+        if (
+          current?.host !== advertised.host ||
+          current?.port !== advertised.port ||
+          current.alive === false
+        ) {
+          await metadataLog.propose(
+            { op: "upsertBroker", broker: { id: serverId, ...advertised } },
+            Date.now() + REGISTER_TIMEOUT_MS,
+          );
         }
+        liveness = new BrokerLiveness(nc, config.namespace, { id: serverId, ...advertised });
+        await liveness.start();
+        cleanup.push(async () => liveness?.stop());
       };
       // With a fixed port, register before serving so no request sees an empty cluster; with
       // port 0 (tests) nobody can reach us before bind tells us the port.
@@ -131,17 +172,7 @@ export class Broker {
         metadata: state,
         replicatedLog: metadataLog,
         partitions,
-        cluster: {
-          status: () => ({
-            serverId,
-            controller: serverId,
-            role: "leader",
-            term: 1,
-            commitIndex: metadataLog.appliedIndex,
-            appliedIndex: metadataLog.appliedIndex,
-            brokers: state.listBrokers().map((b) => ({ ...b, alive: true, membership: "voter" })),
-          }),
-        },
+        cluster: { status: () => clusterStatus(serverId, metadataLog, state) },
         acks,
         shutdown: shutdown.signal,
       };
@@ -151,6 +182,9 @@ export class Broker {
       const boundPort = await bind(grpc, config.listenHost, config.listenPort, config.tls);
       cleanup.push(async () => grpc.forceShutdown());
       if (config.listenPort === 0) await register(config.advertisePort || boundPort);
+      const controller = new Controller(metadataLog, state, liveness!, logger);
+      controller.start();
+      cleanup.push(async () => controller.stop());
       await cursors.initialize();
       const activity = new ActivityPublisher(ctx, shutdown.signal);
       await activity.start();
@@ -209,6 +243,8 @@ export class Broker {
         embeddedNats,
         partitions,
         metadataLog,
+        liveness!,
+        controller,
         acks,
         shutdown,
         [autoPauseTimer, syncTimer, cleanerTimer, groupTimer],
@@ -238,11 +274,29 @@ export class Broker {
     await drained;
     clearTimeout(forced);
     this.acks.close();
+    this.controller.stop();
+    this.liveness.stop();
     await this.metadataLog.close();
     await this.nc.drain().catch(() => this.nc.close());
     await this.embeddedNats?.stop();
     this.logger.info("broker stopped", { id: this.serverId });
   }
+}
+
+/** How long a starting broker waits to register with the controller. */
+const REGISTER_TIMEOUT_MS = 30_000;
+
+/**
+ * How a broker with no Raft state starts: as upstream, `--raft-bootstrap-peers` or
+ * `--raft-bootstrap-seed` found a cluster, anything else joins one found on NATS, except a
+ * broker on its own private embedded NATS server, which nobody else can reach: it is a seed.
+ */
+function bootstrapMode(config: BrokerConfig): Bootstrap {
+  const { raftBootstrapPeers, raftBootstrapSeed } = config.clustering;
+  if (raftBootstrapPeers.length > 0) return { mode: "peers", peers: raftBootstrapPeers };
+  if (raftBootstrapSeed) return { mode: "seed" };
+  if (config.nats.embedded && config.nats.embeddedConfig === undefined) return { mode: "seed" };
+  return { mode: "join" };
 }
 
 async function connectNats(

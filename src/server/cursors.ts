@@ -62,7 +62,7 @@ export class CursorManager {
   async initialize(): Promise<void> {
     const { cursors, namespace } = this.ctx.config;
     if (!this.enabled || this.ctx.metadata.getStream(CURSORS_STREAM)) return;
-    const brokers = this.ctx.metadata.listBrokers().map((b) => b.id);
+    const brokers = this.ctx.metadata.placementLoad();
     const replicationFactor =
       cursors.streamReplicationFactor === -1
         ? brokers.length

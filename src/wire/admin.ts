@@ -48,6 +48,53 @@ export interface CompactResponse {
   partitions: PartitionCompaction[];
 }
 
+export type DescribeClusterRequest = Record<string, never>;
+
+export interface ClusterBroker {
+  id: string;
+  host: string;
+  port: number;
+  alive: boolean;
+  /** "voter", "learner" or "none". */
+  membership: string;
+}
+
+export interface DescribeClusterResponse {
+  serverId: string;
+  controller: string;
+  role: string;
+  term: number;
+  commitIndex: number;
+  appliedIndex: number;
+  brokers: ClusterBroker[];
+}
+
+export interface DescribePartitionsRequest {
+  stream: string;
+  partitions: number[];
+}
+
+export interface ReplicaProgress {
+  replica: string;
+  logEndOffset: number;
+  lag: number;
+  inSync: boolean;
+  lastFetchMsAgo: number;
+}
+
+export interface PartitionProgress {
+  partition: number;
+  leader: string;
+  leaderEpoch: number;
+  highWatermark: number;
+  logEndOffset: number;
+  replicas: ReplicaProgress[];
+}
+
+export interface DescribePartitionsResponse {
+  partitions: PartitionProgress[];
+}
+
 /** Reads every field of a message, handing each to `field` (which must consume or skip it). */
 function readFields(b: Uint8Array, field: (r: Reader, number: number) => boolean): void {
   const r = new BinaryReader(b);
@@ -201,6 +248,176 @@ export function decodeCompactResponse(b: Uint8Array): CompactResponse {
   return m;
 }
 
+export function encodeDescribeClusterRequest(_m: MessageInit<DescribeClusterRequest>): Uint8Array {
+  return new Uint8Array(0);
+}
+
+export function decodeDescribeClusterRequest(b: Uint8Array): DescribeClusterRequest {
+  readFields(b, () => false);
+  return {};
+}
+
+export function encodeClusterBroker(m: MessageInit<ClusterBroker>): Uint8Array {
+  const w = new BinaryWriter();
+  if (m.id) w.writeString(1, m.id);
+  if (m.host) w.writeString(2, m.host);
+  if (m.port) w.writeInt32(3, m.port);
+  if (m.alive) w.writeBool(4, m.alive);
+  if (m.membership) w.writeString(5, m.membership);
+  return w.getResultBuffer();
+}
+
+export function decodeClusterBroker(b: Uint8Array): ClusterBroker {
+  const m: ClusterBroker = { id: "", host: "", port: 0, alive: false, membership: "" };
+  readFields(b, (r, n) => {
+    if (n === 1) m.id = r.readString();
+    else if (n === 2) m.host = r.readString();
+    else if (n === 3) m.port = r.readInt32();
+    else if (n === 4) m.alive = r.readBool();
+    else if (n === 5) m.membership = r.readString();
+    else return false;
+    return true;
+  });
+  return m;
+}
+
+export function encodeDescribeClusterResponse(m: MessageInit<DescribeClusterResponse>): Uint8Array {
+  const w = new BinaryWriter();
+  if (m.serverId) w.writeString(1, m.serverId);
+  if (m.controller) w.writeString(2, m.controller);
+  if (m.role) w.writeString(3, m.role);
+  if (m.term) w.writeUint64(4, m.term);
+  if (m.commitIndex) w.writeUint64(5, m.commitIndex);
+  if (m.appliedIndex) w.writeUint64(6, m.appliedIndex);
+  for (const broker of m.brokers ?? []) w.writeBytes(7, encodeClusterBroker(broker));
+  return w.getResultBuffer();
+}
+
+export function decodeDescribeClusterResponse(b: Uint8Array): DescribeClusterResponse {
+  const m: DescribeClusterResponse = {
+    serverId: "",
+    controller: "",
+    role: "",
+    term: 0,
+    commitIndex: 0,
+    appliedIndex: 0,
+    brokers: [],
+  };
+  readFields(b, (r, n) => {
+    if (n === 1) m.serverId = r.readString();
+    else if (n === 2) m.controller = r.readString();
+    else if (n === 3) m.role = r.readString();
+    else if (n === 4) m.term = r.readUint64();
+    else if (n === 5) m.commitIndex = r.readUint64();
+    else if (n === 6) m.appliedIndex = r.readUint64();
+    else if (n === 7) m.brokers.push(decodeClusterBroker(r.readBytes()));
+    else return false;
+    return true;
+  });
+  return m;
+}
+
+export function encodeDescribePartitionsRequest(
+  m: MessageInit<DescribePartitionsRequest>,
+): Uint8Array {
+  const w = new BinaryWriter();
+  if (m.stream) w.writeString(1, m.stream);
+  if (m.partitions?.length) w.writePackedInt32(2, m.partitions);
+  return w.getResultBuffer();
+}
+
+export function decodeDescribePartitionsRequest(b: Uint8Array): DescribePartitionsRequest {
+  const m: DescribePartitionsRequest = { stream: "", partitions: [] };
+  readFields(b, (r, n) => {
+    if (n === 1) m.stream = r.readString();
+    else if (n === 2) readInt32List(r, m.partitions);
+    else return false;
+    return true;
+  });
+  return m;
+}
+
+export function encodeReplicaProgress(m: MessageInit<ReplicaProgress>): Uint8Array {
+  const w = new BinaryWriter();
+  if (m.replica) w.writeString(1, m.replica);
+  if (m.logEndOffset) w.writeInt64(2, m.logEndOffset);
+  if (m.lag) w.writeInt64(3, m.lag);
+  if (m.inSync) w.writeBool(4, m.inSync);
+  if (m.lastFetchMsAgo) w.writeInt64(5, m.lastFetchMsAgo);
+  return w.getResultBuffer();
+}
+
+export function decodeReplicaProgress(b: Uint8Array): ReplicaProgress {
+  const m: ReplicaProgress = {
+    replica: "",
+    logEndOffset: 0,
+    lag: 0,
+    inSync: false,
+    lastFetchMsAgo: 0,
+  };
+  readFields(b, (r, n) => {
+    if (n === 1) m.replica = r.readString();
+    else if (n === 2) m.logEndOffset = r.readInt64();
+    else if (n === 3) m.lag = r.readInt64();
+    else if (n === 4) m.inSync = r.readBool();
+    else if (n === 5) m.lastFetchMsAgo = r.readInt64();
+    else return false;
+    return true;
+  });
+  return m;
+}
+
+export function encodePartitionProgress(m: MessageInit<PartitionProgress>): Uint8Array {
+  const w = new BinaryWriter();
+  if (m.partition) w.writeInt32(1, m.partition);
+  if (m.leader) w.writeString(2, m.leader);
+  if (m.leaderEpoch) w.writeInt64(3, m.leaderEpoch);
+  if (m.highWatermark) w.writeInt64(4, m.highWatermark);
+  if (m.logEndOffset) w.writeInt64(5, m.logEndOffset);
+  for (const replica of m.replicas ?? []) w.writeBytes(6, encodeReplicaProgress(replica));
+  return w.getResultBuffer();
+}
+
+export function decodePartitionProgress(b: Uint8Array): PartitionProgress {
+  const m: PartitionProgress = {
+    partition: 0,
+    leader: "",
+    leaderEpoch: 0,
+    highWatermark: 0,
+    logEndOffset: 0,
+    replicas: [],
+  };
+  readFields(b, (r, n) => {
+    if (n === 1) m.partition = r.readInt32();
+    else if (n === 2) m.leader = r.readString();
+    else if (n === 3) m.leaderEpoch = r.readInt64();
+    else if (n === 4) m.highWatermark = r.readInt64();
+    else if (n === 5) m.logEndOffset = r.readInt64();
+    else if (n === 6) m.replicas.push(decodeReplicaProgress(r.readBytes()));
+    else return false;
+    return true;
+  });
+  return m;
+}
+
+export function encodeDescribePartitionsResponse(
+  m: MessageInit<DescribePartitionsResponse>,
+): Uint8Array {
+  const w = new BinaryWriter();
+  for (const p of m.partitions ?? []) w.writeBytes(1, encodePartitionProgress(p));
+  return w.getResultBuffer();
+}
+
+export function decodeDescribePartitionsResponse(b: Uint8Array): DescribePartitionsResponse {
+  const m: DescribePartitionsResponse = { partitions: [] };
+  readFields(b, (r, n) => {
+    if (n !== 1) return false;
+    m.partitions.push(decodePartitionProgress(r.readBytes()));
+    return true;
+  });
+  return m;
+}
+
 const toBuffer = (u8: Uint8Array) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 const empty = () => Buffer.alloc(0);
 
@@ -245,6 +462,20 @@ export const adminServiceDefinition = {
     encodeCompactResponse,
     decodeCompactResponse,
   ),
+  DescribeCluster: unary(
+    "DescribeCluster",
+    encodeDescribeClusterRequest,
+    decodeDescribeClusterRequest,
+    encodeDescribeClusterResponse,
+    decodeDescribeClusterResponse,
+  ),
+  DescribePartitions: unary(
+    "DescribePartitions",
+    encodeDescribePartitionsRequest,
+    decodeDescribePartitionsRequest,
+    encodeDescribePartitionsResponse,
+    decodeDescribePartitionsResponse,
+  ),
 } satisfies ServiceDefinition;
 
 type Callback<Res> = grpc.requestCallback<Res>;
@@ -265,6 +496,16 @@ export interface AdminClient extends grpc.Client {
     request: Partial<CompactRequest>,
     options: Options,
     callback: Callback<CompactResponse>,
+  ): grpc.ClientUnaryCall;
+  describeCluster(
+    request: MessageInit<DescribeClusterRequest>,
+    options: Options,
+    callback: Callback<DescribeClusterResponse>,
+  ): grpc.ClientUnaryCall;
+  describePartitions(
+    request: MessageInit<DescribePartitionsRequest>,
+    options: Options,
+    callback: Callback<DescribePartitionsResponse>,
   ): grpc.ClientUnaryCall;
 }
 

@@ -40,7 +40,15 @@ test("lb serve connects to an existing NATS with -n", async (t) => {
   const nats = await startNats(t);
   const dir = await makeTempDir("lb-serve-", t);
   const port = await freePort();
-  const serve = await startServe(t, ["-d", dir, "-p", String(port), "-n", nats.url]);
+  const serve = await startServe(t, [
+    "-d",
+    dir,
+    "-p",
+    String(port),
+    "-n",
+    nats.url,
+    "--raft-bootstrap-seed",
+  ]);
   t.is(serve.natsUrl, nats.url);
   t.is(await serve.stop(), 0, serve.stderr());
 });

@@ -38,6 +38,7 @@ export async function startBroker(
       host: "127.0.0.1",
       "nats.servers": [natsUrl],
       "logging.level": "error",
+      "clustering.raft.bootstrap.seed": true,
       ...options.flags,
     },
     env: {},

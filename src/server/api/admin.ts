@@ -3,12 +3,22 @@ import type {
   AdminCreateStreamRequest,
   CompactRequest,
   CompactResponse,
+  DescribeClusterResponse,
+  DescribePartitionsRequest,
+  DescribePartitionsResponse,
   DescribeStreamsRequest,
   DescribeStreamsResponse,
 } from "../../wire/admin.js";
 import { STREAM_SETTING_KEYS } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
-import { failedPrecondition, invalidArgument, notFound, toApiError } from "./status.js";
+import { partitionProgress, pausedPartitionProgress } from "./partition-progress.js";
+import {
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  toApiError,
+  unavailable,
+} from "./status.js";
 import { createStream } from "./streams.js";
 
 function unary<Req, Res>(handler: (req: Req) => Promise<Res> | Res): handleUnaryCall<Req, Res> {
@@ -31,6 +41,8 @@ export function adminImplementation(ctx: ApiContext): UntypedServiceImplementati
       return {};
     }),
     Compact: unary((req: CompactRequest) => compact(ctx, req)),
+    DescribeCluster: unary(() => describeCluster(ctx)),
+    DescribePartitions: unary((req: DescribePartitionsRequest) => describePartitions(ctx, req)),
   };
 }
 
@@ -82,4 +94,54 @@ async function compact(ctx: ApiContext, req: CompactRequest): Promise<CompactRes
     results.push({ partition: id, ...(await partition.log.compact()) });
   }
   return { partitions: results };
+}
+
+function describeCluster(ctx: ApiContext): DescribeClusterResponse {
+  const status = ctx.cluster.status();
+  return {
+    serverId: status.serverId,
+    controller: status.controller,
+    role: status.role,
+    term: status.term,
+    commitIndex: status.commitIndex,
+    appliedIndex: status.appliedIndex,
+    brokers: status.brokers.map((b) => ({
+      id: b.id,
+      host: b.host,
+      port: b.port,
+      alive: b.alive,
+      membership: b.membership,
+    })),
+  };
+}
+
+async function describePartitions(
+  ctx: ApiContext,
+  req: DescribePartitionsRequest,
+): Promise<DescribePartitionsResponse> {
+  if (req.stream === "") throw invalidArgument("No stream provided");
+  const stream = ctx.metadata.getStream(req.stream);
+  if (!stream) throw notFound(`No such stream: ${req.stream}`);
+  const ids = req.partitions.length ? req.partitions : stream.partitions.map((p) => p.id);
+  const infos = ids.map((id) => {
+    const info = stream.partitions[id];
+    if (!info)
+      throw notFound(
+        `No such partition: ${id} (stream ${req.stream} has ${stream.partitions.length})`,
+      );
+    if (info.leader !== ctx.serverId) throw failedPrecondition("Server not partition leader");
+    return info;
+  });
+  // A partition just created, resumed or led here is still opening: report it once it is open.
+  await ctx.partitions.whenSettled(req.stream);
+  return {
+    partitions: infos.map((info) => {
+      if (info.paused) return { partition: info.id, ...pausedPartitionProgress(info) };
+      const partition = ctx.partitions.get(req.stream, info.id);
+      if (!partition) {
+        throw unavailable(`partition ${req.stream}/${info.id} is not open on its leader yet`);
+      }
+      return { partition: info.id, ...partitionProgress(partition, ctx.serverId) };
+    }),
+  };
 }

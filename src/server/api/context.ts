@@ -1,6 +1,6 @@
 import type { NatsConnection } from "nats";
-import type { BrokerConfig } from "../config/index.js";
 import type { ClusterView } from "../cluster/status.js";
+import type { BrokerConfig } from "../config/index.js";
 import type { Logger } from "../logger.js";
 import type { ReplicatedLog } from "../metadata/replicated-log.js";
 import type { MetadataState } from "../metadata/state.js";

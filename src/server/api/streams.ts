@@ -35,7 +35,7 @@ export async function createStream(
     throw invalidArgument(`Invalid partitions ${req.partitions}: expected 0 (meaning 1) or more`);
   }
   const partitionCount = req.partitions === 0 ? 1 : req.partitions;
-  const brokers = ctx.metadata.listBrokers();
+  const brokers = ctx.metadata.placementLoad();
   const replicationFactor =
     req.replicationFactor === -1 ? brokers.length : req.replicationFactor || 1;
   if (replicationFactor <= 0) {
@@ -62,11 +62,7 @@ export async function createStream(
       );
     }
   }
-  const partitions = placePartitions(
-    brokers.map((b) => b.id),
-    partitionCount,
-    replicationFactor,
-  );
+  const partitions = placePartitions(brokers, partitionCount, replicationFactor);
   const stream: StreamInfo = {
     name: req.name,
     subject: req.subject,
@@ -152,7 +148,8 @@ export async function fetchMetadata(
 
 function brokerList(ctx: ApiContext): Broker[] {
   const streams = ctx.metadata.listStreams();
-  return ctx.metadata.listBrokers().map((broker) => {
+  const live = ctx.metadata.listBrokers().filter((b) => b.alive !== false);
+  return live.map((broker) => {
     let partitionCount = 0;
     let leaderCount = 0;
     for (const stream of streams) {

@@ -16,9 +16,20 @@ export function measureAppend(records: readonly AppendRecord[]): number {
     );
   }
   let bytes = 0;
+  let previousOffset = -1;
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
-    const { timestamp, leaderEpoch, body } = record;
+    const { offset, timestamp, leaderEpoch, body } = record;
+    if (offset !== undefined) {
+      if (!Number.isSafeInteger(offset) || offset <= previousOffset) {
+        throw new TypeError(
+          `append: records[${i}].offset is ${String(offset)}, expected an integer above ${previousOffset}`,
+        );
+      }
+      previousOffset = offset;
+    } else if (previousOffset >= 0) {
+      previousOffset++;
+    }
     if (typeof timestamp !== "bigint" || timestamp < MIN_INT64 || timestamp > MAX_INT64) {
       throw new TypeError(
         `append: records[${i}].timestamp is ${String(timestamp)}, expected a bigint in the signed 64-bit range`,
@@ -55,6 +66,8 @@ export interface EncodedBatch {
   /** Their index entries, to be written after the segment's current index entries. */
   readonly indexBytes: Buffer;
   readonly firstOffset: number;
+  /** One past the last record's offset. */
+  readonly nextOffset: number;
   readonly recordCount: number;
   readonly firstTimestamp: bigint;
   readonly lastTimestamp: bigint;
@@ -85,9 +98,19 @@ export function encodeBatch(
   const { baseOffset, index } = target;
   let at = 0;
   let offset = target.nextOffset;
+  let firstOffset: number | undefined;
   let entry = 0;
   for (const append of appends) {
     for (const record of append.records) {
+      if (record.offset !== undefined) {
+        if (record.offset < offset || record.offset - baseOffset > MAX_U32) {
+          throw new RangeError(
+            `append: record offset ${record.offset} is below the log's next offset ${offset} or too far past the segment base ${baseOffset}`,
+          );
+        }
+        offset = record.offset;
+      }
+      firstOffset ??= offset;
       const relOffset = offset - baseOffset;
       const position = target.size + at;
       index.setPending(entry, relOffset, position);
@@ -101,7 +124,8 @@ export function encodeBatch(
   return {
     bytes,
     indexBytes,
-    firstOffset: target.nextOffset,
+    firstOffset: firstOffset ?? target.nextOffset,
+    nextOffset: offset,
     recordCount,
     firstTimestamp: appends[0]!.records[0]!.timestamp,
     lastTimestamp: appends.at(-1)!.records.at(-1)!.timestamp,

@@ -230,8 +230,8 @@ export class CommitLog {
   }
 
   /**
-   * Appends records with contiguous offsets; resolves with the offset of `records[0]` once they
-   * are written (and synced, with sync "always"). A failed write rejects with
+   * Appends records, each at its `offset` if given, else at the next offset; resolves with the
+   * offset of `records[0]` once they are written (and synced, with sync "always"). A failed write rejects with
    * `AppendFailedError` and stores nothing; the log stays usable.
    */
   append(records: AppendRecord[]): Promise<number> {
@@ -593,13 +593,14 @@ export class CommitLog {
       this.bytesSinceRecoveryPoint += bytes;
       let offset = encoded.firstOffset;
       for (const append of batch) {
-        for (let i = 0; i < append.records.length; i++) {
-          if (this.epochs.assign(append.records[i]!.leaderEpoch, offset + i)) {
-            this.epochsDirty = true;
-          }
+        let first: number | undefined;
+        for (const record of append.records) {
+          if (record.offset !== undefined) offset = record.offset;
+          first ??= offset;
+          if (this.epochs.assign(record.leaderEpoch, offset)) this.epochsDirty = true;
+          offset++;
         }
-        append.resolve(offset);
-        offset += append.records.length;
+        append.resolve(first!);
       }
     } catch (err) {
       if (err instanceof LogFailedError) this.failure = err;

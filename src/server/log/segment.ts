@@ -300,7 +300,7 @@ export class Segment {
     index.commit(batch.recordCount);
     this.state = {
       size: position + batch.bytes.length,
-      nextOffset: batch.firstOffset + batch.recordCount,
+      nextOffset: batch.nextOffset,
       entries: index.count,
       first: this.state.first ?? batch.firstTimestamp,
       last: batch.lastTimestamp,

@@ -22,6 +22,11 @@ export interface LogOptions {
 }
 
 export interface AppendRecord {
+  /**
+   * The offset to store the record at; absent: the next one. A follower copies its leader's
+   * offsets, which skip the gaps compaction left. Must be at least the log's next offset.
+   */
+  offset?: number;
   /** Nanoseconds; callers keep timestamps non-decreasing, which `offsetForTimestamp` relies on. */
   timestamp: bigint;
   leaderEpoch: number;

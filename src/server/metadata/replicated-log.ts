@@ -2,11 +2,12 @@ import type { ApplyResult, MetadataCommand } from "./types.js";
 
 /**
  * The one door through which metadata changes pass. Callers propose a command and get the
- * result once it is committed and applied on this broker. Today's engine is a single-member
- * durable log (SingleNodeLog); the Raft engine replaces it without changing the callers.
+ * result once it is committed and applied on this broker. The engine is the metadata Raft
+ * group (cluster/metadata-raft.ts); a broker that is not the controller forwards to it.
  */
 export interface ReplicatedLog {
-  propose(command: MetadataCommand): Promise<ApplyResult>;
+  /** Rejects with MetadataUnavailableError when not committed and applied by `deadline` (ms). */
+  propose(command: MetadataCommand, deadline?: number): Promise<ApplyResult>;
   /** Index of the newest applied command (1-based; 0 when none). */
   readonly appliedIndex: number;
   /** A command applied earlier, with what applying it did; undefined once compacted away. */
@@ -19,4 +20,15 @@ export interface ReplicatedLog {
 export interface AppliedEntry {
   command: MetadataCommand;
   result: ApplyResult;
+}
+
+/**
+ * The change could not be committed in time: no controller is known (no quorum), or the
+ * controller did not answer. It may still be applied later; the API answers Unavailable.
+ */
+export class MetadataUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MetadataUnavailableError";
+  }
 }

@@ -1,3 +1,4 @@
+import type { BrokerLoad } from "./placement.js";
 import type {
   ApplyResult,
   BrokerInfo,
@@ -16,7 +17,20 @@ export type MetadataEvent =
   | { type: "streamCreated"; stream: StreamInfo }
   | { type: "streamDeleted"; stream: StreamInfo }
   /** Paused or read-only flags of these partitions changed. */
-  | { type: "partitionsChanged"; stream: StreamInfo; partitions: PartitionInfo[] };
+  | { type: "partitionsChanged"; stream: StreamInfo; partitions: PartitionInfo[] }
+  /** The partition's leader changed (its leader epoch was bumped). */
+  | { type: "leaderChanged"; stream: StreamInfo; partition: PartitionInfo }
+  /** The partition's ISR changed, its leader did not. */
+  | { type: "isrChanged"; stream: StreamInfo; partition: PartitionInfo }
+  /** The whole state was replaced by a snapshot from the controller. */
+  | { type: "restored" };
+
+/** The state as stored in a Raft snapshot. */
+interface StateSnapshot {
+  brokers: BrokerInfo[];
+  streams: StreamInfo[];
+  groups: GroupInfo[];
+}
 
 /**
  * The replicated metadata: every broker applies the same committed commands in the same
@@ -35,8 +49,20 @@ export class MetadataState {
   apply(command: MetadataCommand): ApplyResult {
     switch (command.op) {
       case "upsertBroker":
-        this.brokers.set(command.broker.id, { ...command.broker });
+        this.brokers.set(command.broker.id, { ...command.broker, alive: true });
         return { ok: true };
+      case "brokerDown":
+        return this.applyBrokerDown(command.id);
+      case "brokerUp": {
+        const broker = this.brokers.get(command.id);
+        if (!broker) return { ok: false, reason: "not_found" };
+        broker.alive = true;
+        return { ok: true };
+      }
+      case "changeLeader":
+      case "shrinkIsr":
+      case "expandIsr":
+        return this.applyReplicaChange(command);
       case "createStream": {
         if (this.streams.has(command.stream.name)) return { ok: false, reason: "exists" };
         const stream = structuredClone(command.stream);
@@ -118,6 +144,137 @@ export class MetadataState {
     }
     if (changed.length) this.emit({ type: "partitionsChanged", stream, partitions: changed });
     return { ok: true };
+  }
+
+  /**
+   * A broker that stopped leaves every ISR and hands each partition it led to another live
+   * ISR member. A partition with no such member keeps its leader (and is offline until the
+   * broker returns): electing a replica outside the ISR could lose acknowledged records.
+   */
+  private applyBrokerDown(id: string): ApplyResult {
+    const broker = this.brokers.get(id);
+    if (!broker) return { ok: false, reason: "not_found" };
+    broker.alive = false;
+    for (const stream of this.streams.values()) {
+      for (const partition of stream.partitions) {
+        if (!partition.isr.includes(id)) continue;
+        if (partition.leader !== id) {
+          partition.isr = partition.isr.filter((r) => r !== id);
+          partition.epoch++;
+          this.emit({ type: "isrChanged", stream, partition });
+          continue;
+        }
+        const successor = this.pickLeader(partition.isr.filter((r) => r !== id));
+        if (!successor) continue;
+        this.moveLeadership(stream, partition, successor);
+      }
+    }
+    return { ok: true };
+  }
+
+  private applyReplicaChange(
+    command: Extract<MetadataCommand, { op: "changeLeader" | "shrinkIsr" | "expandIsr" }>,
+  ): ApplyResult {
+    const stream = this.streams.get(command.stream);
+    const partition = stream?.partitions[command.partition];
+    if (!stream || !partition) return { ok: false, reason: "not_found" };
+    if (partition.leaderEpoch !== command.leaderEpoch) return { ok: false, reason: "stale" };
+    if (command.op === "changeLeader") {
+      if (!partition.isr.includes(command.leader) || command.leader === partition.leader) {
+        return { ok: false, reason: "not_in_isr" };
+      }
+      this.moveLeadership(stream, partition, command.leader);
+      return { ok: true };
+    }
+    const replica = command.replica;
+    if (command.op === "shrinkIsr") {
+      if (replica === partition.leader || !partition.isr.includes(replica)) {
+        return { ok: false, reason: "not_in_isr" };
+      }
+      partition.isr = partition.isr.filter((r) => r !== replica);
+    } else {
+      if (!partition.replicas.includes(replica)) return { ok: false, reason: "not_found" };
+      if (partition.isr.includes(replica)) return { ok: true };
+      partition.isr = [...partition.isr, replica];
+    }
+    partition.epoch++;
+    this.emit({ type: "isrChanged", stream, partition });
+    return { ok: true };
+  }
+
+  /** The old leader leaves the ISR: it may hold records the new leader never had. */
+  private moveLeadership(stream: StreamInfo, partition: PartitionInfo, leader: string): void {
+    partition.isr = partition.isr.filter((r) => r !== partition.leader);
+    partition.leader = leader;
+    partition.leaderEpoch++;
+    partition.epoch++;
+    this.emit({ type: "leaderChanged", stream, partition });
+  }
+
+  /** Among live candidates, the one leading the fewest partitions (ties: list order). */
+  private pickLeader(candidates: string[]): string | undefined {
+    const live = candidates.filter((id) => this.brokers.get(id)?.alive !== false);
+    let best: string | undefined;
+    let bestCount = Number.POSITIVE_INFINITY;
+    for (const id of live) {
+      const count = this.leaderCount(id);
+      if (count < bestCount) {
+        best = id;
+        bestCount = count;
+      }
+    }
+    return best;
+  }
+
+  leaderCount(id: string): number {
+    let count = 0;
+    for (const stream of this.streams.values()) {
+      for (const partition of stream.partitions) if (partition.leader === id) count++;
+    }
+    return count;
+  }
+
+  replicaCount(id: string): number {
+    let count = 0;
+    for (const stream of this.streams.values()) {
+      for (const partition of stream.partitions) if (partition.replicas.includes(id)) count++;
+    }
+    return count;
+  }
+
+  /** Live brokers with their load, for placing new partitions. */
+  placementLoad(): BrokerLoad[] {
+    return this.listBrokers()
+      .filter((b) => b.alive !== false)
+      .map((b) => ({
+        id: b.id,
+        replicas: this.replicaCount(b.id),
+        leaders: this.leaderCount(b.id),
+      }));
+  }
+
+  snapshot(): Uint8Array {
+    const data: StateSnapshot = {
+      brokers: [...this.brokers.values()],
+      streams: [...this.streams.values()],
+      groups: [...this.groups.values()],
+    };
+    return Buffer.from(JSON.stringify(data), "utf8");
+  }
+
+  /** Replaces the whole state with a snapshot's; an empty snapshot means the empty state. */
+  restore(bytes: Uint8Array): void {
+    const data: StateSnapshot =
+      bytes.length === 0
+        ? { brokers: [], streams: [], groups: [] }
+        : JSON.parse(Buffer.from(bytes).toString("utf8"));
+    this.brokers.clear();
+    this.streams.clear();
+    this.groups.clear();
+    for (const broker of data.brokers) this.brokers.set(broker.id, broker);
+    for (const stream of data.streams) this.streams.set(stream.name, stream);
+    for (const group of data.groups) this.groups.set(group.id, group);
+    this.emit({ type: "restored" });
   }
 
   getGroup(id: string): GroupInfo | undefined {

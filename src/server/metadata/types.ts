@@ -80,6 +80,8 @@ export interface BrokerInfo {
   id: string;
   host: string;
   port: number;
+  /** False once the controller saw the broker stop; absent (older entries) means alive. */
+  alive?: boolean;
 }
 
 export type MetadataCommand =
@@ -102,7 +104,16 @@ export type MetadataCommand =
       readonly: boolean;
       timestamp: string;
     }
+  /** The controller saw the broker stop: it loses its leaderships and leaves every ISR. */
+  | { op: "brokerDown"; id: string }
+  | { op: "brokerUp"; id: string }
+  /** `leaderEpoch` is the epoch the proposer saw: a change based on stale state is refused. */
+  | { op: "changeLeader"; stream: string; partition: number; leaderEpoch: number; leader: string }
+  | { op: "shrinkIsr"; stream: string; partition: number; leaderEpoch: number; replica: string }
+  | { op: "expandIsr"; stream: string; partition: number; leaderEpoch: number; replica: string }
   | { op: "joinGroup"; group: string; consumer: string; streams: string[]; coordinator: string }
   | { op: "leaveGroup"; group: string; consumer: string; expired: boolean };
 
-export type ApplyResult = { ok: true } | { ok: false; reason: "exists" | "not_found" };
+export type ApplyResult =
+  | { ok: true }
+  | { ok: false; reason: "exists" | "not_found" | "stale" | "not_in_isr" };

@@ -50,21 +50,61 @@ export class PartitionStore implements PartitionRegistry {
       const partitions: Partition[] = [];
       this.open.set(stream.name, partitions);
       for (const info of stream.partitions) {
-        if (info.leader === this.options.serverId && !info.paused) {
-          partitions[info.id] = await this.openPartition(stream, info);
-        }
+        if (this.leads(info)) partitions[info.id] = await this.openPartition(stream, info);
       }
       await this.options.nc.flush();
     });
   }
 
+  /**
+   * The partition's leader changed: the old leader stops recording (it may hold records the
+   * new leader never had) and the new one starts.
+   */
+  leaderChanged(stream: StreamInfo, info: PartitionInfo): Promise<void> {
+    return this.transition(stream.name, "change leader", async () => {
+      const partitions = this.open.get(stream.name);
+      if (!partitions) return;
+      const current = partitions[info.id];
+      if (current) {
+        delete partitions[info.id];
+        await current.close("closed");
+      }
+      if (this.leads(info)) partitions[info.id] = await this.openPartition(stream, info);
+      await this.options.nc.flush();
+    });
+  }
+
+  /**
+   * The metadata was replaced by a snapshot: streams that are gone are deleted here, the rest
+   * reopen from the new state.
+   */
+  async restored(streams: StreamInfo[]): Promise<void> {
+    const names = new Set(streams.map((s) => s.name));
+    for (const name of [...this.open.keys()]) {
+      const partitions = this.open.get(name) ?? [];
+      if (!names.has(name)) {
+        await this.remove(name);
+        continue;
+      }
+      await this.transition(name, "reopen stream", async () => {
+        this.open.delete(name);
+        await Promise.all(partitions.map((p) => p?.close("closed")));
+      });
+    }
+    for (const stream of streams) await this.add(stream);
+  }
+
+  private leads(info: PartitionInfo): boolean {
+    return info.leader === this.options.serverId && !info.paused;
+  }
+
   /** Closes the stream's partitions and deletes their data; whenSettled() tells when it is done. */
-  remove(stream: StreamInfo): Promise<void> {
-    return this.transition(stream.name, "delete stream data", async () => {
-      const partitions = this.open.get(stream.name) ?? [];
-      this.open.delete(stream.name);
+  remove(name: string): Promise<void> {
+    return this.transition(name, "delete stream data", async () => {
+      const partitions = this.open.get(name) ?? [];
+      this.open.delete(name);
       await Promise.all(partitions.map((p) => p?.close("deleted")));
-      await CommitLog.destroy(this.streamDir(stream.name), this.options.fs);
+      await CommitLog.destroy(this.streamDir(name), this.options.fs);
     });
   }
 

@@ -320,6 +320,11 @@ export class Raft {
     }
   }
 
+  /** Starts an election now instead of at the election timeout (etcd's MsgHup). */
+  campaignNow(): void {
+    this.startElection(false);
+  }
+
   private startElection(transfer: boolean): void {
     if (this.role === "leader" || !this.voters.has(this.id)) return;
     // A node about to apply a membership change would campaign with a stale configuration.

@@ -116,6 +116,11 @@ export class RawNode {
     return { index: raft.proposeConfChange(change), term: raft.term };
   }
 
+  /** Campaigns now (no-op for a leader or a non-voter), e.g. a lone voter at start. */
+  campaign(): void {
+    this.usable().campaignNow();
+  }
+
   transferLeadership(to: NodeId): void {
     this.usable().transferLeadership(to);
   }

@@ -1,0 +1,572 @@
+import type { Msg, NatsConnection, Subscription } from "nats";
+import type { Logger } from "../logger.js";
+import {
+  type AppliedEntry,
+  MetadataUnavailableError,
+  type ReplicatedLog,
+} from "../metadata/replicated-log.js";
+import type { MetadataState } from "../metadata/state.js";
+import type { ApplyResult, MetadataCommand } from "../metadata/types.js";
+import {
+  type ApplyBatch,
+  type ConfState,
+  decodeMessage,
+  encodeMessage,
+  FileStorage,
+  isMember,
+  isPristine,
+  type Message,
+  makeConfState,
+  persistUpdate,
+  type RaftStatus,
+  RawNode,
+  systemRandom,
+} from "../raft/index.js";
+import { clusterSubjects } from "./subjects.js";
+
+/** One Raft tick; elections time out after 10 to 20 ticks, leaders heartbeat every tick. */
+export const TICK_MS = 100;
+const ELECTION_TICKS = 10;
+const DEFAULT_PROPOSE_TIMEOUT_MS = 5000;
+const JOIN_ATTEMPTS = 30;
+const JOIN_RETRY_MS = 1000;
+/** Applied commands kept for entry() (the activity stream reads them shortly after apply). */
+const HISTORY_KEPT = 10_000;
+
+export type Bootstrap =
+  | { mode: "seed" }
+  | { mode: "peers"; peers: string[] }
+  /** No state and no bootstrap setting: ask the cluster on NATS to add this broker. */
+  | { mode: "join" };
+
+export interface MetadataRaftOptions {
+  dir: string;
+  serverId: string;
+  namespace: string;
+  nc: NatsConnection;
+  state: MetadataState;
+  logger: Logger;
+  bootstrap: Bootstrap;
+  /** Most voters; members added beyond it are learners. 0: no limit. */
+  maxQuorumSize: number;
+  /** Applied entries between snapshots (0: never). */
+  snapshotThreshold: number;
+}
+
+type RpcRequest = { kind: string; [key: string]: unknown };
+type RpcReply = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+export type RpcHandler = (request: RpcRequest) => Promise<Record<string, unknown>>;
+
+interface ProposalWaiter {
+  term: number;
+  resolve: (result: ApplyResult) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * The metadata log as a Raft group over NATS. Every broker runs one member; the leader is the
+ * controller. Proposals made on a follower are forwarded to the controller, and the call
+ * returns once the command is committed and applied here too, so a caller always reads its
+ * own change.
+ */
+export class MetadataRaft implements ReplicatedLog {
+  private readonly subjects;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly history = new Map<number, AppliedEntry>();
+  private readonly proposals = new Map<number, ProposalWaiter>();
+  private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
+  private readonly listeners: ((index: number) => void)[] = [];
+  private readonly roleListeners: ((leader: string) => void)[] = [];
+  private readonly rpcHandlers = new Map<string, RpcHandler>();
+  private applied: number;
+  private snapshotIndex: number;
+  private driving = false;
+  private failure?: Error;
+  private closed = false;
+  private ticker?: NodeJS.Timeout;
+  private leader = "";
+
+  private constructor(
+    private readonly options: MetadataRaftOptions,
+    private readonly storage: FileStorage,
+    private readonly node: RawNode,
+  ) {
+    this.subjects = clusterSubjects(options.namespace);
+    this.snapshotIndex = storage.snapshot().metadata.index;
+    this.applied = this.snapshotIndex;
+  }
+
+  static async open(options: MetadataRaftOptions): Promise<MetadataRaft> {
+    const { bootstrap, serverId, state } = options;
+    const storage = await FileStorage.open(options.dir);
+    const pristine = isPristine(storage);
+    if (pristine && bootstrap.mode !== "join") {
+      await storage.bootstrap(initialMembership(bootstrap, serverId, options.maxQuorumSize));
+    }
+    const snapshot = storage.snapshot();
+    state.restore(snapshot.data);
+    const node = new RawNode({
+      id: serverId,
+      storage,
+      random: systemRandom,
+      electionTicks: ELECTION_TICKS,
+      heartbeatTicks: 1,
+      applied: snapshot.metadata.index,
+    });
+    const raft = new MetadataRaft(options, storage, node);
+    await raft.start();
+    if (pristine && bootstrap.mode === "join") await raft.join();
+    return raft;
+  }
+
+  private async start(): Promise<void> {
+    const { nc, serverId, logger } = this.options;
+    this.subscriptions.push(
+      nc.subscribe(this.subjects.raft(serverId), {
+        callback: (err, msg) => {
+          if (err || this.closed) return;
+          let message: Message;
+          try {
+            message = decodeMessage(msg.data);
+          } catch (e) {
+            logger.warn("dropped an undecodable Raft message", { error: e });
+            return;
+          }
+          this.withNode((node) => node.step(message));
+        },
+      }),
+      nc.subscribe(this.subjects.rpc(serverId), {
+        callback: (err, msg) => {
+          if (!err) void this.answerRpc(msg);
+        },
+      }),
+      nc.subscribe(this.subjects.join, {
+        callback: (err, msg) => {
+          if (!err && this.isLeader) void this.answerJoin(msg);
+        },
+      }),
+    );
+    await nc.flush();
+    // Replay what was committed before the restart, then a lone voter need not wait for an
+    // election timeout to lead.
+    this.drive();
+    await this.waitApplied(this.node.status().commit);
+    const conf = this.node.confState();
+    if (conf.voters.length === 1 && conf.voters[0] === serverId) this.withNode((n) => n.campaign());
+    this.ticker = setInterval(() => this.withNode((node) => node.tick()), TICK_MS);
+  }
+
+  /** Asks the controller to add this broker, until it answers or the attempts run out. */
+  private async join(): Promise<void> {
+    const { nc, serverId, logger, namespace } = this.options;
+    logger.info(
+      "no Raft state yet: asking the cluster on NATS to add this broker (the first broker of a cluster needs --raft-bootstrap-seed or --raft-bootstrap-peers)",
+      { namespace },
+    );
+    for (let attempt = 1; attempt <= JOIN_ATTEMPTS && !this.closed; attempt++) {
+      try {
+        const reply = await nc.request(
+          this.subjects.join,
+          Buffer.from(JSON.stringify({ id: serverId })),
+          { timeout: JOIN_RETRY_MS },
+        );
+        const answer = JSON.parse(Buffer.from(reply.data).toString("utf8")) as RpcReply;
+        if (answer.ok) {
+          logger.info("joined the metadata Raft group", { id: serverId });
+          return;
+        }
+        logger.debug("join refused; retrying", { reason: answer.error });
+      } catch {
+        logger.debug("no controller answered the join request yet", { attempt });
+      }
+      await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS / 4));
+    }
+    throw new Error(
+      `no cluster in namespace ${namespace} answered ${JOIN_ATTEMPTS} join requests: start the first broker with --raft-bootstrap-seed (or all with --raft-bootstrap-peers)`,
+    );
+  }
+
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  get isLeader(): boolean {
+    return this.leader === this.options.serverId;
+  }
+
+  /** The controller's ID, "" while none is known. */
+  get controller(): string {
+    return this.leader;
+  }
+
+  status(): RaftStatus {
+    return this.node.status();
+  }
+
+  entry(index: number): AppliedEntry | undefined {
+    return this.history.get(index);
+  }
+
+  onApplied(listener: (index: number) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Called with the new controller's ID ("" when unknown) whenever it changes. */
+  onControllerChange(listener: (leader: string) => void): void {
+    this.roleListeners.push(listener);
+  }
+
+  /** Handles `kind` requests sent to this broker with requestController or requestBroker. */
+  handleRpc(kind: string, handler: RpcHandler): void {
+    this.rpcHandlers.set(kind, handler);
+  }
+
+  async propose(command: MetadataCommand, deadline?: number): Promise<ApplyResult> {
+    const until = deadline ?? Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS;
+    for (;;) {
+      this.checkUsable();
+      const leader = this.leader || (await this.waitForLeader(until));
+      try {
+        if (leader === this.options.serverId) return await this.proposeHere(command, until);
+        const reply = await this.requestBroker(leader, { kind: "propose", command }, until);
+        await this.waitApplied(reply.index as number, until);
+        return reply.result as ApplyResult;
+      } catch (err) {
+        if (!(err instanceof RetryableError) || Date.now() >= until) throw this.unavailable(err);
+        await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+      }
+    }
+  }
+
+  /** Sends a request to whichever broker is the controller now. */
+  async requestController(
+    request: RpcRequest,
+    deadline = Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS,
+  ): Promise<Record<string, unknown>> {
+    const leader = this.leader || (await this.waitForLeader(deadline));
+    return this.requestBroker(leader, request, deadline);
+  }
+
+  private async requestBroker(
+    to: string,
+    request: RpcRequest,
+    deadline: number,
+  ): Promise<Record<string, unknown>> {
+    const timeout = Math.max(1, deadline - Date.now());
+    let msg: Msg;
+    try {
+      msg = await this.options.nc.request(
+        this.subjects.rpc(to),
+        Buffer.from(JSON.stringify(request)),
+        { timeout },
+      );
+    } catch (err) {
+      throw new RetryableError(`controller ${to} did not answer: ${(err as Error).message}`);
+    }
+    const reply = JSON.parse(Buffer.from(msg.data).toString("utf8")) as RpcReply;
+    if (!reply.ok) throw new RetryableError(reply.error);
+    return reply;
+  }
+
+  private async answerRpc(msg: Msg): Promise<void> {
+    let reply: RpcReply;
+    try {
+      const request = JSON.parse(Buffer.from(msg.data).toString("utf8")) as RpcRequest;
+      if (request.kind === "propose") {
+        if (!this.isLeader) throw new Error(`${this.options.serverId} is not the controller`);
+        const result = await this.proposeHere(
+          request.command as MetadataCommand,
+          Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS,
+        );
+        reply = { ok: true, index: this.applied, result };
+      } else {
+        const handler = this.rpcHandlers.get(request.kind);
+        if (!handler) throw new Error(`unknown request ${request.kind}`);
+        reply = { ok: true, ...(await handler(request)) };
+      }
+    } catch (err) {
+      reply = { ok: false, error: (err as Error).message };
+    }
+    if (msg.reply) msg.respond(Buffer.from(JSON.stringify(reply)));
+  }
+
+  private async answerJoin(msg: Msg): Promise<void> {
+    let reply: RpcReply;
+    try {
+      const { id } = JSON.parse(Buffer.from(msg.data).toString("utf8")) as { id: string };
+      const conf = this.node.confState();
+      if (!isMember(conf, id)) {
+        const { maxQuorumSize } = this.options;
+        const asVoter = maxQuorumSize === 0 || conf.voters.length < maxQuorumSize;
+        const proposal = this.node.proposeConfChange({
+          type: asVoter ? "addVoter" : "addLearner",
+          nodeId: id,
+        });
+        this.drive();
+        await this.waitApplied(proposal.index, Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS);
+        if (!isMember(this.node.confState(), id)) throw new Error("membership change was lost");
+        this.options.logger.info("added a broker to the metadata Raft group", {
+          id,
+          as: asVoter ? "voter" : "learner",
+        });
+      }
+      reply = { ok: true };
+    } catch (err) {
+      reply = { ok: false, error: (err as Error).message };
+    }
+    if (msg.reply) msg.respond(Buffer.from(JSON.stringify(reply)));
+  }
+
+  private proposeHere(command: MetadataCommand, deadline: number): Promise<ApplyResult> {
+    let proposal: { index: number; term: number };
+    try {
+      proposal = this.node.propose(Buffer.from(JSON.stringify(command), "utf8"));
+    } catch (err) {
+      return Promise.reject(new RetryableError((err as Error).message));
+    }
+    this.drive();
+    return new Promise<ApplyResult>((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          this.proposals.delete(proposal.index);
+          reject(new MetadataUnavailableError("the metadata change was not committed in time"));
+        },
+        Math.max(1, deadline - Date.now()),
+      );
+      this.proposals.set(proposal.index, {
+        term: proposal.term,
+        resolve: (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
+    });
+  }
+
+  private waitForLeader(deadline: number): Promise<string> {
+    if (this.leader) return Promise.resolve(this.leader);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          reject(
+            new MetadataUnavailableError(
+              "no controller: this broker cannot reach a quorum of the metadata Raft group",
+            ),
+          );
+        },
+        Math.max(1, deadline - Date.now()),
+      );
+      const listener = (leader: string) => {
+        if (!leader) return;
+        clearTimeout(timer);
+        this.roleListeners.splice(this.roleListeners.indexOf(listener), 1);
+        resolve(leader);
+      };
+      this.roleListeners.push(listener);
+    });
+  }
+
+  /** Resolves once this broker applied `index` (rejects at the deadline, if any). */
+  waitApplied(index: number, deadline?: number): Promise<void> {
+    if (this.applied >= index) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer =
+        deadline === undefined
+          ? undefined
+          : setTimeout(
+              () => {
+                const i = this.appliedWaiters.indexOf(waiter);
+                if (i >= 0) this.appliedWaiters.splice(i, 1);
+                reject(new MetadataUnavailableError("the metadata change was not applied in time"));
+              },
+              Math.max(1, deadline - Date.now()),
+            );
+      const waiter = {
+        index,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.appliedWaiters.push(waiter);
+    });
+  }
+
+  private unavailable(err: unknown): Error {
+    if (err instanceof MetadataUnavailableError) return err;
+    return new MetadataUnavailableError(
+      `the metadata change could not be committed: ${(err as Error).message}`,
+    );
+  }
+
+  private checkUsable(): void {
+    if (this.closed) throw new MetadataUnavailableError("the broker is shutting down");
+    if (this.failure) {
+      throw new MetadataUnavailableError(`the metadata log failed: ${this.failure.message}`);
+    }
+  }
+
+  /** Runs an input into the node and processes what it produced. */
+  private withNode(input: (node: RawNode) => void): void {
+    if (this.failure || this.closed) return;
+    try {
+      input(this.node);
+    } catch (err) {
+      this.options.logger.warn("Raft input refused", { error: err });
+      return;
+    }
+    this.drive();
+  }
+
+  private drive(): void {
+    if (this.driving || this.failure) return;
+    this.driving = true;
+    void (async () => {
+      try {
+        while (this.node.hasReady()) {
+          await this.node.handleReady({
+            persist: (update) => persistUpdate(this.storage, update),
+            send: (messages) => this.send(messages),
+            apply: (batch) => this.apply(batch),
+            softState: (soft) => this.leaderChanged(soft.leader ?? ""),
+          });
+        }
+        await this.maybeSnapshot();
+      } catch (err) {
+        this.fail(err as Error);
+      } finally {
+        this.driving = false;
+      }
+      if (this.node.hasReady() && !this.failure) this.drive();
+    })();
+  }
+
+  private send(messages: readonly Message[]): void {
+    for (const message of messages) {
+      try {
+        this.options.nc.publish(this.subjects.raft(message.to), encodeMessage(message));
+      } catch {
+        this.node.reportUnreachable(message.to);
+      }
+    }
+  }
+
+  private apply(batch: ApplyBatch): void {
+    const { state } = this.options;
+    if (batch.snapshot) {
+      state.restore(batch.snapshot.data);
+      this.history.clear();
+      this.applied = batch.snapshot.metadata.index;
+      this.snapshotIndex = this.applied;
+      for (const [index, waiter] of this.proposals) {
+        if (index > this.applied) continue;
+        this.proposals.delete(index);
+        waiter.reject(new RetryableError("replaced by a snapshot before its outcome was known"));
+      }
+    }
+    for (const entry of batch.entries) {
+      let result: ApplyResult = { ok: true };
+      if (entry.kind === "normal" && entry.data.length > 0) {
+        const command = JSON.parse(Buffer.from(entry.data).toString("utf8")) as MetadataCommand;
+        result = state.apply(command);
+        this.history.set(entry.index, { command, result });
+        this.history.delete(entry.index - HISTORY_KEPT);
+      }
+      this.applied = entry.index;
+      const waiter = this.proposals.get(entry.index);
+      if (waiter) {
+        this.proposals.delete(entry.index);
+        if (waiter.term === entry.term) waiter.resolve(result);
+        else waiter.reject(new RetryableError("lost to a leader change"));
+      }
+    }
+    for (let i = this.appliedWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.appliedWaiters[i]!;
+      if (waiter.index <= this.applied) {
+        this.appliedWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+    for (const listener of this.listeners) listener(this.applied);
+  }
+
+  private leaderChanged(leader: string): void {
+    if (leader === this.leader) return;
+    this.leader = leader;
+    this.options.logger.info("controller changed", { controller: leader || "(none)" });
+    for (const listener of [...this.roleListeners]) listener(leader);
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const threshold = this.options.snapshotThreshold;
+    if (threshold === 0 || this.applied - this.snapshotIndex < threshold) return;
+    const index = this.applied;
+    await this.storage.createSnapshot(index, this.node.confState(), this.options.state.snapshot());
+    await this.storage.compact(index);
+    this.snapshotIndex = index;
+  }
+
+  private fail(err: Error): void {
+    this.failure = err;
+    this.options.logger.error("the metadata Raft log failed; this broker must restart", {
+      error: err,
+    });
+    for (const waiter of this.proposals.values()) waiter.reject(this.unavailable(err));
+    this.proposals.clear();
+  }
+
+  /**
+   * Graceful stop: a controller first hands leadership to the most up-to-date voter, so the
+   * cluster need not wait an election timeout.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.isLeader && !this.failure) await this.transferLeadership();
+    this.closed = true;
+    clearInterval(this.ticker);
+    for (const sub of this.subscriptions) sub.unsubscribe();
+    while (this.driving) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const waiter of this.proposals.values()) {
+      waiter.reject(new MetadataUnavailableError("the broker is shutting down"));
+    }
+    this.proposals.clear();
+    await this.storage.close();
+  }
+
+  private async transferLeadership(): Promise<void> {
+    const status = this.node.status();
+    const target = status.confState.voters
+      .filter((id) => id !== this.options.serverId && status.progress[id]?.recentActive)
+      .sort((a, b) => (status.progress[b]?.match ?? 0) - (status.progress[a]?.match ?? 0))[0];
+    if (!target) return;
+    this.withNode((node) => node.transferLeadership(target));
+    const deadline = Date.now() + ELECTION_TICKS * TICK_MS * 2;
+    while (this.isLeader && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, TICK_MS / 2));
+    }
+  }
+}
+
+/** Not committed this time, but a later attempt may be (no leader yet, leader changed...). */
+class RetryableError extends Error {}
+
+function initialMembership(
+  bootstrap: Exclude<Bootstrap, { mode: "join" }>,
+  serverId: string,
+  maxQuorumSize: number,
+): ConfState {
+  if (bootstrap.mode === "seed") return makeConfState([serverId]);
+  const peers = [...new Set(bootstrap.peers)].sort();
+  if (!peers.includes(serverId)) {
+    throw new Error(
+      `--raft-bootstrap-peers ${bootstrap.peers.join(",")} does not include this broker's ID ${serverId}`,
+    );
+  }
+  // Every peer computes the same membership from the same list.
+  const limit = maxQuorumSize === 0 ? peers.length : maxQuorumSize;
+  return makeConfState(peers.slice(0, limit), peers.slice(limit));
+}

@@ -1,0 +1,287 @@
+import type { Msg, NatsConnection, Subscription } from "nats";
+import type { PartitionProgress } from "../cluster/status.js";
+import type { CommitLog } from "../log/index.js";
+import type { Logger } from "../logger.js";
+import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
+import type { ReplicationControl, ReplicationSettings } from "./control.js";
+import { FollowerProgress, ReportThrottle } from "./leader-progress.js";
+import {
+  decodeEpochOffsetRequest,
+  decodeFetchRequest,
+  type EpochOffsetResponse,
+  encodeEpochOffsetResponse,
+  encodeFetchResponse,
+  encodePartitionNotification,
+  type FetchRequest,
+  type FetchResponse,
+  type ReplicationError,
+  type ReplicationErrorCode,
+} from "./protocol.js";
+import { epochOffsetSubject, notifySubject, replicateSubject } from "./subjects.js";
+
+export interface LeaderReplicationOptions {
+  stream: StreamInfo;
+  /** The live partition metadata: leader, replicas, ISR and epochs change in place. */
+  info: PartitionInfo;
+  log: CommitLog;
+  nc: NatsConnection;
+  logger: Logger;
+  settings: ReplicationSettings;
+  control: ReplicationControl;
+  /** The leader's current high watermark. */
+  highWatermark: () => number;
+  /** Moves the leader's high watermark forward to `offset` (the ISR has everything up to it). */
+  advance: (offset: number) => void;
+  /** For encrypted partitions: the wrapped data key every replica must use. */
+  wrappedDataKey?: () => Promise<Uint8Array | undefined>;
+}
+
+/**
+ * The leader's side of replicating one partition: answers followers' fetches and epoch
+ * questions, tracks how far each follower is, derives the high watermark from the ISR, wakes
+ * idle followers when records arrive, and asks the controller to shrink or expand the ISR.
+ */
+export class LeaderReplication {
+  private readonly progress: FollowerProgress;
+  private readonly throttle = new ReportThrottle();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly toNotify = new Set<string>();
+  private notifyScheduled = false;
+  private timer?: NodeJS.Timeout;
+  private closed = false;
+  /** The log end when this leadership began: a joining follower must have reached it. */
+  private readonly epochStartOffset: number;
+
+  constructor(private readonly o: LeaderReplicationOptions) {
+    this.epochStartOffset = o.log.nextOffset;
+    this.progress = new FollowerProgress(o.settings.serverId, Date.now(), o.log.nextOffset);
+  }
+
+  private get self(): string {
+    return this.o.settings.serverId;
+  }
+
+  /** Subscribes to the fetch and epoch-offset subjects and starts watching the ISR. */
+  start(): void {
+    const { nc, settings, stream, info } = this.o;
+    this.subscriptions.push(
+      nc.subscribe(replicateSubject(settings.namespace, stream.name, info.id), {
+        callback: (err, msg) => this.track(err, msg, (m) => this.answerFetch(m)),
+      }),
+      nc.subscribe(epochOffsetSubject(settings.namespace, stream.name, info.id), {
+        callback: (err, msg) => this.track(err, msg, (m) => this.answerEpochOffset(m)),
+      }),
+    );
+    const lag = settings.replicaMaxLagTimeMs;
+    this.timer = setInterval(() => this.checkIsr(), Math.min(Math.max(lag / 4, 20), 1000));
+    this.timer.unref();
+  }
+
+  /** Records were appended to the leader's log: the high watermark may move; idle followers hear of it. */
+  appended(): void {
+    this.updateHighWatermark();
+    this.notifyIdleFollowers();
+  }
+
+  /** The controller changed the ISR (already applied to `info`). */
+  isrChanged(): void {
+    this.updateHighWatermark();
+    this.checkIsr();
+  }
+
+  /** The high watermark the ISR supports now (never below the current one). */
+  updateHighWatermark(): void {
+    const { info, log } = this.o;
+    const hw = this.progress.highWatermark(info.isr, log.nextOffset);
+    if (hw > this.o.highWatermark()) {
+      this.o.advance(hw);
+      // Followers learn the new high watermark on their next fetch: make it now.
+      this.notifyIdleFollowers();
+    }
+  }
+
+  status(): PartitionProgress {
+    const { info, log } = this.o;
+    return {
+      leader: this.self,
+      leaderEpoch: info.leaderEpoch,
+      highWatermark: this.o.highWatermark(),
+      logEndOffset: log.nextOffset,
+      replicas: this.progress.describe(info.replicas, info.isr, log.nextOffset, Date.now()),
+    };
+  }
+
+  /** Stops answering; waits for answers being prepared. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const sub of this.subscriptions) sub.unsubscribe();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track(err: Error | null, msg: Msg, handle: (msg: Msg) => Promise<void>): void {
+    if (err) {
+      this.o.logger.error("replication subscription failed", { error: err });
+      return;
+    }
+    if (this.closed) return;
+    const running = handle(msg).catch((e) =>
+      this.o.logger.warn("could not answer a replication request", {
+        stream: this.o.stream.name,
+        partition: this.o.info.id,
+        subject: msg.subject,
+        error: e,
+      }),
+    );
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+  }
+
+  private async answerFetch(msg: Msg): Promise<void> {
+    const req = decodeFetchRequest(msg.data);
+    const refusal = this.refuseFetch(req);
+    if (refusal) {
+      msg.respond(encodeFetchResponse(refusal));
+      return;
+    }
+    const { log, info, settings } = this.o;
+    const leaderEnd = log.nextOffset;
+    this.progress.recordFetch(req.replicaId, req.fetchOffset, leaderEnd, Date.now());
+    if (info.isr.includes(req.replicaId)) this.updateHighWatermark();
+    else this.maybeExpand(req.replicaId);
+    const records =
+      req.fetchOffset >= leaderEnd
+        ? []
+        : await log.read(req.fetchOffset, settings.replicationMaxBytes, leaderEnd - 1);
+    const response: FetchResponse = {
+      ok: true,
+      leaderEpoch: info.leaderEpoch,
+      highWatermark: this.o.highWatermark(),
+      records,
+    };
+    msg.respond(encodeFetchResponse(response));
+  }
+
+  private refuseFetch(req: FetchRequest): ReplicationError | undefined {
+    const { info, log } = this.o;
+    if (this.closed || info.leader !== this.self) {
+      return this.refusal("not_leader", `${this.self} is not the leader of ${this.name()}`);
+    }
+    if (req.replicaId === this.self || !info.replicas.includes(req.replicaId)) {
+      return this.refusal(
+        "stale_epoch",
+        `${req.replicaId} is not a follower of ${this.name()} (replicas: ${info.replicas.join(", ")})`,
+      );
+    }
+    if (req.leaderEpoch !== info.leaderEpoch) {
+      return this.refusal(
+        "stale_epoch",
+        `fetch for ${this.name()} in leader epoch ${req.leaderEpoch}, the leader is in ${info.leaderEpoch}`,
+      );
+    }
+    if (req.fetchOffset > log.nextOffset || req.fetchOffset < log.oldestOffset) {
+      return this.refusal(
+        "out_of_range",
+        `fetch offset ${req.fetchOffset} of ${this.name()} is outside the leader's log [${log.oldestOffset}, ${log.nextOffset}]`,
+      );
+    }
+    return undefined;
+  }
+
+  private async answerEpochOffset(msg: Msg): Promise<void> {
+    const req = decodeEpochOffsetRequest(msg.data);
+    const { info, log } = this.o;
+    let response: EpochOffsetResponse;
+    if (this.closed || info.leader !== this.self) {
+      response = this.refusal("not_leader", `${this.self} is not the leader of ${this.name()}`);
+    } else if (!Number.isSafeInteger(req.epoch) || req.epoch < 0) {
+      response = this.refusal("out_of_range", `epoch ${req.epoch} is not an epoch`);
+    } else {
+      const found = log.endOffsetForEpoch(req.epoch);
+      // No epoch <= the asked one: the leader's records all come later, from its first epoch on.
+      const end = found ?? { epoch: -1, endOffset: log.leaderEpochs[0]?.startOffset ?? log.nextOffset };
+      const wrappedDataKey = await this.o.wrappedDataKey?.();
+      response = { ok: true, ...end, ...(wrappedDataKey ? { wrappedDataKey } : {}) };
+    }
+    msg.respond(encodeEpochOffsetResponse(response));
+  }
+
+  private refusal(code: ReplicationErrorCode, message: string): ReplicationError {
+    return { ok: false, code, leaderEpoch: this.o.info.leaderEpoch, message };
+  }
+
+  /** Reports ISR members that fell behind, and caught-up replicas outside the ISR. */
+  private checkIsr(): void {
+    if (this.closed || this.o.info.leader !== this.self) return;
+    const { info, settings } = this.o;
+    const now = Date.now();
+    for (const replica of info.replicas) {
+      if (replica === this.self) continue;
+      if (info.isr.includes(replica)) {
+        if (this.progress.outOfSync(replica, now, settings.replicaMaxLagTimeMs)) {
+          this.report("shrink", replica, now);
+        }
+      } else {
+        this.maybeExpand(replica, now);
+      }
+    }
+  }
+
+  private maybeExpand(replica: string, now = Date.now()): void {
+    const { settings } = this.o;
+    const hw = this.o.highWatermark();
+    const lag = settings.replicaMaxLagTimeMs;
+    if (this.progress.canJoin(replica, hw, this.epochStartOffset, now, lag)) {
+      this.report("expand", replica, now);
+    }
+  }
+
+  private report(kind: "shrink" | "expand", replica: string, now: number): void {
+    if (!this.throttle.take(`${kind} ${replica}`, now)) return;
+    const { control, stream, info, logger } = this.o;
+    const fields = {
+      stream: stream.name,
+      partition: info.id,
+      replica,
+      leaderEpoch: info.leaderEpoch,
+      logEndOffset: this.progress.logEndOf(replica) ?? -1,
+      leaderLogEnd: this.o.log.nextOffset,
+    };
+    const request =
+      kind === "shrink"
+        ? control.shrinkIsr(stream.name, info.id, replica, info.leaderEpoch)
+        : control.expandIsr(stream.name, info.id, replica, info.leaderEpoch);
+    if (kind === "shrink") logger.warn("replica fell behind; asking to remove it from the ISR", fields);
+    else logger.info("replica caught up; asking to add it to the ISR", fields);
+    request.catch((err) =>
+      logger.warn(`could not ask the controller to ${kind} the ISR`, { ...fields, error: err }),
+    );
+  }
+
+  private notifyIdleFollowers(): void {
+    for (const replica of this.progress.takeIdle()) this.toNotify.add(replica);
+    if (this.toNotify.size === 0 || this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    // One notification per follower per event-loop turn, however many appends completed.
+    setImmediate(() => {
+      this.notifyScheduled = false;
+      if (this.closed) return;
+      const { nc, settings, stream, info } = this.o;
+      const payload = encodePartitionNotification({ stream: stream.name, partition: info.id });
+      for (const replica of this.toNotify) {
+        try {
+          nc.publish(notifySubject(settings.namespace, replica), payload);
+        } catch (err) {
+          this.o.logger.warn("could not notify a follower", { replica, error: err });
+        }
+      }
+      this.toNotify.clear();
+    });
+  }
+
+  private name(): string {
+    return `${this.o.stream.name}/${this.o.info.id}`;
+  }
+}
