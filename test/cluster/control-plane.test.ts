@@ -1,37 +1,164 @@
-import test from "ava";
 import { status } from "@grpc/grpc-js";
+import test, { type ExecutionContext } from "ava";
 import type { FetchMetadataResponse } from "../../src/wire/api.js";
-import { startCluster, type TestCluster } from "../helpers/cluster.js";
+import { clusterStatusOf, startCluster } from "../helpers/cluster.js";
 import { call, codeOf, rawClient } from "../helpers/rpc.js";
+import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.js";
 import { waitFor } from "../helpers/wait.js";
 
-function metadataOf(t: Parameters<typeof rawClient>[0], address: string) {
+function metadataOf(t: ExecutionContext, address: string): Promise<FetchMetadataResponse> {
   return call<unknown, FetchMetadataResponse>(rawClient(t, address), "fetchMetadata", {});
 }
 
-async function controllerOf(t: Parameters<typeof rawClient>[0], cluster: TestCluster) {
-  void t;
-  void cluster;
-  return "";
-}
-
-test("a stream created on any broker is on every broker; the cluster survives losing its controller", async (t) => {
-  const cluster = await startCluster(t, 3);
-  const [b1, b2, b3] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0], typeof cluster.nodes[0]];
-  await call(rawClient(t, b2.address), "createStream", {
-    name: "orders",
-    subject: "orders",
-    partitions: 3,
+function createStream(t: ExecutionContext, address: string, name: string, partitions = 1) {
+  return call(rawClient(t, address), "createStream", {
+    name,
+    subject: name,
+    partitions,
     replicationFactor: 1,
   });
+}
+
+/** The controller every listed broker agrees on (other than `not`), once they do. */
+async function agreedController(
+  t: ExecutionContext,
+  addresses: string[],
+  not?: string,
+): Promise<string> {
+  let controller = "";
+  await waitFor(
+    async () => {
+      const views = await Promise.all(addresses.map((a) => clusterStatusOf(t, a)));
+      controller = views[0]!.controller;
+      return (
+        controller !== "" && controller !== not && views.every((v) => v.controller === controller)
+      );
+    },
+    { timeoutMs: 15_000, message: "the brokers to agree on a controller" },
+  );
+  return controller;
+}
+
+test("a stream created on a follower is on every broker; killing the controller elects another, and it rejoins", async (t) => {
+  const cluster = await startCluster(t, 3);
+  const controller = await agreedController(
+    t,
+    cluster.nodes.map((n) => n.address),
+  );
+  const followers = cluster.nodes.filter((n) => n.id !== controller);
+  await createStream(t, followers[0]!.address, "orders", 3);
   for (const node of cluster.nodes) {
     const md = await metadataOf(t, node.address);
     t.deepEqual(md.brokers.map((b) => b.id).sort(), ["b1", "b2", "b3"]);
-    t.deepEqual(md.streamMetadata.map((s) => s.name), ["orders"]);
+    t.deepEqual(
+      md.streamMetadata.map((s) => s.name),
+      ["orders"],
+    );
+    // Placement spreads the three leaders over the three brokers.
+    const leaders = Object.values(md.streamMetadata[0]!.partitions).map((p) => p.leader);
+    t.is(new Set(leaders).size, 3);
   }
-  const leaders = (await metadataOf(t, b3.address)).streamMetadata[0]!.partitions;
-  t.deepEqual(new Set(Object.values(leaders).map((p) => p.leader)).size, 3);
-  void b1;
-  void controllerOf;
-  t.is(await codeOf(call(rawClient(t, b1.address), "createStream", { name: "orders", subject: "x" })), status.ALREADY_EXISTS);
+  t.is(await codeOf(createStream(t, followers[1]!.address, "orders")), status.ALREADY_EXISTS);
+
+  const before = await clusterStatusOf(t, followers[0]!.address);
+  const dead = cluster.node(controller);
+  await dead.kill("SIGKILL");
+  const survivors = followers.map((n) => n.address);
+  const successor = await agreedController(t, survivors, controller);
+  t.not(successor, controller);
+  const after = await clusterStatusOf(t, survivors[0]!);
+  t.true(after.term > before.term);
+  // The dead broker is marked gone and leaves FetchMetadata; the metadata is intact.
+  await waitFor(async () => (await metadataOf(t, survivors[0]!)).brokers.length === 2, {
+    timeoutMs: 15_000,
+    message: "the dead broker to leave the metadata",
+  });
+  await createStream(t, survivors[1]!, "payments");
+  for (const address of survivors) {
+    const md = await metadataOf(t, address);
+    t.deepEqual(md.streamMetadata.map((s) => s.name).sort(), ["orders", "payments"]);
+  }
+
+  await dead.start();
+  const rejoined = await clusterStatusOf(t, dead.address);
+  await waitFor(
+    async () => {
+      const view = await clusterStatusOf(t, dead.address);
+      return view.controller === successor && view.appliedIndex >= after.appliedIndex;
+    },
+    { timeoutMs: 15_000, message: "the old controller to follow the new one" },
+  );
+  t.not(rejoined.role, "leader");
+  await waitFor(async () => (await metadataOf(t, survivors[0]!)).brokers.length === 3, {
+    timeoutMs: 15_000,
+    message: "the restarted broker to be listed again",
+  });
+  const md = await metadataOf(t, dead.address);
+  t.deepEqual(md.streamMetadata.map((s) => s.name).sort(), ["orders", "payments"]);
+});
+
+test("with clustering.raft.max.quorum.size 3, brokers four and five join as non-voters", async (t) => {
+  const cluster = await startCluster(t, 5, { "clustering.raft.max.quorum.size": 3 });
+  await waitFor(
+    async () => (await clusterStatusOf(t, cluster.nodes[0]!.address)).brokers.length === 5,
+    { timeoutMs: 15_000, message: "five brokers registered" },
+  );
+  const view = await clusterStatusOf(t, cluster.nodes[4]!.address);
+  const membership = view.brokers.map((b) => b.membership);
+  t.is(membership.filter((m) => m === "voter").length, 3);
+  t.is(membership.filter((m) => m === "learner").length, 2);
+  // A learner still applies everything and forwards requests.
+  const learner = cluster.node(view.brokers.find((b) => b.membership === "learner")!.id);
+  await createStream(t, learner.address, "events");
+  t.deepEqual(
+    (await metadataOf(t, cluster.nodes[0]!.address)).streamMetadata.map((s) => s.name),
+    ["events"],
+  );
+});
+
+test("a broker cut off from NATS cannot elect itself, answers Unavailable, and the rest keep serving", async (t) => {
+  let proxy: TcpProxy | undefined;
+  const cluster = await startCluster(
+    t,
+    3,
+    {},
+    {
+      natsUrlFor: async (id, natsUrl) => {
+        if (id !== "b3") return natsUrl;
+        const { hostname, port } = new URL(natsUrl);
+        proxy = await startTcpProxy(t, { host: hostname, port: Number(port) });
+        return `nats://127.0.0.1:${proxy.port}`;
+      },
+    },
+  );
+  const all = cluster.nodes.map((n) => n.address);
+  await agreedController(t, all);
+  // Make sure b3 is not the controller, so the cut isolates a follower.
+  const isolated = cluster.node("b3");
+  if ((await clusterStatusOf(t, isolated.address)).controller === "b3") {
+    t.log("b3 was the controller; the cut also tests a controller losing its quorum");
+  }
+  const before = await clusterStatusOf(t, cluster.nodes[0]!.address);
+  await proxy!.cut();
+  const rest = [cluster.nodes[0]!.address, cluster.nodes[1]!.address];
+  const controller = await agreedController(t, rest, "b3");
+  const started = Date.now();
+  t.is(await codeOf(createStream(t, isolated.address, "lost")), status.UNAVAILABLE);
+  t.true(Date.now() - started < 10_000);
+  await createStream(t, rest[0]!, "kept");
+
+  await proxy!.heal();
+  await waitFor(
+    async () => {
+      const md = await metadataOf(t, isolated.address);
+      return md.streamMetadata.some((s) => s.name === "kept");
+    },
+    { timeoutMs: 20_000, message: "the isolated broker to catch up after the heal" },
+  );
+  const after = await clusterStatusOf(t, rest[0]!);
+  t.is(after.controller, controller);
+  // Pre-vote: the isolated broker's failed elections did not force a new term on the others.
+  const healedTerm = (await clusterStatusOf(t, isolated.address)).term;
+  t.is(healedTerm, after.term);
+  t.true(after.term <= before.term + 1);
 });

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { credentials } from "@grpc/grpc-js";
 import type { ExecutionContext } from "ava";
-import { startServe, type ServeProcess } from "./cli.js";
+import { AdminClient, type DescribeClusterResponse } from "../../src/wire/admin.js";
+import { type ServeProcess, startServe } from "./cli.js";
 import { freePort, startNats } from "./nats.js";
 import { makeTempDir } from "./tmp.js";
 
@@ -34,6 +36,7 @@ export async function startCluster(
   t: ExecutionContext,
   size: number,
   config: Record<string, unknown> = {},
+  options: { natsUrlFor?: (id: string, natsUrl: string) => Promise<string> } = {},
 ): Promise<TestCluster> {
   const nats = await startNats(t);
   const namespace = `lbtest${randomBytes(4).toString("hex")}`;
@@ -48,11 +51,12 @@ export async function startCluster(
       ([key, value]) => `${key}: ${JSON.stringify(value)}`,
     );
     await writeFile(configFile, `${lines.join("\n")}\n`);
+    const natsUrl = (await options.natsUrlFor?.(id, nats.url)) ?? nats.url;
     const args = [
       "-c",
       configFile,
       "-n",
-      nats.url,
+      natsUrl,
       "--id",
       id,
       "--ns",
@@ -93,4 +97,19 @@ export async function startCluster(
       return found;
     },
   };
+}
+
+/** lb.admin.Admin/DescribeCluster asked of one broker. */
+export function clusterStatusOf(
+  t: ExecutionContext,
+  address: string,
+  timeoutMs = 5000,
+): Promise<DescribeClusterResponse> {
+  const client = new AdminClient(address, credentials.createInsecure());
+  t.teardown(() => client.close());
+  return new Promise((resolve, reject) => {
+    client.describeCluster({}, { deadline: Date.now() + timeoutMs }, (err, res) =>
+      err ? reject(err) : resolve(res!),
+    );
+  });
 }
