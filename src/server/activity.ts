@@ -1,4 +1,7 @@
+import { LiftbridgeClient } from "../client/index.js";
 import {
+  type Ack,
+  AckError,
   AckPolicy,
   type ActivityStreamEvent,
   ActivityStreamOp,
@@ -8,7 +11,7 @@ import {
   type MessageInit,
 } from "../wire/api.js";
 import type { ApiContext } from "./api/context.js";
-import { publish } from "./api/publish.js";
+import { ackRefusal, publishForAck } from "./api/publish.js";
 import { RESERVED_STREAMS } from "./api/validate.js";
 import { nowNanos } from "./clock.js";
 import { placePartitions } from "./metadata/placement.js";
@@ -94,67 +97,75 @@ export function activityEvent(
 
 /**
  * Publishes one ActivityStreamEvent per applied create, delete, pause, resume and read-only
- * change and consumer-group join and leave to the internal `__activity` stream, in the order they were applied. Each event's id
- * is the index of its command in the replicated metadata log; at start the publisher reads
- * the newest id already in `__activity` and continues after it, so no event is lost or
- * published twice across restarts (and, with Raft, across controller changes).
+ * change and consumer-group join and leave to the internal `__activity` stream, in the order
+ * they were applied. Only the controller publishes. Each event's id is the index of its
+ * command in the replicated metadata log. When a broker becomes controller (or starts) it reads
+ * the newest event in `__activity` and continues after it; every event is published with the
+ * offset it must get (optimistic concurrency is on for `__activity`), so a deposed controller
+ * still publishing cannot slip in a duplicate: whoever loses the race re-reads and moves on.
  */
 export class ActivityPublisher {
   private next = 1;
+  /** Offset the next event must get. */
+  private nextOffset = 0;
   private wake?: () => void;
   private running?: Promise<void>;
+  private prepared?: Promise<void>;
+  private stopped = false;
 
   constructor(
     private readonly ctx: ApiContext,
     private readonly signal: AbortSignal,
+    private readonly controller: ControllerRole,
   ) {}
 
   get enabled(): boolean {
     return this.ctx.config.activity.streamEnabled;
   }
 
-  async start(): Promise<void> {
+  start(): void {
     if (!this.enabled) return;
-    await this.ensureStream();
-    this.next = (await this.lastPublishedId()) + 1;
     this.ctx.replicatedLog.onApplied(() => this.wake?.());
-    this.running = this.dispatch();
+    this.controller.onControllerChange(() => {
+      this.wake?.();
+      this.lead();
+    });
+    this.lead();
+  }
+
+  /** Resolves once the stream exists (when enabled and this broker is the controller). */
+  async ready(): Promise<void> {
+    await this.prepared;
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.wake?.();
-    await this.running;
+    await this.running?.catch(() => undefined);
   }
 
-  private async ensureStream(): Promise<void> {
-    if (this.ctx.metadata.getStream(ACTIVITY_STREAM)) return;
-    const brokers = this.ctx.metadata.placementLoad();
-    await this.ctx.replicatedLog.propose({
-      op: "createStream",
-      stream: {
-        name: ACTIVITY_STREAM,
-        subject: `${this.ctx.config.namespace}.activity`,
-        group: "",
-        replicationFactor: brokers.length,
-        partitions: placePartitions(brokers, 1, brokers.length),
-        settings: {},
-        creationTimestamp: nowNanos().toString(),
-      },
-    });
-    await this.ctx.partitions.whenSettled(ACTIVITY_STREAM);
+  private get leading(): boolean {
+    return this.controller.isLeader && !this.signal.aborted && !this.stopped;
   }
 
-  private async lastPublishedId(): Promise<number> {
-    const partition = this.ctx.partitions.get(ACTIVITY_STREAM, 0);
-    if (!partition || partition.highWatermark < 0) return 0;
-    const [newest] = await partition.read(partition.highWatermark, 1);
-    if (!newest) return 0;
-    return decodeActivityStreamEvent(decodeMessage(newest.body).value).id;
+  private lead(): void {
+    if (!this.leading || this.running) return;
+    this.running = this.publishWhileLeading()
+      .catch((err) => this.ctx.logger.warn("activity publisher stopped", { error: err }))
+      .finally(() => {
+        this.running = undefined;
+        if (this.leading) this.lead();
+      });
   }
 
-  private async dispatch(): Promise<void> {
+  private async publishWhileLeading(): Promise<void> {
+    this.prepared = (async () => {
+      await this.ensureStream();
+      await this.resumeAfterNewest();
+    })();
+    await this.prepared;
     let backoff = 0;
-    while (!this.signal.aborted) {
+    while (this.leading) {
       if (this.next > this.ctx.replicatedLog.appliedIndex) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -165,8 +176,15 @@ export class ActivityPublisher {
       const event = entry?.result.ok ? activityEvent(this.next, entry.command) : undefined;
       if (event) {
         try {
-          await this.publish(event);
+          const ack = await this.publish(event);
+          if (ack?.ackError === AckError.INCORRECT_OFFSET) {
+            // Someone else (a deposed controller) published meanwhile: continue after it.
+            await this.resumeAfterNewest();
+            continue;
+          }
+          if (ack && ack.ackError !== AckError.OK) throw ackRefusal(ack);
           backoff = 0;
+          this.nextOffset++;
         } catch (err) {
           backoff = Math.min(MAX_BACKOFF_MS, backoff ? backoff * 2 : 100);
           this.ctx.logger.warn("activity event not published yet; retrying", {
@@ -181,9 +199,62 @@ export class ActivityPublisher {
     }
   }
 
-  private async publish(event: MessageInit<ActivityStreamEvent>): Promise<void> {
+  private async ensureStream(): Promise<void> {
+    if (!this.ctx.metadata.getStream(ACTIVITY_STREAM)) {
+      const brokers = this.ctx.metadata.placementLoad();
+      await this.ctx.replicatedLog.propose({
+        op: "createStream",
+        stream: {
+          name: ACTIVITY_STREAM,
+          subject: `${this.ctx.config.namespace}.activity`,
+          group: "",
+          replicationFactor: brokers.length,
+          partitions: placePartitions(brokers, 1, brokers.length),
+          settings: { optimisticConcurrencyControl: true },
+          creationTimestamp: nowNanos().toString(),
+        },
+      });
+    }
+    await this.ctx.partitions.whenSettled(ACTIVITY_STREAM);
+  }
+
+  /** Reads the newest published event (on whichever broker leads `__activity`). */
+  private async resumeAfterNewest(): Promise<void> {
+    const newest = await this.newestEvent();
+    this.next = newest ? decodeActivityStreamEvent(newest.value).id + 1 : 1;
+    this.nextOffset = newest ? newest.offset + 1 : 0;
+  }
+
+  private async newestEvent(): Promise<{ offset: number; value: Uint8Array } | undefined> {
+    const local = this.ctx.partitions.get(ACTIVITY_STREAM, 0);
+    if (local) {
+      if (local.highWatermark < 0) return undefined;
+      const [newest] = await local.read(local.highWatermark, 1);
+      return newest && { offset: newest.offset, value: decodeMessage(newest.body).value };
+    }
+    const leader = this.ctx.metadata.getPartition(ACTIVITY_STREAM, 0)?.leader;
+    const broker = this.ctx.metadata.listBrokers().find((b) => b.id === leader);
+    if (!broker) throw new Error(`no live leader for ${ACTIVITY_STREAM}`);
+    const client = await LiftbridgeClient.connect([`${broker.host}:${broker.port}`]);
+    try {
+      const { highWatermark } = await client.fetchPartitionMetadata(ACTIVITY_STREAM, 0);
+      if (highWatermark < 0) return undefined;
+      const subscription = await client.subscribe(ACTIVITY_STREAM, {
+        start: { kind: "offset", offset: highWatermark },
+        stop: { kind: "offset", offset: highWatermark },
+      });
+      for await (const message of subscription) {
+        return { offset: message.offset, value: message.value };
+      }
+      return undefined;
+    } finally {
+      client.close();
+    }
+  }
+
+  private publish(event: MessageInit<ActivityStreamEvent>): Promise<Ack | undefined> {
     const { streamPublishAckPolicy, streamPublishTimeoutMs } = this.ctx.config.activity;
-    await publish(
+    return publishForAck(
       this.ctx,
       {
         stream: ACTIVITY_STREAM,
@@ -194,9 +265,16 @@ export class ActivityPublisher {
         ackInbox: "",
         correlationId: "",
         ackPolicy: ACK_POLICIES[streamPublishAckPolicy],
-        expectedOffset: -1,
+        // Without an ack nobody would hear of a lost race: fencing needs an ack policy.
+        expectedOffset: streamPublishAckPolicy === "none" ? -1 : this.nextOffset,
       },
       Date.now() + streamPublishTimeoutMs,
     );
   }
+}
+
+/** What the activity publisher needs to know about the controller role. */
+export interface ControllerRole {
+  readonly isLeader: boolean;
+  onControllerChange(listener: (leader: string) => void): void;
 }

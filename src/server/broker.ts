@@ -186,8 +186,9 @@ export class Broker {
       controller.start();
       cleanup.push(async () => controller.stop());
       await cursors.initialize();
-      const activity = new ActivityPublisher(ctx, shutdown.signal);
-      await activity.start();
+      const activity = new ActivityPublisher(ctx, shutdown.signal, metadataLog);
+      activity.start();
+      await activity.ready();
       cleanup.push(() => {
         shutdown.abort();
         return activity.stop();

@@ -164,6 +164,17 @@ export async function publish(
   req: PublishRequest,
   deadline: number,
 ): Promise<PublishResponse> {
+  const ack = await publishForAck(ctx, req, deadline);
+  if (ack && ack.ackError !== AckError.OK) throw ackRefusal(ack).toApiError();
+  return { ack, asyncError: undefined, correlationId: req.correlationId };
+}
+
+/** Publish, answering with the ack as received (an ack error is not thrown). */
+export async function publishForAck(
+  ctx: ApiContext,
+  req: PublishRequest,
+  deadline: number,
+): Promise<Ack | undefined> {
   let subject: string;
   try {
     subject = publishSubject(ctx, req);
@@ -171,7 +182,7 @@ export async function publish(
     throw err instanceof PublishRefusal ? err.toApiError() : err;
   }
   await resumeIfPaused(ctx, req.stream, req.partition);
-  const ack = await publishAndWait(
+  return publishAndWait(
     ctx,
     subject,
     (inbox) => publishEnvelope(req, subject, inbox),
@@ -179,8 +190,6 @@ export async function publish(
     req.ackPolicy,
     deadline,
   );
-  if (ack && ack.ackError !== AckError.OK) throw ackRefusal(ack).toApiError();
-  return { ack, asyncError: undefined, correlationId: req.correlationId };
 }
 
 export async function publishToSubject(
