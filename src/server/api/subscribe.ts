@@ -2,8 +2,8 @@ import { type ServerWritableStream, status } from "@grpc/grpc-js";
 import { StartPosition, StopPosition, type SubscribeRequest } from "../../wire/api.js";
 import { CorruptRecordError } from "../log/index.js";
 import { memberAssignments } from "../metadata/group-assignment.js";
-import { type Partition, PartitionClosedError } from "../partition/partition.js";
 import { streamCommitted } from "../partition/reader.js";
+import { PartitionClosedError, type PartitionReader } from "../partition/reader-view.js";
 import type { ApiContext } from "./context.js";
 import { resumeIfPaused } from "./lifecycle.js";
 import {
@@ -59,7 +59,7 @@ export async function subscribe(
   call.on("error", stop);
   ctx.shutdown.addEventListener("abort", stop, { once: true });
   writeInBatches(call);
-  let subscribed: Partition | undefined;
+  let subscribed: PartitionReader | undefined;
   let replaced = false;
   let releaseGroupSlot: (() => void) | undefined;
   try {
@@ -143,7 +143,7 @@ function toServiceError(err: unknown) {
   return apiError.toServiceError();
 }
 
-function findPartition(ctx: ApiContext, req: SubscribeRequest): Partition {
+function findPartition(ctx: ApiContext, req: SubscribeRequest): PartitionReader {
   const stream = ctx.metadata.getStream(req.stream);
   if (!stream) throw notFound(`No such stream: ${req.stream}`);
   const info = stream.partitions[req.partition];
@@ -166,7 +166,7 @@ function findPartition(ctx: ApiContext, req: SubscribeRequest): Partition {
   return partition;
 }
 
-async function startOffset(partition: Partition, req: SubscribeRequest): Promise<number> {
+async function startOffset(partition: PartitionReader, req: SubscribeRequest): Promise<number> {
   let offset: number;
   switch (req.startPosition) {
     case StartPosition.OFFSET:
@@ -192,7 +192,7 @@ async function startOffset(partition: Partition, req: SubscribeRequest): Promise
 
 /** The last offset to send, or undefined to follow the partition until cancelled. */
 async function stopOffset(
-  partition: Partition,
+  partition: PartitionReader,
   req: SubscribeRequest,
 ): Promise<number | undefined> {
   switch (req.stopPosition) {

@@ -210,6 +210,15 @@ export class CommitLog {
     return this.active.nextOffset;
   }
 
+  /** Timestamp of the newest stored record; undefined when the log holds none. */
+  get newestTimestamp(): bigint | undefined {
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const timestamp = this.segments[i]!.lastTimestamp;
+      if (timestamp !== undefined) return timestamp;
+    }
+    return undefined;
+  }
+
   get stats(): Readonly<LogStats> {
     return { ...this.counters };
   }

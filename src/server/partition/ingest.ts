@@ -14,6 +14,8 @@ export interface IngestedMessage {
   /** The protobuf Message body as stored: everything but offset, timestamp, stream, partition. */
   body: Uint8Array;
   ack?: PendingAck;
+  /** The publisher's ack policy (LEADER for plain NATS messages), acked or not. */
+  ackPolicy: AckPolicy;
   /** The offset the publisher expects the message to get (optimistic concurrency); -1: any. */
   expectedOffset: number;
 }
@@ -46,6 +48,7 @@ export function ingest(msg: Msg): IngestedMessage {
       return {
         body,
         expectedOffset: published.offset,
+        ackPolicy: published.ackPolicy,
         ack: wantsAck
           ? {
               ackInbox: published.ackInbox,
@@ -67,6 +70,7 @@ export function ingest(msg: Msg): IngestedMessage {
   return {
     body: encodeMessage({ value: msg.data, subject: msg.subject, replySubject: reply, headers }),
     expectedOffset: -1,
+    ackPolicy: AckPolicy.LEADER,
   };
 }
 

@@ -1,55 +1,69 @@
 import type { NatsConnection, Subscription } from "nats";
-import { AckError, type AckPolicy, encodeAck } from "../../wire/api.js";
+import { AckError, AckPolicy, encodeAck } from "../../wire/api.js";
 import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
 import { MonotonicClock, nowNanos } from "../clock.js";
+import type { PartitionProgress } from "../cluster/status.js";
 import type { PartitionCipher } from "../encryption.js";
 import type { CommitLog, StoredRecord } from "../log/index.js";
 import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
+import type { ReplicationControl, ReplicationSettings } from "../replication/control.js";
+import { readWrappedDataKey } from "../replication/data-key.js";
+import { LeaderReplication } from "../replication/leader-replication.js";
 import { type IngestedMessage, ingest, type PendingAck } from "./ingest.js";
+import { CommittedReads, PartitionClosedError, type PartitionReader } from "./reader-view.js";
 import { partitionSubject } from "./subjects.js";
 
-export class PartitionClosedError extends Error {
-  constructor(
-    readonly reason: "deleted" | "paused" | "closed",
-    message: string,
-  ) {
-    super(message);
-    this.name = "PartitionClosedError";
-  }
+export { PartitionClosedError } from "./reader-view.js";
+
+export interface PartitionOptions {
+  /** Optimistic concurrency: refuse a publish whose expected offset is not the next one. */
+  concurrencyControl?: boolean;
+  /** Set for streams encrypted at rest: values are sealed on append, opened on read. */
+  cipher?: PartitionCipher;
+  /**
+   * Replication to the followers in `info.replicas`. Without it the partition is its only
+   * replica: whatever it appends is committed.
+   */
+  replication?: { settings: ReplicationSettings; control: ReplicationControl };
 }
 
-interface CommitWaiter {
+/** An ALL-policy ack waiting for the high watermark to reach its offset. */
+interface AwaitingCommit {
   offset: number;
-  resolve: () => void;
-  reject: (err: Error) => void;
+  ack: PendingAck;
+  receivedAt: bigint;
 }
 
 /**
  * The leader side of one stream partition: it records what arrives on the partition's NATS
- * subject into its commit log, advances the high watermark when records are committed,
- * sends acks, and wakes readers waiting for new records.
+ * subject into its commit log, serves its followers, advances the high watermark once the
+ * ISR has records, sends acks by each message's policy, and wakes readers waiting for
+ * committed records.
  *
  * Messages that arrive within one event-loop turn are appended as one batch, and the log
  * shares one write and one fdatasync among concurrent batches, so throughput grows with load.
  */
-export class Partition {
+export class Partition implements PartitionReader {
   private readonly clock = new MonotonicClock();
   private subscription?: Subscription;
   private pending: IngestedMessage[] = [];
   private flushScheduled = false;
   private appendChain: Promise<void> = Promise.resolve();
-  private waiters: CommitWaiter[] = [];
-  private hw: number;
+  private readonly reads: CommittedReads;
+  private readonly replication?: LeaderReplication;
+  private replicationStarted = false;
+  /** ALL-policy acks by increasing offset, sent once the high watermark covers them. */
+  private awaitingCommit: AwaitingCommit[] = [];
   private closed?: PartitionClosedError;
   readonly subject: string;
+  readonly cipher?: PartitionCipher;
+  private readonly concurrencyControl: boolean;
 
   /** The offset the next accepted message gets (appends in flight included). */
   private nextOffset: number;
   /** When the partition last recorded a message (or opened), for auto-pause. */
   lastActivityMs = Date.now();
-  private firstTimestamp?: { offset: number; timestamp: bigint };
-  private latestTimestamp?: { offset: number; timestamp: bigint };
   /** Open subscriptions, for autoPauseDisableIfSubscribers. */
   subscribers = 0;
   /** When the cleaner next looks at this partition (retention, compaction, segment age). */
@@ -61,14 +75,36 @@ export class Partition {
     readonly log: CommitLog,
     private readonly nc: NatsConnection,
     private readonly logger: Logger,
-    private readonly concurrencyControl = false,
-    /** Set for streams encrypted at rest: values are sealed on append, opened on read. */
-    readonly cipher?: PartitionCipher,
+    private readonly options: PartitionOptions = {},
   ) {
     this.subject = partitionSubject(stream.subject, info.id);
-    // Single-member ISR: everything on disk is committed.
-    this.hw = log.newestOffset;
+    this.cipher = options.cipher;
+    this.concurrencyControl = options.concurrencyControl ?? false;
     this.nextOffset = log.nextOffset;
+    // Timestamps stay non-decreasing across leaders whose clocks differ.
+    const newest = log.newestTimestamp;
+    if (newest !== undefined) this.clock.observe(newest);
+    // Alone, everything on disk is committed; with followers, what was committed before.
+    const hw = options.replication
+      ? Math.min(log.loadedHighWatermark ?? -1, log.newestOffset)
+      : log.newestOffset;
+    this.reads = new CommittedReads(log, hw, () => this.info.readonly);
+    if (options.replication) {
+      const { settings, control } = options.replication;
+      this.replication = new LeaderReplication({
+        stream,
+        info,
+        log,
+        nc,
+        logger,
+        settings,
+        control,
+        highWatermark: () => this.reads.highWatermark,
+        advance: (offset) => this.commit(offset),
+        wrappedDataKey: options.cipher ? () => readWrappedDataKey(log.dir) : undefined,
+      });
+      this.replication.updateHighWatermark();
+    }
   }
 
   get id(): number {
@@ -77,7 +113,7 @@ export class Partition {
 
   /** Highest committed offset, -1 when nothing is committed. */
   get highWatermark(): number {
-    return this.hw;
+    return this.reads.highWatermark;
   }
 
   get newestOffset(): number {
@@ -93,6 +129,13 @@ export class Partition {
     return this.info.readonly;
   }
 
+  /** The ISR needed to accept ALL-policy publishes: the stream's minIsr, else the broker's. */
+  private get minIsr(): number {
+    const settings = this.options.replication?.settings;
+    if (!settings) return 1;
+    return this.stream.settings.minIsr ?? settings.minInsyncReplicas;
+  }
+
   /** Applies a change of the read-only flag (already set on `info` by the metadata). */
   async readonlyChanged(): Promise<void> {
     if (!this.info.readonly) {
@@ -104,13 +147,45 @@ export class Partition {
     this.flush();
     await this.appendChain;
     // Wake every reader: caught-up ones see the flag and end.
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const waiter of waiters) waiter.resolve();
+    this.reads.wakeAll();
   }
 
-  /** Starts recording the partition's NATS subject. */
+  /**
+   * Applies an ISR change the controller committed (already set on `info`): the high watermark
+   * may move (a shrink can release ALL acks), and held ALL acks may go out.
+   */
+  isrChanged(): void {
+    if (this.closed) return;
+    this.replication?.isrChanged();
+    this.releaseCommittedAcks();
+  }
+
+  /** How far each replica is, as this leader sees it. */
+  replicationStatus(): PartitionProgress {
+    if (this.replication) return this.replication.status();
+    return {
+      leader: this.info.leader,
+      leaderEpoch: this.info.leaderEpoch,
+      highWatermark: this.highWatermark,
+      logEndOffset: this.log.nextOffset,
+      replicas: [
+        {
+          replica: this.info.leader,
+          logEndOffset: this.log.nextOffset,
+          lag: 0,
+          inSync: true,
+          lastFetchMsAgo: 0,
+        },
+      ],
+    };
+  }
+
+  /** Starts serving followers and recording the partition's NATS subject. */
   start(): void {
+    if (this.replication && !this.replicationStarted) {
+      this.replicationStarted = true;
+      this.replication.start();
+    }
     if (this.info.readonly) return;
     const queue = this.stream.group || undefined;
     this.subscription = this.nc.subscribe(this.subject, {
@@ -135,35 +210,13 @@ export class Partition {
   }
 
   /** Reads committed records from `from`, at most about `maxBytes`. */
-  read(from: number, maxBytes: number, upTo = this.hw): Promise<StoredRecord[]> {
-    if (this.closed) return Promise.reject(this.closed);
-    const limit = Math.min(upTo, this.hw);
-    if (from > limit) return Promise.resolve([]);
-    return this.log.read(from, maxBytes, limit);
+  read(from: number, maxBytes: number, upTo?: number): Promise<StoredRecord[]> {
+    return this.reads.read(from, maxBytes, upTo);
   }
 
   /** Resolves once `offset` is committed; rejects if the partition closes first. */
   waitForCommit(offset: number, signal?: AbortSignal): Promise<void> {
-    if (this.closed) return Promise.reject(this.closed);
-    if (offset <= this.hw || this.info.readonly) return Promise.resolve();
-    if (signal?.aborted) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve();
-      };
-      const settle = (fn: () => void) => {
-        signal?.removeEventListener("abort", onAbort);
-        fn();
-      };
-      const waiter: CommitWaiter = {
-        offset,
-        resolve: () => settle(resolve),
-        reject: (err) => settle(() => reject(err)),
-      };
-      this.waiters.push(waiter);
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
+    return this.reads.waitForCommit(offset, signal);
   }
 
   offsetForTimestamp(timestamp: bigint): Promise<number> {
@@ -171,44 +224,38 @@ export class Partition {
   }
 
   /** Newest committed offset whose timestamp is at or before `timestamp`; -1 if none. */
-  async latestOffsetAtOrBefore(timestamp: bigint): Promise<number> {
-    const next = await this.log.offsetForTimestamp(timestamp + 1n);
-    return Math.min(next - 1, this.hw);
+  latestOffsetAtOrBefore(timestamp: bigint): Promise<number> {
+    return this.reads.latestOffsetAtOrBefore(timestamp);
   }
 
-  /** Timestamps of the oldest and newest stored records, for FetchMetadata. */
-  async messageTimestamps(): Promise<{ first: bigint; latest: bigint } | undefined> {
-    if (this.hw < 0 || this.hw < this.log.oldestOffset) return undefined;
-    // FetchMetadata asks often: read each end from disk only when it is not known yet.
-    const oldest = this.log.oldestOffset;
-    if (this.firstTimestamp?.offset !== oldest) {
-      const [first] = await this.log.read(oldest, 1, this.hw);
-      if (!first) return undefined;
-      this.firstTimestamp = { offset: oldest, timestamp: first.timestamp };
-    }
-    if (this.latestTimestamp?.offset !== this.hw) {
-      const [latest] = await this.log.read(this.hw, 1, this.hw);
-      if (!latest) return undefined;
-      this.latestTimestamp = { offset: latest.offset, timestamp: latest.timestamp };
-    }
-    return { first: this.firstTimestamp.timestamp, latest: this.latestTimestamp.timestamp };
+  /** Timestamps of the oldest and newest committed records, for FetchMetadata. */
+  messageTimestamps(): Promise<{ first: bigint; latest: bigint } | undefined> {
+    return this.reads.messageTimestamps();
   }
 
-  /** Stops ingesting, finishes in-flight appends, syncs and closes the log. */
+  /** Stops ingesting and serving followers, finishes in-flight appends, syncs and closes the log. */
   async close(reason: "deleted" | "paused" | "closed" = "closed"): Promise<void> {
     if (this.closed) return;
     this.subscription?.unsubscribe();
     this.flush();
     await this.appendChain;
-    await this.log.checkpointHighWatermark(this.hw).catch(() => undefined);
+    await this.replication?.close();
+    await this.log.checkpointHighWatermark(this.highWatermark).catch(() => undefined);
     this.closed = new PartitionClosedError(
       reason,
       reason === "deleted"
         ? `stream ${this.stream.name} was deleted`
         : `partition ${this.stream.name}/${this.id} was ${reason}`,
     );
-    for (const waiter of this.waiters) waiter.reject(this.closed);
-    this.waiters = [];
+    if (this.awaitingCommit.length > 0) {
+      this.logger.info("partition closed before ALL-policy messages committed; not acked", {
+        stream: this.stream.name,
+        partition: this.id,
+        count: this.awaitingCommit.length,
+      });
+      this.awaitingCommit = [];
+    }
+    this.reads.close(this.closed);
     await this.log.close();
   }
 
@@ -222,8 +269,9 @@ export class Partition {
     this.flushScheduled = false;
     if (this.pending.length === 0) return;
     const receivedAt = this.clock.next();
-    const batch = this.concurrencyControl ? this.checkExpectedOffsets(receivedAt) : this.pending;
+    let batch = this.refuseUnderReplicated(this.pending, receivedAt);
     this.pending = [];
+    if (this.concurrencyControl) batch = this.checkExpectedOffsets(batch, receivedAt);
     this.lastActivityMs = Date.now();
     if (batch.length === 0) return;
     this.nextOffset += batch.length;
@@ -236,9 +284,10 @@ export class Partition {
     this.appendChain = this.appendChain.then(async () => {
       try {
         const base = await appended;
-        this.latestTimestamp = { offset: base + records.length - 1, timestamp: receivedAt };
-        this.commit(base + records.length - 1);
+        this.reads.noteLatest(base + records.length - 1, receivedAt);
         this.sendAcks(batch, base, receivedAt);
+        if (this.replication) this.replication.appended();
+        else this.commit(base + records.length - 1);
       } catch (err) {
         this.logger.error("append failed; the publishers were told", {
           stream: this.stream.name,
@@ -258,12 +307,40 @@ export class Partition {
   }
 
   /**
+   * With fewer in-sync replicas than minIsr, ALL-policy messages are refused (error ack) and
+   * not appended: their publishers asked for more copies than the partition can make now.
+   * The Ack has no error for this, so it is UNKNOWN, and the reason goes to the log.
+   */
+  private refuseUnderReplicated(batch: IngestedMessage[], receivedAt: bigint): IngestedMessage[] {
+    if (!this.replication) return batch;
+    const isrSize = this.info.isr.length;
+    const minIsr = this.minIsr;
+    if (isrSize >= minIsr) return batch;
+    const accepted = batch.filter((m) => m.ackPolicy !== AckPolicy.ALL);
+    if (accepted.length === batch.length) return batch;
+    this.logger.warn("refused ALL-acked messages: the ISR is smaller than minIsr", {
+      stream: this.stream.name,
+      partition: this.id,
+      refused: batch.length - accepted.length,
+      isr: this.info.isr,
+      minIsr,
+    });
+    const now = nowNanos();
+    for (const message of batch) {
+      if (message.ackPolicy === AckPolicy.ALL && message.ack) {
+        this.publishAck(message.ack, -1, receivedAt, now, AckError.UNKNOWN);
+      }
+    }
+    return accepted;
+  }
+
+  /**
    * Optimistic concurrency: a message whose expected offset is not the one it would get is
    * refused with an INCORRECT_OFFSET ack and never appended.
    */
-  private checkExpectedOffsets(receivedAt: bigint): IngestedMessage[] {
+  private checkExpectedOffsets(batch: IngestedMessage[], receivedAt: bigint): IngestedMessage[] {
     const accepted: IngestedMessage[] = [];
-    for (const message of this.pending) {
+    for (const message of batch) {
       const offset = this.nextOffset + accepted.length;
       if (message.expectedOffset === -1 || message.expectedOffset === offset) {
         accepted.push(message);
@@ -280,23 +357,42 @@ export class Partition {
     return accepted;
   }
 
+  /** The ISR has everything up to `offset`: readers may see it, ALL acks up to it may go. */
   private commit(offset: number): void {
-    if (offset <= this.hw) return;
-    this.hw = offset;
-    if (this.waiters.length === 0) return;
-    const still: CommitWaiter[] = [];
-    for (const waiter of this.waiters) {
-      if (waiter.offset <= offset) waiter.resolve();
-      else still.push(waiter);
-    }
-    this.waiters = still;
+    if (!this.reads.advance(offset)) return;
+    this.releaseCommittedAcks();
   }
 
+  /** LEADER acks go now (the append is done); ALL acks wait for the high watermark. */
   private sendAcks(batch: IngestedMessage[], base: number, receivedAt: bigint): void {
-    const committedAt = nowNanos();
+    const appendedAt = nowNanos();
     for (let i = 0; i < batch.length; i++) {
       const ack = batch[i]!.ack;
-      if (ack) this.publishAck(ack, base + i, receivedAt, committedAt);
+      if (!ack) continue;
+      if (ack.ackPolicy === AckPolicy.ALL) {
+        this.awaitingCommit.push({ offset: base + i, ack, receivedAt });
+      } else {
+        this.publishAck(ack, base + i, receivedAt, appendedAt);
+      }
+    }
+  }
+
+  /**
+   * Sends the ALL acks the high watermark covers. While the ISR is below minIsr they wait:
+   * an ALL ack promises at least minIsr copies.
+   */
+  private releaseCommittedAcks(): void {
+    if (this.awaitingCommit.length === 0) return;
+    if (this.replication && this.info.isr.length < this.minIsr) return;
+    const hw = this.reads.highWatermark;
+    let count = 0;
+    while (count < this.awaitingCommit.length && this.awaitingCommit[count]!.offset <= hw) count++;
+    if (count === 0) return;
+    const committed = this.awaitingCommit.slice(0, count);
+    this.awaitingCommit = this.awaitingCommit.slice(count);
+    const committedAt = nowNanos();
+    for (const entry of committed) {
+      this.publishAck(entry.ack, entry.offset, entry.receivedAt, committedAt);
     }
   }
 
@@ -314,7 +410,7 @@ export class Partition {
       offset,
       ackInbox: pending.ackInbox,
       correlationId: pending.correlationId,
-      ackPolicy: pending.ackPolicy as AckPolicy,
+      ackPolicy: pending.ackPolicy,
       receptionTimestamp: receivedAt,
       commitTimestamp: committedAt,
       ackError,

@@ -1,6 +1,6 @@
 import { encodeMessageEnvelopeFields } from "../../wire/api.js";
 import { CorruptRecordError, type StoredRecord } from "../log/index.js";
-import type { Partition } from "./partition.js";
+import type { PartitionReader } from "./reader-view.js";
 
 /** Where a subscription writes: `write` returns false when the peer needs time to drain. */
 export interface RecordSink {
@@ -18,7 +18,7 @@ const READ_BATCH_BYTES = 256 * 1024;
  * "readonly" at the end of a read-only partition, or "aborted".
  */
 export async function streamCommitted(
-  partition: Partition,
+  partition: PartitionReader,
   start: number,
   stop: number | undefined,
   sink: RecordSink,
@@ -59,7 +59,7 @@ export async function streamCommitted(
  * so the damage surfaces (as CorruptRecordError) exactly at its offset on the next read.
  */
 async function readUpToDamage(
-  partition: Partition,
+  partition: PartitionReader,
   from: number,
   upTo: number,
 ): Promise<StoredRecord[]> {

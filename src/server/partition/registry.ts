@@ -163,7 +163,10 @@ export class PartitionStore implements PartitionRegistry {
       fs: this.options.fs,
     });
     const occ = setting(stream, "optimisticConcurrencyControl", defaults.concurrencyControl);
-    const partition = new Partition(stream, info, log, nc, logger, occ, cipher);
+    const partition = new Partition(stream, info, log, nc, logger, {
+      concurrencyControl: occ,
+      cipher,
+    });
     partition.start();
     return partition;
   }

@@ -35,7 +35,10 @@ export async function installWrappedDataKey(
     );
   }
   if (!existing) {
-    await writeAtomically(join(partitionDir, DATA_KEY_FILE), Buffer.from(wrapped).toString("base64"));
+    await writeAtomically(
+      join(partitionDir, DATA_KEY_FILE),
+      Buffer.from(wrapped).toString("base64"),
+    );
   }
   return PartitionCipher.open(partitionDir, masterKey);
 }

@@ -39,7 +39,12 @@ export class FollowerProgress {
     state.logEnd = fetchOffset;
     state.lastFetchMs = nowMs;
     state.leaderEndAtLastFetch = leaderEnd;
-    state.idle = fetchOffset >= leaderEnd;
+    state.idle = false;
+  }
+
+  /** The follower got an empty answer (it has everything): tell it when that changes. */
+  markIdle(replica: string): void {
+    this.stateOf(replica).idle = true;
   }
 
   logEndOf(replica: string): number | undefined {
@@ -137,20 +142,5 @@ export class FollowerProgress {
       this.followers.set(replica, state);
     }
     return state;
-  }
-}
-
-/** Remembers when each report was last made, so the same one goes out at most once per interval. */
-export class ReportThrottle {
-  private readonly last = new Map<string, number>();
-
-  constructor(private readonly intervalMs = 1000) {}
-
-  /** True (and noted) when `key` was not reported within the interval. */
-  take(key: string, nowMs: number): boolean {
-    const previous = this.last.get(key);
-    if (previous !== undefined && nowMs - previous < this.intervalMs) return false;
-    this.last.set(key, nowMs);
-    return true;
   }
 }

@@ -4,7 +4,7 @@ import type { CommitLog } from "../log/index.js";
 import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 import type { ReplicationControl, ReplicationSettings } from "./control.js";
-import { FollowerProgress, ReportThrottle } from "./leader-progress.js";
+import { FollowerProgress } from "./leader-progress.js";
 import {
   decodeEpochOffsetRequest,
   decodeFetchRequest,
@@ -17,6 +17,7 @@ import {
   type ReplicationError,
   type ReplicationErrorCode,
 } from "./protocol.js";
+import { ReportThrottle } from "./report-throttle.js";
 import { epochOffsetSubject, notifySubject, replicateSubject } from "./subjects.js";
 
 export interface LeaderReplicationOptions {
@@ -151,6 +152,8 @@ export class LeaderReplication {
     this.progress.recordFetch(req.replicaId, req.fetchOffset, leaderEnd, Date.now());
     if (info.isr.includes(req.replicaId)) this.updateHighWatermark();
     else this.maybeExpand(req.replicaId);
+    // Marked after the high watermark moved, so this follower is not woken for news this very answer carries.
+    if (req.fetchOffset >= leaderEnd) this.progress.markIdle(req.replicaId);
     const records =
       req.fetchOffset >= leaderEnd
         ? []
@@ -201,7 +204,10 @@ export class LeaderReplication {
     } else {
       const found = log.endOffsetForEpoch(req.epoch);
       // No epoch <= the asked one: the leader's records all come later, from its first epoch on.
-      const end = found ?? { epoch: -1, endOffset: log.leaderEpochs[0]?.startOffset ?? log.nextOffset };
+      const end = found ?? {
+        epoch: -1,
+        endOffset: log.leaderEpochs[0]?.startOffset ?? log.nextOffset,
+      };
       const wrappedDataKey = await this.o.wrappedDataKey?.();
       response = { ok: true, ...end, ...(wrappedDataKey ? { wrappedDataKey } : {}) };
     }
@@ -253,7 +259,8 @@ export class LeaderReplication {
       kind === "shrink"
         ? control.shrinkIsr(stream.name, info.id, replica, info.leaderEpoch)
         : control.expandIsr(stream.name, info.id, replica, info.leaderEpoch);
-    if (kind === "shrink") logger.warn("replica fell behind; asking to remove it from the ISR", fields);
+    if (kind === "shrink")
+      logger.warn("replica fell behind; asking to remove it from the ISR", fields);
     else logger.info("replica caught up; asking to add it to the ISR", fields);
     request.catch((err) =>
       logger.warn(`could not ask the controller to ${kind} the ISR`, { ...fields, error: err }),

@@ -176,7 +176,11 @@ export function encodeEpochOffsetResponse(res: EpochOffsetResponse): Uint8Array 
     throw new RangeError(`wrappedDataKey is ${key.length} bytes, expected at most ${MAX_U16}`);
   }
   const w = new Writer(MsgType.LeaderEpochOffsetResponse, 1 + 16 + 2 + key.length);
-  w.byte(STATUS_OK).int("epoch", res.epoch).int("endOffset", res.endOffset).u16(key.length).raw(key);
+  w.byte(STATUS_OK)
+    .int("epoch", res.epoch)
+    .int("endOffset", res.endOffset)
+    .u16(key.length)
+    .raw(key);
   return w.finish();
 }
 
@@ -189,7 +193,9 @@ export function decodeEpochOffsetResponse(data: Uint8Array): EpochOffsetResponse
   const endOffset = r.int("endOffset");
   const key = r.bytes("wrappedDataKey", r.u16("wrappedDataKey length"));
   r.end();
-  return key.length > 0 ? { ok: true, epoch, endOffset, wrappedDataKey: key } : { ok: true, epoch, endOffset };
+  return key.length > 0
+    ? { ok: true, epoch, endOffset, wrappedDataKey: key }
+    : { ok: true, epoch, endOffset };
 }
 
 export function encodePartitionNotification(n: PartitionNotification): Uint8Array {
@@ -211,7 +217,9 @@ export function decodePartitionNotification(data: Uint8Array): PartitionNotifica
 function encodeError(type: MsgType, err: ReplicationError): Uint8Array {
   const status = ERROR_CODES.indexOf(err.code) + 1;
   if (status === 0) {
-    throw new RangeError(`error code is ${String(err.code)}, expected one of ${ERROR_CODES.join(", ")}`);
+    throw new RangeError(
+      `error code is ${String(err.code)}, expected one of ${ERROR_CODES.join(", ")}`,
+    );
   }
   const message = utf8.encode(err.message).subarray(0, MAX_U16);
   const w = new Writer(type, 1 + 8 + 2 + message.length);
@@ -283,7 +291,9 @@ class Writer {
 
   u32(field: string, value: number): this {
     if (!Number.isInteger(value) || value < 0 || value > MAX_U32) {
-      throw new RangeError(`${field} is ${String(value)}, expected an integer from 0 to ${MAX_U32}`);
+      throw new RangeError(
+        `${field} is ${String(value)}, expected an integer from 0 to ${MAX_U32}`,
+      );
     }
     this.buf.writeUInt32BE(value, this.at);
     this.at += 4;
