@@ -23,6 +23,8 @@ import type { Logger } from "./logger.js";
 import { MetadataState } from "./metadata/state.js";
 import { type NatsServerHandle, startNatsServer } from "./nats/launcher.js";
 import { PartitionStore } from "./partition/registry.js";
+import { type ReplicationControl, replicationSettings } from "./replication/control.js";
+import { ReplicationNotifications } from "./replication/notifications.js";
 
 /** How often partitions are checked against their auto-pause time. */
 const AUTO_PAUSE_CHECK_MS = 250;
@@ -107,6 +109,9 @@ export class Broker {
       });
       cleanup.push(() => metadataLog.close());
 
+      const notifications = new ReplicationNotifications(nc, config.namespace, serverId, logger);
+      notifications.start();
+      cleanup.push(async () => notifications.close());
       const partitions = new PartitionStore({
         dataDir: config.dataDir,
         serverId,
@@ -114,6 +119,11 @@ export class Broker {
         logger,
         defaults: config.streams,
         fs: options.logFileSystem,
+        replication: {
+          settings: replicationSettings(config, serverId),
+          control: replicationControl(metadataLog, serverId),
+          notifications,
+        },
       });
       cleanup.push(() => partitions.closeAll());
       for (const stream of state.listStreams()) await partitions.add(stream);
@@ -132,6 +142,7 @@ export class Broker {
             void partitions.leaderChanged(event.stream, event.partition);
             break;
           case "isrChanged":
+            partitions.isrChanged(event.stream, event.partition);
             break;
           case "restored":
             void partitions.restored(state.listStreams());
@@ -282,6 +293,29 @@ export class Broker {
     await this.embeddedNats?.stop();
     this.logger.info("broker stopped", { id: this.serverId });
   }
+}
+
+/** Replicas' requests to the controller become metadata commands or controller reports. */
+function replicationControl(raft: MetadataRaft, serverId: string): ReplicationControl {
+  const isr =
+    (op: "shrinkIsr" | "expandIsr") =>
+    async (stream: string, partition: number, replica: string, leaderEpoch: number) => {
+      await raft.propose({ op, stream, partition, replica, leaderEpoch });
+    };
+  return {
+    shrinkIsr: isr("shrinkIsr"),
+    expandIsr: isr("expandIsr"),
+    reportLeader: async (stream, partition, leader, leaderEpoch) => {
+      await raft.requestController({
+        kind: "reportLeader",
+        stream,
+        partition,
+        leader,
+        leaderEpoch,
+        reporter: serverId,
+      });
+    },
+  };
 }
 
 /** How long a starting broker waits to register with the controller. */

@@ -5,11 +5,14 @@ import type { Logger } from "../logger.js";
 import type { ReplicatedLog } from "../metadata/replicated-log.js";
 import type { MetadataState } from "../metadata/state.js";
 import type { Partition } from "../partition/partition.js";
+import type { PartitionReader } from "../partition/reader-view.js";
 import type { AckRouter } from "./ack-router.js";
 
 /** Finds the partitions this broker leads. */
 export interface PartitionRegistry {
   get(stream: string, partition: number): Partition | undefined;
+  /** This broker's replica (leader or follower) of the partition, if open here. */
+  replica(stream: string, partition: number): PartitionReader | undefined;
   /**
    * Resolves once the latest change to the stream is done here: its partitions open and
    * recording after a create, closed and their data removed after a delete.

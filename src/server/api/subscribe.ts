@@ -157,10 +157,14 @@ function findPartition(ctx: ApiContext, req: SubscribeRequest): PartitionReader 
       `partition ${req.stream}/${req.partition} is paused (subscribe with resume, or publish to it, to resume it)`,
     );
   }
-  if (info.leader !== ctx.serverId && !req.readISRReplica) {
-    throw failedPrecondition("Server not partition leader");
+  const leads = info.leader === ctx.serverId;
+  if (!leads && !req.readISRReplica) throw failedPrecondition("Server not partition leader");
+  if (!leads && !info.isr.includes(ctx.serverId)) {
+    throw failedPrecondition("Server not in partition ISR");
   }
-  const partition = ctx.partitions.get(req.stream, req.partition);
+  const partition = leads
+    ? ctx.partitions.get(req.stream, req.partition)
+    : ctx.partitions.replica(req.stream, req.partition);
   if (!partition)
     throw unavailable(`partition ${req.stream}/${req.partition} is not open here yet`);
   return partition;

@@ -7,7 +7,11 @@ import { masterKeyFromEnv, PartitionCipher } from "../encryption.js";
 import { CommitLog, type LogFileSystem, messageKey } from "../log/index.js";
 import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
+import type { ReplicationControl, ReplicationSettings } from "../replication/control.js";
+import { FollowerReplica } from "../replication/follower.js";
+import type { ReplicationNotifications } from "../replication/notifications.js";
 import { Partition } from "./partition.js";
+import type { PartitionReader } from "./reader-view.js";
 
 export interface PartitionStoreOptions {
   dataDir: string;
@@ -18,7 +22,15 @@ export interface PartitionStoreOptions {
   defaults: BrokerConfig["streams"];
   /** The file layer under the commit logs: the real one unless a test injects faults. */
   fs?: LogFileSystem;
+  replication: {
+    settings: ReplicationSettings;
+    control: ReplicationControl;
+    notifications: ReplicationNotifications;
+  };
 }
+
+/** This broker's replica of a partition: the leader, or a follower copying from it. */
+type Replica = Partition | FollowerReplica;
 
 /** A stream setting: the stream's own value, else the broker-wide default. */
 function setting<K extends keyof StreamSettings, D>(stream: StreamInfo, key: K, fallback: D) {
@@ -26,17 +38,25 @@ function setting<K extends keyof StreamSettings, D>(stream: StreamInfo, key: K, 
 }
 
 /**
- * Opens the partitions this broker leads when their stream is created (or found at start),
- * and closes or deletes them when the stream goes. Partition directories live at
+ * Opens this broker's replica of each partition it holds (as leader or follower) when the
+ * stream is created (or found at start), switches roles when the leader changes, and closes or
+ * deletes them when the stream goes. Partition directories live at
  * `<data>/streams/<stream>/<partition>`.
  */
 export class PartitionStore implements PartitionRegistry {
-  private readonly open = new Map<string, Partition[]>();
+  private readonly open = new Map<string, Replica[]>();
   private readonly opening = new Map<string, Promise<void>>();
 
   constructor(private readonly options: PartitionStoreOptions) {}
 
+  /** The partition, if this broker leads it and it is open. */
   get(stream: string, partition: number): Partition | undefined {
+    const replica = this.open.get(stream)?.[partition];
+    return replica instanceof Partition ? replica : undefined;
+  }
+
+  /** This broker's replica of the partition (leader or follower), if open. */
+  replica(stream: string, partition: number): PartitionReader | undefined {
     return this.open.get(stream)?.[partition];
   }
 
@@ -47,10 +67,11 @@ export class PartitionStore implements PartitionRegistry {
   /** Starts opening the stream's local partitions; whenSettled() tells when it is done. */
   add(stream: StreamInfo): Promise<void> {
     return this.transition(stream.name, "open stream", async () => {
-      const partitions: Partition[] = [];
+      const partitions: Replica[] = [];
       this.open.set(stream.name, partitions);
       for (const info of stream.partitions) {
-        if (this.leads(info)) partitions[info.id] = await this.openPartition(stream, info);
+        const replica = await this.openReplica(stream, info);
+        if (replica) partitions[info.id] = replica;
       }
       await this.options.nc.flush();
     });
@@ -69,9 +90,16 @@ export class PartitionStore implements PartitionRegistry {
         delete partitions[info.id];
         await current.close("closed");
       }
-      if (this.leads(info)) partitions[info.id] = await this.openPartition(stream, info);
+      const replica = await this.openReplica(stream, info);
+      if (replica) partitions[info.id] = replica;
       await this.options.nc.flush();
     });
+  }
+
+  /** The partition's ISR changed: its leader recomputes the high watermark. */
+  isrChanged(stream: StreamInfo, info: PartitionInfo): void {
+    const replica = this.open.get(stream.name)?.[info.id];
+    if (replica instanceof Partition) replica.isrChanged();
   }
 
   /**
@@ -94,8 +122,11 @@ export class PartitionStore implements PartitionRegistry {
     for (const stream of streams) await this.add(stream);
   }
 
-  private leads(info: PartitionInfo): boolean {
-    return info.leader === this.options.serverId && !info.paused;
+  private async openReplica(stream: StreamInfo, info: PartitionInfo): Promise<Replica | undefined> {
+    if (info.paused) return undefined;
+    if (info.leader === this.options.serverId) return this.openPartition(stream, info);
+    if (info.replicas.includes(this.options.serverId)) return this.openFollower(stream, info);
+    return undefined;
   }
 
   /** Closes the stream's partitions and deletes their data; whenSettled() tells when it is done. */
@@ -117,14 +148,14 @@ export class PartitionStore implements PartitionRegistry {
       const partitions = this.open.get(stream.name);
       if (!partitions) return;
       for (const info of infos) {
-        if (info.leader !== this.options.serverId) continue;
         const current = partitions[info.id];
         if (info.paused && current) {
           delete partitions[info.id];
           await current.close("paused");
         } else if (!info.paused && !current) {
-          partitions[info.id] = await this.openPartition(stream, info);
-        } else if (current) {
+          const replica = await this.openReplica(stream, info);
+          if (replica) partitions[info.id] = replica;
+        } else if (current instanceof Partition) {
           await current.readonlyChanged();
         }
       }
@@ -149,26 +180,59 @@ export class PartitionStore implements PartitionRegistry {
   }
 
   private async openPartition(stream: StreamInfo, info: PartitionInfo): Promise<Partition> {
-    const { nc, logger, defaults } = this.options;
-    const dir = join(this.streamDir(stream.name), String(info.id));
+    const { nc, logger, defaults, replication } = this.options;
+    const dir = this.partitionDir(stream.name, info.id);
     // The data key first: a wrong master key must fail before any file is opened.
     const encrypted = setting(stream, "encryption", defaults.encryption);
     if (encrypted) await mkdir(dir, { recursive: true });
     const cipher = encrypted ? await PartitionCipher.open(dir, masterKeyFromEnv()) : undefined;
-    const log = await CommitLog.open(dir, {
+    const log = await this.openLog(stream, dir);
+    const occ = setting(stream, "optimisticConcurrencyControl", defaults.concurrencyControl);
+    const partition = new Partition(stream, info, log, nc, logger, {
+      concurrencyControl: occ,
+      cipher,
+      replication:
+        info.replicas.length > 1
+          ? { settings: replication.settings, control: replication.control }
+          : undefined,
+    });
+    partition.start();
+    return partition;
+  }
+
+  private async openFollower(stream: StreamInfo, info: PartitionInfo): Promise<FollowerReplica> {
+    const { nc, logger, defaults, replication } = this.options;
+    const encrypted = setting(stream, "encryption", defaults.encryption);
+    const masterKey = encrypted ? masterKeyFromEnv() : undefined;
+    const log = await this.openLog(stream, this.partitionDir(stream.name, info.id));
+    const follower = new FollowerReplica({
+      stream,
+      info,
+      log,
+      nc,
+      logger,
+      settings: replication.settings,
+      control: replication.control,
+      notifications: replication.notifications,
+      masterKey,
+    });
+    follower.start();
+    return follower;
+  }
+
+  private openLog(stream: StreamInfo, dir: string): Promise<CommitLog> {
+    const { defaults } = this.options;
+    return CommitLog.open(dir, {
       sync: setting(stream, "syncPolicy", defaults.syncPolicy) === "always" ? "always" : "none",
       segmentMaxBytes: stream.settings.segmentMaxBytes || defaults.segmentMaxBytes,
       segmentMaxAgeMs: setting(stream, "segmentMaxAge", defaults.segmentMaxAgeMs),
       keyOf: messageKey,
       fs: this.options.fs,
     });
-    const occ = setting(stream, "optimisticConcurrencyControl", defaults.concurrencyControl);
-    const partition = new Partition(stream, info, log, nc, logger, {
-      concurrencyControl: occ,
-      cipher,
-    });
-    partition.start();
-    return partition;
+  }
+
+  private partitionDir(stream: string, partition: number): string {
+    return join(this.streamDir(stream), String(partition));
   }
 
   /**
@@ -183,7 +247,8 @@ export class PartitionStore implements PartitionRegistry {
     const idle: { stream: string; partition: number }[] = [];
     for (const [name, partitions] of this.open) {
       for (const partition of partitions) {
-        if (!partition) continue;
+        // The leader decides: it is where publishing happens.
+        if (!(partition instanceof Partition)) continue;
         const settings = partition.stream.settings;
         const limit = settings.autoPauseTime ?? defaults.autoPauseTimeMs;
         if (!limit || nowMs - partition.lastActivityMs < limit) continue;
@@ -243,7 +308,7 @@ export class PartitionStore implements PartitionRegistry {
     }
   }
 
-  private all(): Partition[] {
+  private all(): Replica[] {
     return [...this.open.values()].flat().filter(Boolean);
   }
 
