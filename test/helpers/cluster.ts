@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentials } from "@grpc/grpc-js";
 import type { ExecutionContext } from "ava";
@@ -42,6 +43,20 @@ export async function startCluster(
   const namespace = `lbtest${randomBytes(4).toString("hex")}`;
   const nodes: ClusterNode[] = [];
   const configDir = await makeTempDir("lb-cluster-config-", t);
+  const logs = new Map<string, ServeProcess[]>();
+  // A failed test keeps every broker's log (LB_TEST_LOGS, default the temp dir) for the post-mortem.
+  t.teardown(async () => {
+    if (t.passed) return;
+    const dir = join(process.env.LB_TEST_LOGS ?? tmpdir(), `lb-failed-${namespace}`);
+    await mkdir(dir, { recursive: true });
+    for (const [id, runs] of logs) {
+      await writeFile(
+        join(dir, `${id}.log`),
+        runs.map((r) => r.stderr()).join("\n--- restart ---\n"),
+      );
+    }
+    t.log(`broker logs kept in ${dir}`);
+  });
   for (let i = 1; i <= size; i++) {
     const id = `b${i}`;
     const dataDir = await makeTempDir(`lb-cluster-${id}-`, t);
@@ -69,6 +84,8 @@ export async function startCluster(
       "127.0.0.1",
       ...(i === 1 ? ["--raft-bootstrap-seed"] : []),
     ];
+    const runs: ServeProcess[] = [];
+    logs.set(id, runs);
     const node: ClusterNode = {
       id,
       dataDir,
@@ -76,6 +93,7 @@ export async function startCluster(
       address: `127.0.0.1:${port}`,
       async start() {
         node.process = await startServe(t, args);
+        runs.push(node.process);
       },
       async kill(signal: NodeJS.Signals = "SIGKILL") {
         await node.process?.stop(signal);

@@ -1,0 +1,155 @@
+import { join } from "node:path";
+import { status } from "@grpc/grpc-js";
+import test, { type ExecutionContext } from "ava";
+import { connect } from "nats";
+import { LiftbridgeClient } from "../../src/client/index.js";
+import {
+  AckPolicy,
+  encodeMessage,
+  type MessageInit,
+  StartPosition,
+  StopPosition,
+  type SubscribeRequest,
+} from "../../src/wire/api.js";
+import { encodeEnvelope, MsgType } from "../../src/wire/envelope.js";
+import { startCluster, type TestCluster } from "../helpers/cluster.js";
+import {
+  FAST_REPLICATION,
+  logContents,
+  partitionView,
+  startPublisher,
+} from "../helpers/replication.js";
+import { call, rawClient } from "../helpers/rpc.js";
+import { collect } from "../helpers/subscribe.js";
+import { waitFor } from "../helpers/wait.js";
+
+async function replicatedStream(t: ExecutionContext, cluster: TestCluster, name: string) {
+  await call(rawClient(t, cluster.nodes[0]!.address), "createStream", {
+    name,
+    subject: name,
+    replicationFactor: 3,
+  });
+  await waitFor(async () => (await partitionView(t, cluster, name)).isr.length === 3, {
+    message: "a full ISR",
+  });
+  return partitionView(t, cluster, name);
+}
+
+test("a follower stopped with SIGSTOP leaves the ISR, ALL acks go on, and it rejoins after SIGCONT", async (t) => {
+  const cluster = await startCluster(t, 3, FAST_REPLICATION);
+  const view = await replicatedStream(t, cluster, "paced");
+  const frozen = cluster.node(view.replicas.find((r) => r !== view.leader)!);
+  const publisher = await startPublisher(t, cluster.natsUrl, "paced");
+  await publisher.waitForMore(100, "acks with all replicas");
+  frozen.process!.child.kill("SIGSTOP");
+  t.teardown(() => frozen.process?.child.kill("SIGCONT"));
+  await waitFor(async () => !(await partitionView(t, cluster, "paced")).isr.includes(frozen.id), {
+    timeoutMs: 20_000,
+    message: "the frozen follower to leave the ISR",
+  });
+  await publisher.waitForMore(100, "ALL acks without the frozen follower");
+  frozen.process!.child.kill("SIGCONT");
+  await waitFor(async () => (await partitionView(t, cluster, "paced")).isr.includes(frozen.id), {
+    timeoutMs: 20_000,
+    message: "the follower back in the ISR",
+  });
+  await publisher.waitForMore(100, "acks with all replicas again");
+  await publisher.stop();
+  t.pass();
+});
+
+test("an old leader's uncommitted tail is truncated away when it returns as a follower", async (t) => {
+  const cluster = await startCluster(t, 3, FAST_REPLICATION);
+  const view = await replicatedStream(t, cluster, "tail");
+  const leader = cluster.node(view.leader);
+  const followers = view.replicas.filter((r) => r !== view.leader).map((id) => cluster.node(id));
+  const nc = await connect({ servers: cluster.natsUrl });
+  t.teardown(() => nc.close());
+  const send = (value: string, ackPolicy: AckPolicy, ackInbox = "") =>
+    nc.publish(
+      "tail",
+      encodeEnvelope(
+        MsgType.Publish,
+        encodeMessage({ value: Buffer.from(value), ackPolicy, ackInbox, correlationId: value }),
+      ),
+    );
+  const committed = nc.subscribe("tail-acks", { max: 3 });
+  for (const value of ["c0", "c1", "c2"]) send(value, AckPolicy.ALL, "tail-acks");
+  for await (const _ of committed) {
+    // three ALL acks: these are committed on all three replicas
+  }
+  // Freeze the followers, give the leader records only it has, then crash it.
+  for (const f of followers) f.process!.child.kill("SIGSTOP");
+  const tailAcks = nc.subscribe("leader-acks", { max: 5 });
+  for (let i = 0; i < 5; i++) send(`u${i}`, AckPolicy.LEADER, "leader-acks");
+  for await (const _ of tailAcks) {
+    // acked by the leader alone: on its disk, not committed
+  }
+  await leader.kill("SIGKILL");
+  for (const f of followers) f.process!.child.kill("SIGCONT");
+  await waitFor(
+    async () => {
+      const now = await partitionView(t, cluster, "tail");
+      return now.leader !== "" && now.leader !== leader.id;
+    },
+    { timeoutMs: 30_000, message: "a follower to take over" },
+  );
+  // Until the new leader records the subject, a message may go unheard: resend until acked.
+  const afterAck = nc.subscribe("after-acks", { max: 1 });
+  const resend = setInterval(() => send("after", AckPolicy.LEADER, "after-acks"), 500);
+  send("after", AckPolicy.LEADER, "after-acks");
+  for await (const _ of afterAck) clearInterval(resend);
+  await leader.start();
+  await waitFor(async () => (await partitionView(t, cluster, "tail")).isr.length === 3, {
+    timeoutMs: 30_000,
+    message: "the old leader back in the ISR",
+  });
+  const client = await LiftbridgeClient.connect(cluster.nodes.map((n) => n.address));
+  t.teardown(() => client.close());
+  await waitFor(
+    async () => {
+      const [progress] = await client.describePartitions("tail", [0]);
+      return progress!.replicas.length === 3 && progress!.replicas.every((r) => r.lag === 0);
+    },
+    { message: "every replica caught up" },
+  );
+  client.close();
+  for (const node of cluster.nodes) await node.kill("SIGTERM");
+  const logs = await Promise.all(
+    cluster.nodes.map((n) => logContents(join(n.dataDir, "streams", "tail", "0"))),
+  );
+  const values = logs[0]!.map((r) => r.body);
+  t.deepEqual(logs[1], logs[0]);
+  t.deepEqual(logs[2], logs[0]);
+  const text = Buffer.from(values.join(""), "hex").toString("latin1");
+  for (const value of ["c0", "c1", "c2", "after"]) t.true(text.includes(value), `${value} kept`);
+  for (let i = 0; i < 5; i++) t.false(text.includes(`u${i}`), `u${i} was truncated`);
+});
+
+test("readISRReplica reads from a follower; without it a follower answers FailedPrecondition", async (t) => {
+  const cluster = await startCluster(t, 3, FAST_REPLICATION);
+  const view = await replicatedStream(t, cluster, "reads");
+  const client = await LiftbridgeClient.connect([cluster.nodes[0]!.address]);
+  t.teardown(() => client.close());
+  for (const value of ["a", "b", "c"]) {
+    await client.publish("reads", Buffer.from(value), { ackPolicy: "all" });
+  }
+  const follower = cluster.node(view.replicas.find((r) => r !== view.leader)!);
+  const request: MessageInit<SubscribeRequest> = {
+    stream: "reads",
+    partition: 0,
+    startPosition: StartPosition.EARLIEST,
+    stopPosition: StopPosition.STOP_LATEST,
+  };
+  const replica = rawClient(t, follower.address);
+  await waitFor(
+    async () => {
+      const { messages } = await collect(replica, { ...request, readISRReplica: true });
+      return messages.map((m) => Buffer.from(m.value).toString()).join() === "a,b,c";
+    },
+    { message: "the follower to serve the committed records" },
+  );
+  const refused = await collect(replica, request);
+  t.is(refused.code, status.FAILED_PRECONDITION);
+  t.regex(refused.details ?? "", /not partition leader/);
+});
