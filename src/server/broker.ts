@@ -126,7 +126,11 @@ export class Broker {
         },
       });
       cleanup.push(() => partitions.closeAll());
-      for (const stream of state.listStreams()) await partitions.add(stream);
+      // Roles come from the metadata: catch up with the controller before taking any, so a
+      // broker that was down does not act as leader of partitions that moved meanwhile.
+      if (!(await metadataLog.waitCaughtUp(CATCH_UP_TIMEOUT_MS))) {
+        logger.warn("no controller answered; starting from the local metadata");
+      }
       state.onEvent((event) => {
         switch (event.type) {
           case "streamCreated":
@@ -149,6 +153,8 @@ export class Broker {
             break;
         }
       });
+      // After the listener: changes applied while these open are queued behind them.
+      for (const stream of state.listStreams()) await partitions.add(stream);
 
       let liveness: BrokerLiveness | undefined;
       const register = async (port: number) => {
@@ -317,6 +323,9 @@ function replicationControl(raft: MetadataRaft, serverId: string): ReplicationCo
     },
   };
 }
+
+/** How long a starting broker waits to learn the current metadata from the controller. */
+const CATCH_UP_TIMEOUT_MS = 10_000;
 
 /** How long a starting broker waits to register with the controller. */
 const REGISTER_TIMEOUT_MS = 30_000;

@@ -51,10 +51,12 @@ test("fetch and epoch errors round trip with code, epoch and reason", (t) => {
 });
 
 test("epoch offset request and response round trip, data key optional", (t) => {
-  t.deepEqual(decodeEpochOffsetRequest(encodeEpochOffsetRequest({ replicaId: "b", epoch: 3 })), {
-    replicaId: "b",
-    epoch: 3,
-  });
+  t.deepEqual(
+    decodeEpochOffsetRequest(
+      encodeEpochOffsetRequest({ replicaId: "b", epoch: 3, leaderEpoch: 4 }),
+    ),
+    { replicaId: "b", epoch: 3, leaderEpoch: 4 },
+  );
   t.deepEqual(
     decodeEpochOffsetResponse(encodeEpochOffsetResponse({ ok: true, epoch: -1, endOffset: 42 })),
     { ok: true, epoch: -1, endOffset: 42 },

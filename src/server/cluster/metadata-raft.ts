@@ -186,6 +186,20 @@ export class MetadataRaft implements ReplicatedLog {
     );
   }
 
+  /**
+   * Resolves once a controller is known and everything it has committed is applied here, so
+   * that roles taken from the metadata (partition leaderships) are not stale ones left from
+   * before a restart. Gives up quietly at the deadline: a broker without a quorum still starts.
+   */
+  async waitCaughtUp(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !this.closed) {
+      if (this.leader && this.applied >= this.node.status().commit) return true;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return false;
+  }
+
   get appliedIndex(): number {
     return this.applied;
   }

@@ -270,7 +270,11 @@ export class FollowerReplica implements PartitionReader {
     const reply = await this.untilClosed(
       nc.request(
         epochOffsetSubject(settings.namespace, stream.name, this.id),
-        encodeEpochOffsetRequest({ replicaId: settings.serverId, epoch }),
+        encodeEpochOffsetRequest({
+          replicaId: settings.serverId,
+          epoch,
+          leaderEpoch: this.info.leaderEpoch,
+        }),
         { timeout: settings.replicaFetchTimeoutMs },
       ),
     );

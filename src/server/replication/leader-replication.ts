@@ -142,6 +142,7 @@ export class LeaderReplication {
 
   private async answerFetch(msg: Msg): Promise<void> {
     const req = decodeFetchRequest(msg.data);
+    if (!this.mayAnswer(req.leaderEpoch)) return;
     const refusal = this.refuseFetch(req);
     if (refusal) {
       msg.respond(encodeFetchResponse(refusal));
@@ -193,8 +194,20 @@ export class LeaderReplication {
     return undefined;
   }
 
+  /**
+   * Every replica that ever led the partition subscribes to the same subjects while it leads,
+   * so a request may reach a deposed leader that has not heard yet. Only the leader of an
+   * epoch at least as new as the follower's answers; the others stay silent, so their answer
+   * can neither win the race against the true leader's nor mislead the follower.
+   */
+  private mayAnswer(followerLeaderEpoch: number): boolean {
+    const { info } = this.o;
+    return !this.closed && info.leader === this.self && followerLeaderEpoch <= info.leaderEpoch;
+  }
+
   private async answerEpochOffset(msg: Msg): Promise<void> {
     const req = decodeEpochOffsetRequest(msg.data);
+    if (!this.mayAnswer(req.leaderEpoch)) return;
     const { info, log } = this.o;
     let response: EpochOffsetResponse;
     if (this.closed || info.leader !== this.self) {

@@ -64,6 +64,8 @@ export type FetchResponse =
 export interface EpochOffsetRequest {
   replicaId: string;
   epoch: number;
+  /** The leader epoch the follower knows: only the leader of that epoch answers. */
+  leaderEpoch: number;
 }
 
 export type EpochOffsetResponse =
@@ -155,8 +157,8 @@ export function decodeFetchResponse(data: Uint8Array): FetchResponse {
 
 export function encodeEpochOffsetRequest(req: EpochOffsetRequest): Uint8Array {
   const id = encodeString("replicaId", req.replicaId);
-  const w = new Writer(MsgType.LeaderEpochOffsetRequest, 8 + 2 + id.length);
-  w.int("epoch", req.epoch).string(id);
+  const w = new Writer(MsgType.LeaderEpochOffsetRequest, 16 + 2 + id.length);
+  w.int("epoch", req.epoch).int("leaderEpoch", req.leaderEpoch).string(id);
   return w.finish();
 }
 
@@ -164,9 +166,10 @@ export function decodeEpochOffsetRequest(data: Uint8Array): EpochOffsetRequest {
   const what = "epoch offset request";
   const r = new Reader(unframe(data, MsgType.LeaderEpochOffsetRequest, what), what);
   const epoch = r.int("epoch");
+  const leaderEpoch = r.int("leaderEpoch");
   const replicaId = r.string("replicaId");
   r.end();
-  return { replicaId, epoch };
+  return { replicaId, epoch, leaderEpoch };
 }
 
 export function encodeEpochOffsetResponse(res: EpochOffsetResponse): Uint8Array {
