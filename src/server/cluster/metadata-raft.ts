@@ -187,15 +187,25 @@ export class MetadataRaft implements ReplicatedLog {
   }
 
   /**
-   * Resolves once a controller is known and everything it has committed is applied here, so
-   * that roles taken from the metadata (partition leaderships) are not stale ones left from
-   * before a restart. Gives up quietly at the deadline: a broker without a quorum still starts.
+   * Resolves once this broker has applied everything the controller had committed when asked,
+   * so that roles taken from the metadata (partition leaderships) are not stale ones left from
+   * before a restart. (A follower's own commit index is no guide: a heartbeat only advances it
+   * as far as the leader knows the follower's log to match.) Gives up at the deadline, false:
+   * a broker without a quorum still starts.
    */
   async waitCaughtUp(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !this.closed) {
-      if (this.leader && this.applied >= this.node.status().commit) return true;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      try {
+        const { index } = await this.requestController(
+          { kind: "commitIndex" },
+          Math.min(deadline, Date.now() + 1000),
+        );
+        await this.waitApplied(index as number, deadline);
+        return true;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+      }
     }
     return false;
   }
@@ -286,7 +296,10 @@ export class MetadataRaft implements ReplicatedLog {
     let reply: RpcReply;
     try {
       const request = JSON.parse(Buffer.from(msg.data).toString("utf8")) as RpcRequest;
-      if (request.kind === "propose") {
+      if (request.kind === "commitIndex") {
+        if (!this.isLeader) throw new Error(`${this.options.serverId} is not the controller`);
+        reply = { ok: true, index: this.node.status().commit };
+      } else if (request.kind === "propose") {
         if (!this.isLeader) throw new Error(`${this.options.serverId} is not the controller`);
         const result = await this.proposeHere(
           request.command as MetadataCommand,
