@@ -182,7 +182,7 @@ export class ActivityPublisher {
             await this.resumeAfterNewest();
             continue;
           }
-          if (ack && ack.ackError !== AckError.OK) throw ackRefusal(ack);
+          if (ack && ack.ackError !== AckError.OK) throw ackRefusal(ack, this.ctx);
           backoff = 0;
           this.nextOffset++;
         } catch (err) {

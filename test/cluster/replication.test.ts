@@ -23,11 +23,17 @@ import { call, rawClient } from "../helpers/rpc.js";
 import { collect } from "../helpers/subscribe.js";
 import { waitFor } from "../helpers/wait.js";
 
-async function replicatedStream(t: ExecutionContext, cluster: TestCluster, name: string) {
+async function replicatedStream(
+  t: ExecutionContext,
+  cluster: TestCluster,
+  name: string,
+  minIsr?: number,
+) {
   await call(rawClient(t, cluster.nodes[0]!.address), "createStream", {
     name,
     subject: name,
     replicationFactor: 3,
+    ...(minIsr ? { minIsr } : {}),
   });
   await waitFor(async () => (await partitionView(t, cluster, name)).isr.length === 3, {
     message: "a full ISR",
@@ -35,10 +41,13 @@ async function replicatedStream(t: ExecutionContext, cluster: TestCluster, name:
   return partitionView(t, cluster, name);
 }
 
-test("a follower stopped with SIGSTOP leaves the ISR, ALL acks go on, and it rejoins after SIGCONT", async (t) => {
+test("a follower stopped with SIGSTOP leaves the ISR, ALL acks go on (refused below minIsr), and it rejoins after SIGCONT", async (t) => {
   const cluster = await startCluster(t, 3, FAST_REPLICATION);
   const view = await replicatedStream(t, cluster, "paced");
-  const frozen = cluster.node(view.replicas.find((r) => r !== view.leader)!);
+  const strict = await replicatedStream(t, cluster, "strict", 3);
+  const frozen = cluster.node(view.replicas.find((r) => r !== view.leader && r !== strict.leader)!);
+  const client = await LiftbridgeClient.connect(cluster.nodes.map((n) => n.address));
+  t.teardown(() => client.close());
   const publisher = await startPublisher(t, cluster.natsUrl, "paced");
   await publisher.waitForMore(100, "acks with all replicas");
   frozen.process!.child.kill("SIGSTOP");
@@ -48,11 +57,26 @@ test("a follower stopped with SIGSTOP leaves the ISR, ALL acks go on, and it rej
     message: "the frozen follower to leave the ISR",
   });
   await publisher.waitForMore(100, "ALL acks without the frozen follower");
+  // A stream that needs all three replicas refuses ALL publishes now, and says why.
+  await waitFor(async () => !(await partitionView(t, cluster, "strict")).isr.includes(frozen.id), {
+    timeoutMs: 20_000,
+    message: "the frozen follower to leave the strict stream's ISR",
+  });
+  const refused = await t.throwsAsync(
+    client.publish("strict", Buffer.from("x"), { ackPolicy: "all" }),
+  );
+  t.regex(refused?.message ?? "", /not enough in-sync replicas.*minIsr is 3/);
   frozen.process!.child.kill("SIGCONT");
   await waitFor(async () => (await partitionView(t, cluster, "paced")).isr.includes(frozen.id), {
     timeoutMs: 20_000,
     message: "the follower back in the ISR",
   });
+  await waitFor(async () => (await partitionView(t, cluster, "strict")).isr.length === 3, {
+    timeoutMs: 20_000,
+    message: "the strict stream's ISR whole again",
+  });
+  const ack = await client.publish("strict", Buffer.from("y"), { ackPolicy: "all" });
+  t.is(ack?.offset, 0, "the refused message was not stored");
   await publisher.waitForMore(100, "acks with all replicas again");
   await publisher.stop();
   t.pass();

@@ -62,7 +62,7 @@ export function publishAsync(
 
   const registration = ctx.acks.register((ack) => {
     inflight = Math.max(0, inflight - 1);
-    if (ack.ackError !== AckError.OK) refuse(ack.correlationId, ackRefusal(ack));
+    if (ack.ackError !== AckError.OK) refuse(ack.correlationId, ackRefusal(ack, ctx));
     else respond({ correlationId: ack.correlationId, ack, asyncError: undefined });
     maybeFinish();
   });

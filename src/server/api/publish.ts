@@ -165,7 +165,7 @@ export async function publish(
   deadline: number,
 ): Promise<PublishResponse> {
   const ack = await publishForAck(ctx, req, deadline);
-  if (ack && ack.ackError !== AckError.OK) throw ackRefusal(ack).toApiError();
+  if (ack && ack.ackError !== AckError.OK) throw ackRefusal(ack, ctx).toApiError();
   return { ack, asyncError: undefined, correlationId: req.correlationId };
 }
 
@@ -214,8 +214,24 @@ export async function publishToSubject(
   return { ack };
 }
 
+/**
+ * Why a partition of the ack's stream refuses ALL-policy publishes, if one does: fewer
+ * in-sync replicas than its minIsr. (An Ack has no field for this, only UNKNOWN.)
+ */
+function belowMinIsr(ctx: ApiContext, ack: Ack): string | undefined {
+  if (ack.ackPolicy !== AckPolicy.ALL) return undefined;
+  const stream = ctx.metadata.getStream(ack.stream);
+  if (!stream) return undefined;
+  const minIsr = stream.settings.minIsr ?? ctx.config.clustering.minInsyncReplicas;
+  const short = stream.partitions.find((p) => p.isr.length < minIsr);
+  return (
+    short &&
+    `not enough in-sync replicas: stream ${stream.name} partition ${short.id} has ${short.isr.length} (${short.isr.join(",")}), minIsr is ${minIsr}; ack policy ALL is refused until replicas catch up`
+  );
+}
+
 /** Maps an Ack carrying an error to the refusal a client sees (as upstream does). */
-export function ackRefusal(ack: Ack): PublishRefusal {
+export function ackRefusal(ack: Ack, ctx?: ApiContext): PublishRefusal {
   switch (ack.ackError) {
     case AckError.INCORRECT_OFFSET:
       return new PublishRefusal(
@@ -235,7 +251,8 @@ export function ackRefusal(ack: Ack): PublishRefusal {
     default:
       return new PublishRefusal(
         PublishAsyncErrorCode.UNKNOWN,
-        `the leader of ${ack.stream} could not store the message (its log says why)`,
+        (ctx && belowMinIsr(ctx, ack)) ??
+          `the leader of ${ack.stream} could not store the message (its log says why)`,
       );
   }
 }

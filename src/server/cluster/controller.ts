@@ -18,6 +18,8 @@ export class Controller {
   private timer?: NodeJS.Timeout;
   private leaderSince = 0;
   private readonly inFlight = new Set<string>();
+  /** When this controller first saw each broker registered and alive: its grace starts then. */
+  private readonly aliveSince = new Map<string, number>();
   /** `<stream>/<partition>/<leaderEpoch>` -> followers that reported the leader gone. */
   private readonly reports = new Map<string, Set<string>>();
 
@@ -56,8 +58,15 @@ export class Controller {
     if (!this.raft.isLeader) return;
     const now = Date.now();
     for (const broker of this.state.listBrokers()) {
-      // A new controller has not heard anyone yet: it gives every broker a full timeout.
-      const heard = Math.max(this.liveness.lastHeard(broker.id) ?? 0, this.leaderSince);
+      if (broker.alive === false) this.aliveSince.delete(broker.id);
+      else if (!this.aliveSince.has(broker.id)) this.aliveSince.set(broker.id, now);
+      // A new controller has not heard anyone yet, and a broker that just registered may not
+      // have announced itself yet: each gets a full timeout first.
+      const heard = Math.max(
+        this.liveness.lastHeard(broker.id) ?? 0,
+        this.leaderSince,
+        this.aliveSince.get(broker.id) ?? 0,
+      );
       const silent = now - heard > BROKER_TIMEOUT_MS;
       if (silent && broker.alive !== false) {
         this.logger.warn("broker stopped answering; moving its leaderships", { id: broker.id });
