@@ -17,6 +17,16 @@ export interface BrokerProcess {
   stop(): Promise<void>;
 }
 
+/** Where a broker sits in a multi-broker cluster: all members share a namespace on one NATS. */
+export interface ClusterMembership {
+  /** Its server id (`--id`). */
+  id: string;
+  /** `--ns`, the same for every member. */
+  namespace: string;
+  /** The one broker that bootstraps the cluster (`--raft-bootstrap-seed`); the others join it. */
+  seed: boolean;
+}
+
 const LB_BIN = fileURLToPath(new URL("../../bin/run.js", import.meta.url));
 const READY = /lb ready on (\S+):(\d+),/;
 const START_TIMEOUT_MS = 30_000;
@@ -25,11 +35,13 @@ const STOP_TIMEOUT_MS = 15_000;
 /**
  * Runs `lb serve` in a child process, as a deployment would, so the broker does not share an
  * event loop with the load generator. LB_BENCH_BROKER_NODE_ARGS adds node flags (for example
- * "--cpu-prof --cpu-prof-dir=/tmp/prof") to profile it.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof") to profile it. Without `membership` it is a cluster of
+ * one: the seed of its own namespace.
  */
 export async function startBrokerProcess(
   natsUrl: string,
   sync: SyncPolicy,
+  membership?: ClusterMembership,
 ): Promise<BrokerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), `lb-bench-${sync}-`));
   const nodeArgs = (process.env.LB_BENCH_BROKER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
@@ -50,6 +62,8 @@ export async function startBrokerProcess(
       natsUrl,
       "-l",
       "error",
+      ...(membership ? ["--id", membership.id, "--ns", membership.namespace] : []),
+      ...(membership?.seed === false ? [] : ["--raft-bootstrap-seed"]),
     ],
     {
       env: { ...process.env, LIFTBRIDGE_STREAMS_SYNC_POLICY: sync },
@@ -122,7 +136,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** A loopback port that was free a moment ago (lb serve wants an explicit port). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

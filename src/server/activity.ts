@@ -110,7 +110,6 @@ export class ActivityPublisher {
   private nextOffset = 0;
   private wake?: () => void;
   private running?: Promise<void>;
-  private prepared?: Promise<void>;
   private stopped = false;
 
   constructor(
@@ -133,11 +132,6 @@ export class ActivityPublisher {
     this.lead();
   }
 
-  /** Resolves once the stream exists (when enabled and this broker is the controller). */
-  async ready(): Promise<void> {
-    await this.prepared;
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
@@ -151,7 +145,10 @@ export class ActivityPublisher {
   private lead(): void {
     if (!this.leading || this.running) return;
     this.running = this.publishWhileLeading()
-      .catch((err) => this.ctx.logger.warn("activity publisher stopped", { error: err }))
+      .catch(async (err) => {
+        this.ctx.logger.warn("activity publisher failed; retrying", { error: err });
+        await new Promise((resolve) => setTimeout(resolve, MAX_BACKOFF_MS / 5));
+      })
       .finally(() => {
         this.running = undefined;
         if (this.leading) this.lead();
@@ -159,11 +156,16 @@ export class ActivityPublisher {
   }
 
   private async publishWhileLeading(): Promise<void> {
-    this.prepared = (async () => {
-      await this.ensureStream();
+    // The stream is created with the first event, so it spans the brokers there are by then.
+    let streamReady = false;
+    if (this.ctx.metadata.getStream(ACTIVITY_STREAM)) {
+      await this.ctx.partitions.whenSettled(ACTIVITY_STREAM);
       await this.resumeAfterNewest();
-    })();
-    await this.prepared;
+      streamReady = true;
+    } else {
+      this.next = 1;
+      this.nextOffset = 0;
+    }
     let backoff = 0;
     while (this.leading) {
       if (this.next > this.ctx.replicatedLog.appliedIndex) {
@@ -174,6 +176,12 @@ export class ActivityPublisher {
       }
       const entry = this.ctx.replicatedLog.entry(this.next);
       const event = entry?.result.ok ? activityEvent(this.next, entry.command) : undefined;
+      if (event && !streamReady) {
+        await this.ensureStream();
+        await this.resumeAfterNewest();
+        streamReady = true;
+        continue;
+      }
       if (event) {
         try {
           const ack = await this.publish(event);

@@ -205,7 +205,6 @@ export class Broker {
       await cursors.initialize();
       const activity = new ActivityPublisher(ctx, shutdown.signal, metadataLog);
       activity.start();
-      await activity.ready();
       cleanup.push(() => {
         shutdown.abort();
         return activity.stop();

@@ -46,11 +46,11 @@ function decodeCursorOffset(b: Uint8Array): number {
  * Consumer cursors, as upstream stores them: records in the internal, compacted `__cursors`
  * stream keyed `<cursorId>,<stream>,<partition>`, the `__cursors` partition chosen by the
  * key's CRC-32 (as clients compute it to find that partition's leader). The latest offset per
- * key is cached once a partition has been read.
+ * key is cached once a partition has been read, for as long as this broker stays its leader:
+ * a cache from an earlier leadership may miss what another leader stored meanwhile.
  */
 export class CursorManager {
-  private readonly cache = new Map<string, number>();
-  private readonly loaded = new Set<number>();
+  private readonly caches = new Map<number, PartitionCache>();
 
   constructor(private readonly ctx: ApiContext) {}
 
@@ -58,15 +58,24 @@ export class CursorManager {
     return this.ctx.config.cursors.streamPartitions > 0;
   }
 
-  /** Creates `__cursors` when cursors are enabled and it does not exist yet. */
+  /**
+   * Creates `__cursors` when cursors are enabled and it does not exist yet. With a fixed
+   * replication factor it waits until that many brokers are registered (every broker tries as
+   * it starts); with -1 it spans the brokers registered now.
+   */
   async initialize(): Promise<void> {
     const { cursors, namespace } = this.ctx.config;
     if (!this.enabled || this.ctx.metadata.getStream(CURSORS_STREAM)) return;
     const brokers = this.ctx.metadata.placementLoad();
     const replicationFactor =
-      cursors.streamReplicationFactor === -1
-        ? brokers.length
-        : Math.min(cursors.streamReplicationFactor, brokers.length);
+      cursors.streamReplicationFactor === -1 ? brokers.length : cursors.streamReplicationFactor;
+    if (replicationFactor > brokers.length) {
+      this.ctx.logger.info("__cursors waits for more brokers", {
+        replicationFactor,
+        brokers: brokers.length,
+      });
+      return;
+    }
     const stream: StreamInfo = {
       name: CURSORS_STREAM,
       subject: `${namespace}.cursors`,
@@ -85,7 +94,7 @@ export class CursorManager {
   }
 
   async set(stream: string, partition: number, cursorId: string, offset: number): Promise<void> {
-    const { key, cursorsPartition } = this.locate(stream, partition, cursorId);
+    const { key, cursorsPartition, leaderEpoch } = this.locate(stream, partition, cursorId);
     const value = encodeCursor({ stream, partition, cursorId, offset });
     try {
       await publish(
@@ -106,16 +115,26 @@ export class CursorManager {
     } catch (err) {
       throw internal(`could not store cursor ${key}: ${(err as Error).message}`);
     }
-    this.cache.set(key, offset);
+    this.cacheOf(cursorsPartition, leaderEpoch).offsets.set(key, offset);
   }
 
   /** The cursor's offset, or -1 if it was never set. */
   async fetch(stream: string, partition: number, cursorId: string): Promise<number> {
-    const { key, cursorsPartition } = this.locate(stream, partition, cursorId);
-    const cached = this.cache.get(key);
+    const { key, cursorsPartition, leaderEpoch } = this.locate(stream, partition, cursorId);
+    const cache = this.cacheOf(cursorsPartition, leaderEpoch);
+    const cached = cache.offsets.get(key);
     if (cached !== undefined) return cached;
-    if (!this.loaded.has(cursorsPartition)) await this.load(cursorsPartition);
-    return this.cache.get(key) ?? -1;
+    if (!cache.loaded) await this.load(cursorsPartition, cache);
+    return cache.offsets.get(key) ?? -1;
+  }
+
+  private cacheOf(partition: number, leaderEpoch: number): PartitionCache {
+    let cache = this.caches.get(partition);
+    if (cache?.leaderEpoch !== leaderEpoch) {
+      cache = { leaderEpoch, offsets: new Map(), loaded: false };
+      this.caches.set(partition, cache);
+    }
+    return cache;
   }
 
   private locate(stream: string, partition: number, cursorId: string) {
@@ -129,14 +148,15 @@ export class CursorManager {
     }
     const key = `${cursorId},${stream},${partition}`;
     const cursorsPartition = partitionForKey(Buffer.from(key), cursors.partitions.length);
-    if (cursors.partitions[cursorsPartition]?.leader !== this.ctx.serverId) {
+    const info = cursors.partitions[cursorsPartition];
+    if (info?.leader !== this.ctx.serverId) {
       throw failedPrecondition(`Server not leader for cursors partition ${cursorsPartition}`);
     }
-    return { key, cursorsPartition };
+    return { key, cursorsPartition, leaderEpoch: info.leaderEpoch };
   }
 
   /** Reads a whole `__cursors` partition (compacted, so small) into the cache. */
-  private async load(id: number): Promise<void> {
+  private async load(id: number, cache: PartitionCache): Promise<void> {
     await resumeIfPaused(this.ctx, CURSORS_STREAM, id);
     const partition = this.ctx.partitions.get(CURSORS_STREAM, id);
     if (!partition) throw internal(`cursors partition ${id} is not open on this broker`);
@@ -151,7 +171,13 @@ export class CursorManager {
       }
       next = records[records.length - 1]!.offset + 1;
     }
-    for (const [key, offset] of latest) if (!this.cache.has(key)) this.cache.set(key, offset);
-    this.loaded.add(id);
+    for (const [key, offset] of latest) if (!cache.offsets.has(key)) cache.offsets.set(key, offset);
+    cache.loaded = true;
   }
+}
+
+interface PartitionCache {
+  leaderEpoch: number;
+  offsets: Map<string, number>;
+  loaded: boolean;
 }
