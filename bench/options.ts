@@ -22,7 +22,7 @@ export interface BenchOptions {
 
 export const SCENARIO_IDS = ["a", "b", "c", "d", "e", "f"] as const;
 
-const USAGE = `usage: node dist/bench/run.js [--quick] [--json | --markdown] [--runs N] [--only a,b,c,d,f] [--filter TEXT] [--results DIR]`;
+const USAGE = `usage: node dist/bench/run.js [--quick] [--json | --markdown] [--runs N] [--only a,b,c,d,e,f] [--filter TEXT] [--results DIR]`;
 
 export class BenchUsageError extends Error {
   constructor(message: string) {

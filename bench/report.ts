@@ -106,7 +106,7 @@ function machineLine(report: BenchReport): string {
 function footer(report: BenchReport): string {
   return [
     `${report.quick ? "quick run" : "full run"}: ${report.runsPerScenario} run(s) per scenario and system, per-metric medians; latencies are per message (publish → ack, or publish → subscriber for (d)).`,
-    "ref = JetStream (nats-server -js, file storage, R1, its default sync), or core NATS alone for (f). lb / ref is the msgs/s ratio (higher is better) or the p99 ratio (lower is better).",
+    "ref = JetStream (nats-server -js, file storage, R1, its default sync; a 3-node R3 cluster for (e)), or core NATS alone for (f). lb / ref is the msgs/s ratio (higher is better) or the p99 ratio (lower is better).",
     `Machine: ${machineLine(report)}.`,
   ].join("\n");
 }
