@@ -96,6 +96,17 @@ test("a stream created on a follower is on every broker; killing the controller 
     timeoutMs: 15_000,
     message: "the restarted broker to be listed again",
   });
+
+  // A controller stopped gracefully hands over before it exits: no election timeout to wait.
+  const current = cluster.node(successor);
+  await current.kill("SIGTERM");
+  const others = cluster.nodes.filter((n) => n !== current);
+  const views = await Promise.all(others.map((n) => clusterStatusOf(t, n.address)));
+  t.true(
+    views.every((v) => v.controller !== "" && v.controller !== successor),
+    `controllers seen right after the exit: ${views.map((v) => v.controller).join(",")}`,
+  );
+  await current.start();
   const md = await metadataOf(t, dead.address);
   t.deepEqual(md.streamMetadata.map((s) => s.name).sort(), expected);
 });

@@ -6,6 +6,7 @@ import { LiftbridgeClient } from "../../src/client/index.js";
 import {
   AckPolicy,
   encodeMessage,
+  type Message,
   type MessageInit,
   StartPosition,
   StopPosition,
@@ -156,7 +157,11 @@ test("readISRReplica reads from a follower; without it a follower answers Failed
   const client = await LiftbridgeClient.connect([cluster.nodes[0]!.address]);
   t.teardown(() => client.close());
   for (const value of ["a", "b", "c"]) {
-    await client.publish("reads", Buffer.from(value), { ackPolicy: "all" });
+    await client.publish("reads", Buffer.from(value), {
+      ackPolicy: "all",
+      key: Buffer.from(`key-${value}`),
+      headers: { origin: Buffer.from("test") },
+    });
   }
   const follower = cluster.node(view.replicas.find((r) => r !== view.leader)!);
   const request: MessageInit<SubscribeRequest> = {
@@ -166,13 +171,34 @@ test("readISRReplica reads from a follower; without it a follower answers Failed
     stopPosition: StopPosition.STOP_LATEST,
   };
   const replica = rawClient(t, follower.address);
+  let fromFollower: Message[] = [];
   await waitFor(
     async () => {
       const { messages } = await collect(replica, { ...request, readISRReplica: true });
+      fromFollower = messages;
       return messages.map((m) => Buffer.from(m.value).toString()).join() === "a,b,c";
     },
     { message: "the follower to serve the committed records" },
   );
+  // Keys, headers and timestamps come through replication as they were recorded.
+  const { messages: fromLeader } = await collect(
+    rawClient(t, cluster.node(view.leader).address),
+    request,
+  );
+  t.deepEqual(
+    fromFollower.map((m) => [
+      Buffer.from(m.key).toString(),
+      Buffer.from(m.headers.origin ?? []).toString(),
+      m.timestamp,
+    ]),
+    fromLeader.map((m) => [
+      Buffer.from(m.key).toString(),
+      Buffer.from(m.headers.origin ?? []).toString(),
+      m.timestamp,
+    ]),
+  );
+  t.is(Buffer.from(fromFollower[0]!.key).toString(), "key-a");
+  t.is(Buffer.from(fromFollower[0]!.headers.origin!).toString(), "test");
   const refused = await collect(replica, request);
   t.is(refused.code, status.FAILED_PRECONDITION);
   t.regex(refused.details ?? "", /not partition leader/);
