@@ -190,6 +190,24 @@ test("truncateTo drops every record at or after an offset, across segments", asy
   t.is(await reopened.append([recordFor(0)]), 0);
 });
 
+test("restartAt empties the log and continues at an offset beyond its end, across a reopen", async (t) => {
+  const dir = await tempDir(t);
+  const log = await CommitLog.open(dir, OPTIONS);
+  for (let i = 0; i < 25; i++) await log.append([recordFor(i, 1)]);
+  await log.restartAt(500);
+  t.is(log.nextOffset, 500);
+  t.is(log.oldestOffset, 500);
+  t.is(log.segmentCount, 1);
+  t.deepEqual(log.leaderEpochs, []);
+  t.deepEqual(await offsets(log), []);
+  t.is(await log.append([recordFor(500, 4)]), 500);
+  await log.close();
+  const reopened = await opened(t, dir);
+  t.is(reopened.nextOffset, 501);
+  t.deepEqual(await offsets(reopened), [500]);
+  t.deepEqual(reopened.leaderEpochs, [{ epoch: 4, startOffset: 500 }]);
+});
+
 test("writeFileAtomic replaces a file and leaves no temporary file", async (t) => {
   const dir = await tempDir(t);
   await nodeFileSystem.mkdir(dir);

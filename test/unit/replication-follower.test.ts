@@ -165,3 +165,32 @@ test("close() ends a fetch waiting for an answer without waiting for its timeout
   t.true(Date.now() - started < 2000, `close took ${Date.now() - started} ms`);
   await t.throwsAsync(follower.read(0, 10), { message: /was closed/ });
 });
+
+test("a follower behind the leader's oldest record (removed by retention) restarts its log there", async (t) => {
+  const { follower, requests, log } = await followerOfFakeLeader(t, (req) =>
+    req.fetchOffset < 100
+      ? {
+          ok: false,
+          code: "out_of_range",
+          leaderEpoch: 2,
+          logStartOffset: 100,
+          message: `fetch offset ${req.fetchOffset} is outside the leader's log [100, 103]`,
+        }
+      : {
+          ok: true,
+          leaderEpoch: 2,
+          highWatermark: 102,
+          records: records(req.fetchOffset, 103 - req.fetchOffset),
+        },
+  );
+  await waitFor(() => log.nextOffset === 103 && follower.highWatermark === 102, {
+    message: "the follower to continue at the leader's oldest record",
+  });
+  t.is(requests[0]!.fetchOffset, 0);
+  t.is(log.oldestOffset, 100);
+  const stored = await follower.read(100, 1 << 20);
+  t.deepEqual(
+    stored.map((r) => r.offset),
+    [100, 101, 102],
+  );
+});

@@ -44,7 +44,13 @@ test("fetch response carries records as stored, timestamps as 64-bit nanoseconds
 
 test("fetch and epoch errors round trip with code, epoch and reason", (t) => {
   for (const code of ["not_leader", "stale_epoch", "out_of_range"] as const) {
-    const err = { ok: false as const, code, leaderEpoch: 9, message: `because ${code}` };
+    const err = {
+      ok: false as const,
+      code,
+      leaderEpoch: 9,
+      logStartOffset: 120,
+      message: `because ${code}`,
+    };
     t.deepEqual(decodeFetchResponse(encodeFetchResponse(err)), err);
     t.deepEqual(decodeEpochOffsetResponse(encodeEpochOffsetResponse(err)), err);
   }

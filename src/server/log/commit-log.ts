@@ -513,6 +513,34 @@ export class CommitLog {
     );
   }
 
+  /**
+   * Drops every record and continues at `offset`, which may lie beyond the end (a follower
+   * whose log ends before the oldest record its leader keeps).
+   */
+  restartAt(offset: number): Promise<void> {
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      return Promise.reject(
+        new RangeError(`offset is ${String(offset)}, expected an integer >= 0`),
+      );
+    }
+    return this.maintenance("restart", () =>
+      this.serial(async () => {
+        const segments = this.segments;
+        for (const segment of [...segments].reverse()) {
+          await unlinkIfPresent(this.fs, segment.logPath);
+          await unlinkIfPresent(this.fs, segment.indexPath);
+        }
+        const active = await Segment.create(this.fs, this.dir, offset);
+        await this.fs.syncDirectory(this.dir);
+        this.segments = [active];
+        this.retire(segments);
+        if (this.epochs.truncateFrom(0)) this.epochsDirty = true;
+        this.compactedUpTo = -1;
+        await this.writeRecoveryPoint();
+      }),
+    );
+  }
+
   /** Finishes queued appends and in-flight reads, syncs, and closes the files. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();

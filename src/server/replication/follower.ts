@@ -311,6 +311,18 @@ export class FollowerReplica implements PartitionReader {
   private async apply(epoch: number, response: FetchResponse): Promise<Round> {
     const { info, log, logger } = this.o;
     if (!response.ok) {
+      if (response.code === "out_of_range" && response.logStartOffset > log.nextOffset) {
+        // Retention on the leader removed what this replica still needs: what it has is older
+        // than anything the leader keeps, so it starts over at the leader's oldest record.
+        logger.warn("the leader no longer has the records this replica needs; restarting its log", {
+          ...this.where(),
+          from: log.nextOffset,
+          at: response.logStartOffset,
+        });
+        await log.restartAt(response.logStartOffset);
+        this.truncatedFor = epoch;
+        return "more";
+      }
       if (response.code === "out_of_range") this.truncatedFor = undefined;
       if (!this.warnings.take(`refused ${response.code}`, Date.now())) return "failed";
       logger.info("the leader refused a fetch", {

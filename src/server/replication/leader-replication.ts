@@ -228,7 +228,14 @@ export class LeaderReplication {
   }
 
   private refusal(code: ReplicationErrorCode, message: string): ReplicationError {
-    return { ok: false, code, leaderEpoch: this.o.info.leaderEpoch, message };
+    const { info, log } = this.o;
+    return {
+      ok: false,
+      code,
+      leaderEpoch: info.leaderEpoch,
+      logStartOffset: log.oldestOffset,
+      message,
+    };
   }
 
   /** Reports ISR members that fell behind, and caught-up replicas outside the ISR. */

@@ -46,6 +46,8 @@ export interface ReplicationError {
   ok: false;
   code: ReplicationErrorCode;
   leaderEpoch: number;
+  /** The leader's oldest offset (-1 unknown): a follower behind it must restart its log there. */
+  logStartOffset: number;
   message: string;
 }
 
@@ -225,8 +227,12 @@ function encodeError(type: MsgType, err: ReplicationError): Uint8Array {
     );
   }
   const message = utf8.encode(err.message).subarray(0, MAX_U16);
-  const w = new Writer(type, 1 + 8 + 2 + message.length);
-  w.byte(status).int("leaderEpoch", err.leaderEpoch).u16(message.length).raw(message);
+  const w = new Writer(type, 1 + 16 + 2 + message.length);
+  w.byte(status)
+    .int("leaderEpoch", err.leaderEpoch)
+    .int("logStartOffset", err.logStartOffset)
+    .u16(message.length)
+    .raw(message);
   return w.finish();
 }
 
@@ -238,10 +244,11 @@ function decodeError(r: Reader, status: number): ReplicationError {
     );
   }
   const leaderEpoch = r.int("leaderEpoch");
+  const logStartOffset = r.int("logStartOffset");
   // An error message cut at 64 KiB may end mid-character: decode it leniently.
   const message = new TextDecoder().decode(r.bytes("message", r.u16("message length")));
   r.end();
-  return { ok: false, code, leaderEpoch, message };
+  return { ok: false, code, leaderEpoch, logStartOffset, message };
 }
 
 function unframe(data: Uint8Array, type: number, what: string): Uint8Array {
