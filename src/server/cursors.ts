@@ -4,7 +4,7 @@ import { AckPolicy, decodeMessage } from "../wire/api.js";
 import type { ApiContext } from "./api/context.js";
 import { resumeIfPaused } from "./api/lifecycle.js";
 import { publish } from "./api/publish.js";
-import { failedPrecondition, internal, invalidArgument } from "./api/status.js";
+import { failedPrecondition, internal, invalidArgument, unavailable } from "./api/status.js";
 import { nowNanos } from "./clock.js";
 import { placePartitions } from "./metadata/placement.js";
 import type { StreamInfo } from "./metadata/types.js";
@@ -160,6 +160,12 @@ export class CursorManager {
     await resumeIfPaused(this.ctx, CURSORS_STREAM, id);
     const partition = this.ctx.partitions.get(CURSORS_STREAM, id);
     if (!partition) throw internal(`cursors partition ${id} is not open on this broker`);
+    // A new leader's high watermark trails its log until its followers fetch again: what it
+    // holds was committed (it was in the ISR), so wait for it rather than miss a cursor.
+    await partition.waitForCommit(partition.newestOffset, AbortSignal.timeout(CURSOR_TIMEOUT_MS));
+    if (partition.highWatermark < partition.newestOffset) {
+      throw unavailable(`cursors partition ${id} is catching up after a leader change; retry`);
+    }
     const latest = new Map<string, number>();
     let next = partition.oldestOffset;
     while (next <= partition.highWatermark) {

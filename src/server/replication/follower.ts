@@ -360,7 +360,9 @@ export class FollowerReplica implements PartitionReader {
       );
     }
     this.reads.advance(Math.min(response.highWatermark, log.newestOffset));
-    return records.length > 0 ? "more" : "idle";
+    // The leader holds a caught-up fetch until there is news (a long poll), so an empty answer
+    // already waited: ask again at once.
+    return "more";
   }
 
   /**

@@ -48,6 +48,13 @@ export class LeaderReplication {
   private readonly subscriptions: Subscription[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly toNotify = new Set<string>();
+  /** Caught-up followers' fetches held until records arrive (or the park time passes). */
+  /** The high watermark last sent to each follower. */
+  private readonly sentHighWatermark = new Map<string, number>();
+  private readonly parked = new Map<
+    string,
+    { msg: Msg; req: FetchRequest; timer: NodeJS.Timeout; highWatermark: number }
+  >();
   private notifyScheduled = false;
   private timer?: NodeJS.Timeout;
   private closed = false;
@@ -82,6 +89,7 @@ export class LeaderReplication {
   /** Records were appended to the leader's log: the high watermark may move; idle followers hear of it. */
   appended(): void {
     this.updateHighWatermark();
+    this.answerParked();
     this.notifyIdleFollowers();
   }
 
@@ -98,6 +106,7 @@ export class LeaderReplication {
     if (hw > this.o.highWatermark()) {
       this.o.advance(hw);
       // Followers learn the new high watermark on their next fetch: make it now.
+      this.answerParked();
       this.notifyIdleFollowers();
     }
   }
@@ -117,6 +126,8 @@ export class LeaderReplication {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const { timer } of this.parked.values()) clearTimeout(timer);
+    this.parked.clear();
     clearInterval(this.timer);
     for (const sub of this.subscriptions) sub.unsubscribe();
     await Promise.allSettled([...this.inFlight]);
@@ -148,23 +159,85 @@ export class LeaderReplication {
       msg.respond(encodeFetchResponse(refusal));
       return;
     }
-    const { log, info, settings } = this.o;
+    const { log, info } = this.o;
     const leaderEnd = log.nextOffset;
     this.progress.recordFetch(req.replicaId, req.fetchOffset, leaderEnd, Date.now());
     if (info.isr.includes(req.replicaId)) this.updateHighWatermark();
     else this.maybeExpand(req.replicaId);
-    // Marked after the high watermark moved, so this follower is not woken for news this very answer carries.
-    if (req.fetchOffset >= leaderEnd) this.progress.markIdle(req.replicaId);
+    if (req.fetchOffset >= leaderEnd) {
+      this.park(msg, req);
+      return;
+    }
+    await this.respond(msg, req);
+  }
+
+  /**
+   * A caught-up follower's fetch waits here (a long poll) until records arrive or the high
+   * watermark moves, or at most the idle wait (kept under half the fetch timeout): the answer
+   * then carries the news at once, without a notification and a second request.
+   */
+  private park(msg: Msg, req: FetchRequest): void {
+    // A follower that has not heard the current high watermark hears it now.
+    if ((this.sentHighWatermark.get(req.replicaId) ?? -2) < this.o.highWatermark()) {
+      msg.respond(this.emptyAnswer(req.replicaId));
+      return;
+    }
+    const { replicaMaxIdleWaitMs, replicaFetchTimeoutMs } = this.o.settings;
+    this.parked.get(req.replicaId)?.msg.respond(this.emptyAnswer(req.replicaId));
+    clearTimeout(this.parked.get(req.replicaId)?.timer);
+    const timer = setTimeout(
+      () => {
+        if (this.parked.get(req.replicaId)?.msg !== msg) return;
+        this.parked.delete(req.replicaId);
+        this.progress.markIdle(req.replicaId);
+        msg.respond(this.emptyAnswer(req.replicaId));
+      },
+      Math.min(replicaMaxIdleWaitMs, replicaFetchTimeoutMs / 2),
+    );
+    this.parked.set(req.replicaId, { msg, req, timer, highWatermark: this.o.highWatermark() });
+  }
+
+  private answerParked(): void {
+    for (const [replica, { msg, req, timer, highWatermark }] of this.parked) {
+      clearTimeout(timer);
+      this.parked.delete(replica);
+      this.track(null, msg, () => this.respond(msg, req, highWatermark));
+    }
+  }
+
+  private emptyAnswer(replica: string): Uint8Array {
+    const highWatermark = this.o.highWatermark();
+    this.sentHighWatermark.set(replica, highWatermark);
+    return encodeFetchResponse({
+      ok: true,
+      leaderEpoch: this.o.info.leaderEpoch,
+      highWatermark,
+      records: [],
+    });
+  }
+
+  /** Answers with the records from the fetch offset; with none, and no news, parks instead. */
+  private async respond(msg: Msg, req: FetchRequest, knownHighWatermark?: number): Promise<void> {
+    const { log, info, settings } = this.o;
+    const leaderEnd = log.nextOffset;
     const records =
       req.fetchOffset >= leaderEnd
         ? []
         : await log.read(req.fetchOffset, settings.replicationMaxBytes, leaderEnd - 1);
+    // Nothing to send (compaction can leave a gap up to the log end), and the follower knows the
+    // high watermark: wait for news instead.
+    const known = knownHighWatermark === undefined || knownHighWatermark === this.o.highWatermark();
+    if (records.length === 0 && known && !this.closed) {
+      this.park(msg, req);
+      return;
+    }
     const response: FetchResponse = {
       ok: true,
       leaderEpoch: info.leaderEpoch,
       highWatermark: this.o.highWatermark(),
       records,
     };
+    this.sentHighWatermark.set(req.replicaId, response.highWatermark);
     msg.respond(encodeFetchResponse(response));
   }
 
