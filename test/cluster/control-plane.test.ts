@@ -176,3 +176,26 @@ test("a broker cut off from NATS cannot elect itself, answers Unavailable, and t
   t.is(healedTerm, after.term);
   t.true(after.term <= before.term + 1);
 });
+
+test("brokers started with the same --raft-bootstrap-peers form one cluster", async (t) => {
+  const cluster = await startCluster(t, 3, {}, { bootstrap: "peers" });
+  const controller = await agreedController(
+    t,
+    cluster.nodes.map((n) => n.address),
+  );
+  t.true(["b1", "b2", "b3"].includes(controller));
+  const view = await clusterStatusOf(t, cluster.nodes[2]!.address);
+  t.deepEqual(
+    view.brokers.map((b) => [b.id, b.membership]),
+    [
+      ["b1", "voter"],
+      ["b2", "voter"],
+      ["b3", "voter"],
+    ],
+  );
+  await createStream(t, cluster.nodes[2]!.address, "peered");
+  t.deepEqual(
+    (await metadataOf(t, cluster.nodes[0]!.address)).streamMetadata.map((s) => s.name),
+    ["peered"],
+  );
+});

@@ -103,8 +103,20 @@ test("an old leader's uncommitted tail is truncated away when it returns as a fo
   for await (const _ of committed) {
     // three ALL acks: these are committed on all three replicas
   }
-  // Freeze the followers, give the leader records only it has, then crash it.
+  // Freeze the followers, give the leader records only it has, then crash it. Once neither has
+  // fetched for longer than the leader holds a fetch, no fetch of theirs is left to answer.
+  const observer = await LiftbridgeClient.connect([leader.address]);
+  t.teardown(() => observer.close());
   for (const f of followers) f.process!.child.kill("SIGSTOP");
+  await waitFor(
+    async () => {
+      const [progress] = await observer.describePartitions("tail", [0]);
+      const silent = progress!.replicas.filter((r) => r.replica !== leader.id);
+      return silent.length === 2 && silent.every((r) => r.lastFetchMsAgo > 600);
+    },
+    { message: "the frozen followers' last fetches to expire" },
+  );
+  observer.close();
   const tailAcks = nc.subscribe("leader-acks", { max: 5 });
   for (let i = 0; i < 5; i++) send(`u${i}`, AckPolicy.LEADER, "leader-acks");
   for await (const _ of tailAcks) {

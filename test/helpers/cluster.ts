@@ -37,7 +37,11 @@ export async function startCluster(
   t: ExecutionContext,
   size: number,
   config: Record<string, unknown> = {},
-  options: { natsUrlFor?: (id: string, natsUrl: string) => Promise<string> } = {},
+  options: {
+    natsUrlFor?: (id: string, natsUrl: string) => Promise<string>;
+    /** "seed" (default): the first broker bootstraps, the others join; "peers": all listed. */
+    bootstrap?: "seed" | "peers";
+  } = {},
 ): Promise<TestCluster> {
   const nats = await startNats(t);
   const namespace = `lbtest${randomBytes(4).toString("hex")}`;
@@ -82,7 +86,11 @@ export async function startCluster(
       String(port),
       "--host",
       "127.0.0.1",
-      ...(i === 1 ? ["--raft-bootstrap-seed"] : []),
+      ...(options.bootstrap === "peers"
+        ? ["--raft-bootstrap-peers", Array.from({ length: size }, (_, n) => `b${n + 1}`).join(",")]
+        : i === 1
+          ? ["--raft-bootstrap-seed"]
+          : []),
     ];
     const runs: ServeProcess[] = [];
     logs.set(id, runs);
@@ -102,9 +110,14 @@ export async function startCluster(
     };
     nodes.push(node);
   }
-  // The seed first: the others find the cluster through it.
-  await nodes[0]!.start();
-  await Promise.all(nodes.slice(1).map((n) => n.start()));
+  if (options.bootstrap === "peers") {
+    // Peers need a quorum of each other to start: all at once.
+    await Promise.all(nodes.map((n) => n.start()));
+  } else {
+    // The seed first: the others find the cluster through it.
+    await nodes[0]!.start();
+    await Promise.all(nodes.slice(1).map((n) => n.start()));
+  }
   return {
     natsUrl: nats.url,
     namespace,
