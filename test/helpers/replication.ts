@@ -44,7 +44,6 @@ export async function partitionView(t: ExecutionContext, cluster: TestCluster, s
 /** NATS publisher of envelopes with ack policy ALL; each message is sent once, never retried. */
 export async function startPublisher(t: ExecutionContext, natsUrl: string, subject: string) {
   const nc = await connect({ servers: natsUrl });
-  t.teardown(() => nc.close());
   const acked = new Map<string, Ack>();
   const inbox = `acks.${Math.random().toString(36).slice(2)}`;
   nc.subscribe(inbox, {
@@ -58,6 +57,11 @@ export async function startPublisher(t: ExecutionContext, natsUrl: string, subje
   await nc.flush();
   let running = true;
   let sent = 0;
+  t.teardown(async () => {
+    running = false;
+    await loop;
+    await nc.close();
+  });
   /** Sent and not acked yet, with when; a message lost with a dead leader expires after 3 s. */
   const pending = new Map<string, number>();
   const loop = (async () => {

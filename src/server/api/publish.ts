@@ -252,7 +252,9 @@ export function ackRefusal(ack: Ack, ctx?: ApiContext): PublishRefusal {
       return new PublishRefusal(
         PublishAsyncErrorCode.UNKNOWN,
         (ctx && belowMinIsr(ctx, ack)) ??
-          `the leader of ${ack.stream} could not store the message (its log says why)`,
+          (ack.ackPolicy === AckPolicy.ALL
+            ? `the leader of ${ack.stream} refused the message: with ack policy ALL this means too few in-sync replicas (below minIsr) or a storage failure; its log says which`
+            : `the leader of ${ack.stream} could not store the message (its log says why)`),
       );
   }
 }

@@ -31,10 +31,9 @@ export class Controller {
   ) {}
 
   start(): void {
-    this.raft.onControllerChange((leader) => {
+    this.raft.onControllerChange(() => {
       this.reports.clear();
       if (this.raft.isLeader) this.leaderSince = Date.now();
-      void leader;
     });
     if (this.raft.isLeader) this.leaderSince = Date.now();
     this.raft.handleRpc("reportLeader", async (request) => {
@@ -100,12 +99,7 @@ export class Controller {
     this.reports.set(key, witnesses);
     const followers = info.isr.filter((r) => r !== leader);
     if (witnesses.size <= followers.length / 2) return;
-    const candidates = followers.filter((r) =>
-      this.state.listBrokers().some((b) => b.id === r && b.alive !== false),
-    );
-    const successor = candidates.sort(
-      (a, b) => this.state.leaderCount(a) - this.state.leaderCount(b),
-    )[0];
+    const successor = this.state.pickLeader(followers);
     if (!successor) return;
     this.logger.warn("partition leader reported gone; electing a new one", {
       stream,

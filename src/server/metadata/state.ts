@@ -212,7 +212,7 @@ export class MetadataState {
   }
 
   /** Among live candidates, the one leading the fewest partitions (ties: list order). */
-  private pickLeader(candidates: string[]): string | undefined {
+  pickLeader(candidates: string[]): string | undefined {
     const live = candidates.filter((id) => this.brokers.get(id)?.alive !== false);
     let best: string | undefined;
     let bestCount = Number.POSITIVE_INFINITY;
