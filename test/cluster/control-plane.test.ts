@@ -10,6 +10,28 @@ function metadataOf(t: ExecutionContext, address: string): Promise<FetchMetadata
   return call<unknown, FetchMetadataResponse>(rawClient(t, address), "fetchMetadata", {});
 }
 
+/** FetchMetadata on `address`, once it lists exactly `names` (other brokers apply changes a moment later). */
+async function metadataWithStreams(
+  t: ExecutionContext,
+  address: string,
+  names: string[],
+): Promise<FetchMetadataResponse> {
+  let md: FetchMetadataResponse | undefined;
+  await waitFor(
+    async () => {
+      md = await metadataOf(t, address);
+      return (
+        md.streamMetadata
+          .map((s) => s.name)
+          .sort()
+          .join() === [...names].sort().join()
+      );
+    },
+    { message: `${address} to list streams ${names.join(",")}` },
+  );
+  return md!;
+}
+
 function createStream(t: ExecutionContext, address: string, name: string, partitions = 1) {
   return call(rawClient(t, address), "createStream", {
     name,
@@ -49,12 +71,8 @@ test("a stream created on a follower is on every broker; killing the controller 
   const followers = cluster.nodes.filter((n) => n.id !== controller);
   await createStream(t, followers[0]!.address, "orders", 3);
   for (const node of cluster.nodes) {
-    const md = await metadataOf(t, node.address);
+    const md = await metadataWithStreams(t, node.address, ["orders"]);
     t.deepEqual(md.brokers.map((b) => b.id).sort(), ["b1", "b2", "b3"]);
-    t.deepEqual(
-      md.streamMetadata.map((s) => s.name),
-      ["orders"],
-    );
     // Placement spreads the three leaders over the three brokers.
     const leaders = Object.values(md.streamMetadata[0]!.partitions).map((p) => p.leader);
     t.is(new Set(leaders).size, 3);
@@ -77,10 +95,10 @@ test("a stream created on a follower is on every broker; killing the controller 
   const created = ["payments", "p1", "p2", "p3", "p4", "p5"];
   for (const name of created) await createStream(t, survivors[1]!, name);
   const expected = ["orders", ...created].sort();
-  for (const address of survivors) {
-    const md = await metadataOf(t, address);
-    t.deepEqual(md.streamMetadata.map((s) => s.name).sort(), expected);
-  }
+  // The broker that took the requests has applied them; the other applies them moments later.
+  const md = await metadataOf(t, survivors[1]!);
+  t.deepEqual(md.streamMetadata.map((s) => s.name).sort(), expected);
+  await metadataWithStreams(t, survivors[0]!, expected);
 
   await dead.start();
   const rejoined = await clusterStatusOf(t, dead.address);
@@ -107,14 +125,14 @@ test("a stream created on a follower is on every broker; killing the controller 
     `controllers seen right after the exit: ${views.map((v) => v.controller).join(",")}`,
   );
   await current.start();
-  const md = await metadataOf(t, dead.address);
-  t.deepEqual(md.streamMetadata.map((s) => s.name).sort(), expected);
+  const rejoinedMetadata = await metadataOf(t, dead.address);
+  t.deepEqual(rejoinedMetadata.streamMetadata.map((s) => s.name).sort(), expected);
 });
 
 test("with clustering.raft.max.quorum.size 3, brokers four and five join as non-voters", async (t) => {
   const cluster = await startCluster(t, 5, { "clustering.raft.max.quorum.size": 3 });
   await waitFor(
-    async () => (await clusterStatusOf(t, cluster.nodes[0]!.address)).brokers.length === 5,
+    async () => (await clusterStatusOf(t, cluster.nodes[4]!.address)).brokers.length === 5,
     { timeoutMs: 15_000, message: "five brokers registered" },
   );
   const view = await clusterStatusOf(t, cluster.nodes[4]!.address);
@@ -125,9 +143,10 @@ test("with clustering.raft.max.quorum.size 3, brokers four and five join as non-
   const learner = cluster.node(view.brokers.find((b) => b.membership === "learner")!.id);
   await createStream(t, learner.address, "events");
   t.deepEqual(
-    (await metadataOf(t, cluster.nodes[0]!.address)).streamMetadata.map((s) => s.name),
+    (await metadataOf(t, learner.address)).streamMetadata.map((s) => s.name),
     ["events"],
   );
+  await metadataWithStreams(t, cluster.nodes[0]!.address, ["events"]);
 });
 
 test("a broker cut off from NATS cannot elect itself, answers Unavailable, and the rest keep serving", async (t) => {
@@ -195,7 +214,8 @@ test("brokers started with the same --raft-bootstrap-peers form one cluster", as
   );
   await createStream(t, cluster.nodes[2]!.address, "peered");
   t.deepEqual(
-    (await metadataOf(t, cluster.nodes[0]!.address)).streamMetadata.map((s) => s.name),
+    (await metadataOf(t, cluster.nodes[2]!.address)).streamMetadata.map((s) => s.name),
     ["peered"],
   );
+  await metadataWithStreams(t, cluster.nodes[0]!.address, ["peered"]);
 });
