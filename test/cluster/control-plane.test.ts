@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import test, { type ExecutionContext } from "ava";
 import type { FetchMetadataResponse } from "../../src/wire/api.js";
@@ -218,4 +220,44 @@ test("brokers started with the same --raft-bootstrap-peers form one cluster", as
     ["peered"],
   );
   await metadataWithStreams(t, cluster.nodes[0]!.address, ["peered"]);
+});
+
+test("pause, read-only and delete sent to followers apply on every broker, replicas included", async (t) => {
+  const cluster = await startCluster(t, 3);
+  const [a, b, c] = cluster.nodes.map((n) => n.address) as [string, string, string];
+  await call(rawClient(t, a), "createStream", {
+    name: "ledger",
+    subject: "ledger",
+    partitions: 2,
+    replicationFactor: 3,
+  });
+  const partitionsOf = async (address: string) =>
+    Object.values(
+      (await metadataWithStreams(t, address, ["ledger"])).streamMetadata[0]!.partitions,
+    );
+  await call(rawClient(t, b), "pauseStream", { name: "ledger", partitions: [1] });
+  for (const address of [a, b, c]) {
+    await waitFor(
+      async () => (await partitionsOf(address)).find((p) => p.id === 1)?.paused === true,
+      { message: `partition 1 paused as seen by ${address}` },
+    );
+    t.false((await partitionsOf(address)).find((p) => p.id === 0)!.paused);
+  }
+  await call(rawClient(t, c), "setStreamReadonly", { name: "ledger", readonly: true });
+  for (const address of [a, b, c]) {
+    await waitFor(async () => (await partitionsOf(address)).every((p) => p.readonly), {
+      message: `ledger read-only as seen by ${address}`,
+    });
+  }
+  const dirs = cluster.nodes.map((n) => join(n.dataDir, "streams", "ledger"));
+  t.true(
+    dirs.every((dir) => existsSync(dir)),
+    "every broker holds replicas",
+  );
+  await call(rawClient(t, b), "deleteStream", { name: "ledger" });
+  for (const address of [a, b, c]) await metadataWithStreams(t, address, []);
+  await waitFor(() => dirs.every((dir) => !existsSync(dir)), {
+    message: "every broker to delete its replicas' data",
+  });
+  t.pass();
 });
