@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import test, { type ExecutionContext } from "ava";
+import { LiftbridgeClient } from "../../src/client/index.js";
 import type { FetchMetadataResponse } from "../../src/wire/api.js";
 import { clusterStatusOf, startCluster } from "../helpers/cluster.js";
 import { call, codeOf, rawClient } from "../helpers/rpc.js";
@@ -260,4 +261,28 @@ test("pause, read-only and delete sent to followers apply on every broker, repli
     message: "every broker to delete its replicas' data",
   });
   t.pass();
+});
+
+test("a paused replicated partition resumes on a publish through any broker, followers included", async (t) => {
+  const cluster = await startCluster(t, 3);
+  const [a, b, c] = cluster.nodes.map((n) => n.address) as [string, string, string];
+  await call(rawClient(t, a), "createStream", {
+    name: "dormant",
+    subject: "dormant",
+    replicationFactor: 3,
+  });
+  await call(rawClient(t, b), "pauseStream", { name: "dormant" });
+  await waitFor(
+    async () =>
+      Object.values(
+        (await metadataWithStreams(t, a, ["dormant"])).streamMetadata[0]!.partitions,
+      ).every((p) => p.paused),
+    { message: "the stream paused" },
+  );
+  const client = await LiftbridgeClient.connect([c]);
+  t.teardown(() => client.close());
+  const ack = await client.publish("dormant", Buffer.from("wake up"), { ackPolicy: "all" });
+  t.is(ack?.offset, 0, "acked by all three replicas after the resume");
+  const [progress] = await client.describePartitions("dormant", [0]);
+  t.is(progress!.replicas.length, 3);
 });
