@@ -4,14 +4,14 @@ import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
 import { MonotonicClock, nowNanos } from "../clock.js";
 import type { PartitionProgress } from "../cluster/status.js";
 import type { PartitionCipher } from "../encryption.js";
-import type { CommitLog, StoredRecord } from "../log/index.js";
+import type { CommitLog } from "../log/index.js";
 import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 import type { ReplicationControl, ReplicationSettings } from "../replication/control.js";
 import { readWrappedDataKey } from "../replication/data-key.js";
 import { LeaderReplication } from "../replication/leader-replication.js";
 import { type IngestedMessage, ingest, type PendingAck } from "./ingest.js";
-import { CommittedReads, PartitionClosedError, type PartitionReader } from "./reader-view.js";
+import { CommittedReads, CommittedReplica, PartitionClosedError } from "./reader-view.js";
 import { partitionSubject } from "./subjects.js";
 
 export { PartitionClosedError } from "./reader-view.js";
@@ -44,13 +44,13 @@ interface AwaitingCommit {
  * Messages that arrive within one event-loop turn are appended as one batch, and the log
  * shares one write and one fdatasync among concurrent batches, so throughput grows with load.
  */
-export class Partition implements PartitionReader {
+export class Partition extends CommittedReplica {
   private readonly clock = new MonotonicClock();
   private subscription?: Subscription;
   private pending: IngestedMessage[] = [];
   private flushScheduled = false;
   private appendChain: Promise<void> = Promise.resolve();
-  private readonly reads: CommittedReads;
+  protected readonly reads: CommittedReads;
   private readonly replication?: LeaderReplication;
   private replicationStarted = false;
   /** ALL-policy acks by increasing offset, sent once the high watermark covers them. */
@@ -64,10 +64,6 @@ export class Partition implements PartitionReader {
   private nextOffset: number;
   /** When the partition last recorded a message (or opened), for auto-pause. */
   lastActivityMs = Date.now();
-  /** Open subscriptions, for autoPauseDisableIfSubscribers. */
-  subscribers = 0;
-  /** When the cleaner next looks at this partition (retention, compaction, segment age). */
-  nextCleanMs = 0;
 
   constructor(
     readonly stream: StreamInfo,
@@ -77,6 +73,7 @@ export class Partition implements PartitionReader {
     private readonly logger: Logger,
     private readonly options: PartitionOptions = {},
   ) {
+    super();
     this.subject = partitionSubject(stream.subject, info.id);
     this.cipher = options.cipher;
     this.concurrencyControl = options.concurrencyControl ?? false;
@@ -105,28 +102,6 @@ export class Partition implements PartitionReader {
       });
       this.replication.updateHighWatermark();
     }
-  }
-
-  get id(): number {
-    return this.info.id;
-  }
-
-  /** Highest committed offset, -1 when nothing is committed. */
-  get highWatermark(): number {
-    return this.reads.highWatermark;
-  }
-
-  get newestOffset(): number {
-    return this.log.newestOffset;
-  }
-
-  get oldestOffset(): number {
-    return this.log.oldestOffset;
-  }
-
-  /** Read-only partitions record nothing more; their readers end at the last record. */
-  get readonly(): boolean {
-    return this.info.readonly;
   }
 
   /** The ISR needed to accept ALL-policy publishes: the stream's minIsr, else the broker's. */
@@ -207,30 +182,6 @@ export class Partition implements PartitionReader {
         this.scheduleFlush();
       },
     });
-  }
-
-  /** Reads committed records from `from`, at most about `maxBytes`. */
-  read(from: number, maxBytes: number, upTo?: number): Promise<StoredRecord[]> {
-    return this.reads.read(from, maxBytes, upTo);
-  }
-
-  /** Resolves once `offset` is committed; rejects if the partition closes first. */
-  waitForCommit(offset: number, signal?: AbortSignal): Promise<void> {
-    return this.reads.waitForCommit(offset, signal);
-  }
-
-  offsetForTimestamp(timestamp: bigint): Promise<number> {
-    return this.log.offsetForTimestamp(timestamp);
-  }
-
-  /** Newest committed offset whose timestamp is at or before `timestamp`; -1 if none. */
-  latestOffsetAtOrBefore(timestamp: bigint): Promise<number> {
-    return this.reads.latestOffsetAtOrBefore(timestamp);
-  }
-
-  /** Timestamps of the oldest and newest committed records, for FetchMetadata. */
-  messageTimestamps(): Promise<{ first: bigint; latest: bigint } | undefined> {
-    return this.reads.messageTimestamps();
   }
 
   /** Stops ingesting and serving followers, finishes in-flight appends, syncs and closes the log. */

@@ -1,6 +1,6 @@
 import type { PartitionCipher } from "../encryption.js";
 import type { CommitLog, StoredRecord } from "../log/index.js";
-import type { StreamInfo } from "../metadata/types.js";
+import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 
 export class PartitionClosedError extends Error {
   constructor(
@@ -161,5 +161,67 @@ export class CommittedReads {
       this.latestTimestamp = { offset: latest.offset, timestamp: latest.timestamp };
     }
     return { first: this.firstTimestamp.timestamp, latest: this.latestTimestamp.timestamp };
+  }
+}
+
+/**
+ * What the leader and a follower replica share: reads of their committed records through a
+ * CommittedReads, and the bookkeeping the registry keeps on each (subscribers, cleaner time).
+ */
+export abstract class CommittedReplica implements PartitionReader {
+  /** Open subscriptions, for autoPauseDisableIfSubscribers. */
+  subscribers = 0;
+  /** When the cleaner next looks at this partition (retention, compaction, segment age). */
+  nextCleanMs = 0;
+  abstract readonly stream: StreamInfo;
+  abstract readonly info: PartitionInfo;
+  abstract readonly log: CommitLog;
+  abstract readonly cipher?: PartitionCipher;
+  protected abstract readonly reads: CommittedReads;
+
+  get id(): number {
+    return this.info.id;
+  }
+
+  /** Highest committed offset, -1 when nothing is committed. */
+  get highWatermark(): number {
+    return this.reads.highWatermark;
+  }
+
+  get newestOffset(): number {
+    return this.log.newestOffset;
+  }
+
+  get oldestOffset(): number {
+    return this.log.oldestOffset;
+  }
+
+  /** Read-only partitions record nothing more; their readers end at the last record. */
+  get readonly(): boolean {
+    return this.info.readonly;
+  }
+
+  /** Committed records from `from`, at most about `maxBytes`. */
+  read(from: number, maxBytes: number, upTo?: number): Promise<StoredRecord[]> {
+    return this.reads.read(from, maxBytes, upTo);
+  }
+
+  /** Resolves once `offset` is committed; rejects if the replica closes first. */
+  waitForCommit(offset: number, signal?: AbortSignal): Promise<void> {
+    return this.reads.waitForCommit(offset, signal);
+  }
+
+  offsetForTimestamp(timestamp: bigint): Promise<number> {
+    return this.log.offsetForTimestamp(timestamp);
+  }
+
+  /** Newest committed offset whose timestamp is at or before `timestamp`; -1 if none. */
+  latestOffsetAtOrBefore(timestamp: bigint): Promise<number> {
+    return this.reads.latestOffsetAtOrBefore(timestamp);
+  }
+
+  /** Timestamps of the oldest and newest committed records, for FetchMetadata. */
+  messageTimestamps(): Promise<{ first: bigint; latest: bigint } | undefined> {
+    return this.reads.messageTimestamps();
   }
 }

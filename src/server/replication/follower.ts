@@ -5,8 +5,8 @@ import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 import {
   CommittedReads,
+  CommittedReplica,
   PartitionClosedError,
-  type PartitionReader,
 } from "../partition/reader-view.js";
 import type { ReplicationControl, ReplicationSettings } from "./control.js";
 import { installWrappedDataKey } from "./data-key.js";
@@ -61,8 +61,8 @@ const REPORT_INTERVAL_MS = 1000;
  * and epochs, keeps its high watermark at the leader's (capped by what it has), and serves
  * committed records to readISRReplica subscribers. It reports a leader that stops answering.
  */
-export class FollowerReplica implements PartitionReader {
-  private readonly reads: CommittedReads;
+export class FollowerReplica extends CommittedReplica {
+  protected readonly reads: CommittedReads;
   private loop?: Promise<void>;
   private closed?: PartitionClosedError;
   private readonly closing: Promise<void>;
@@ -76,12 +76,8 @@ export class FollowerReplica implements PartitionReader {
   private lastReportMs = 0;
   private readonly warnings = new ReportThrottle();
   private cipherValue?: PartitionCipher;
-  /** Open subscriptions, for autoPauseDisableIfSubscribers. */
-  subscribers = 0;
-  /** When the cleaner next looks at this partition (retention, compaction, segment age). */
-  nextCleanMs = 0;
-
   constructor(private readonly o: FollowerOptions) {
+    super();
     const { log } = o;
     this.reads = new CommittedReads(
       log,
@@ -105,26 +101,6 @@ export class FollowerReplica implements PartitionReader {
     return this.o.log;
   }
 
-  get id(): number {
-    return this.o.info.id;
-  }
-
-  get highWatermark(): number {
-    return this.reads.highWatermark;
-  }
-
-  get newestOffset(): number {
-    return this.o.log.newestOffset;
-  }
-
-  get oldestOffset(): number {
-    return this.o.log.oldestOffset;
-  }
-
-  get readonly(): boolean {
-    return this.o.info.readonly;
-  }
-
   get cipher(): PartitionCipher | undefined {
     return this.cipherValue;
   }
@@ -145,7 +121,7 @@ export class FollowerReplica implements PartitionReader {
     this.wakeUp?.();
   }
 
-  read(from: number, maxBytes: number, upTo?: number): Promise<StoredRecord[]> {
+  override read(from: number, maxBytes: number, upTo?: number): Promise<StoredRecord[]> {
     if (this.o.masterKey && !this.cipherValue && !this.closed) {
       return Promise.reject(
         new Error(
@@ -154,22 +130,6 @@ export class FollowerReplica implements PartitionReader {
       );
     }
     return this.reads.read(from, maxBytes, upTo);
-  }
-
-  waitForCommit(offset: number, signal?: AbortSignal): Promise<void> {
-    return this.reads.waitForCommit(offset, signal);
-  }
-
-  offsetForTimestamp(timestamp: bigint): Promise<number> {
-    return this.o.log.offsetForTimestamp(timestamp);
-  }
-
-  latestOffsetAtOrBefore(timestamp: bigint): Promise<number> {
-    return this.reads.latestOffsetAtOrBefore(timestamp);
-  }
-
-  messageTimestamps(): Promise<{ first: bigint; latest: bigint } | undefined> {
-    return this.reads.messageTimestamps();
   }
 
   /** Stops fetching, lets an append in progress finish, checkpoints the high watermark, closes the log. */
