@@ -1,4 +1,8 @@
+import type { NatsConnection } from "nats";
 import type { BrokerConfig } from "../config/index.js";
+import type { CommitLog } from "../log/index.js";
+import type { Logger } from "../logger.js";
+import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 
 /**
  * What partition replicas tell the controller. The controller commits the change (or ignores
@@ -53,4 +57,16 @@ export function replicationSettings(
     replicationMaxBytes: c.replicationMaxBytes,
     minInsyncReplicas: c.minInsyncReplicas,
   };
+}
+
+/** What every replica of a partition works with, leader or follower. */
+export interface ReplicaContext {
+  stream: StreamInfo;
+  /** The live partition metadata: leader, replicas, ISR and epochs change in place. */
+  info: PartitionInfo;
+  log: CommitLog;
+  nc: NatsConnection;
+  logger: Logger;
+  settings: ReplicationSettings;
+  control: ReplicationControl;
 }

@@ -1,14 +1,13 @@
-import { ErrorCode, type NatsConnection, NatsError } from "nats";
+import { ErrorCode, NatsError } from "nats";
 import type { PartitionCipher } from "../encryption.js";
 import type { CommitLog, StoredRecord } from "../log/index.js";
-import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 import {
   CommittedReads,
   CommittedReplica,
   PartitionClosedError,
 } from "../partition/reader-view.js";
-import type { ReplicationControl, ReplicationSettings } from "./control.js";
+import type { ReplicaContext } from "./control.js";
 import { installWrappedDataKey } from "./data-key.js";
 import { type EpochEnd, truncateByLeaderEpoch } from "./epoch-truncation.js";
 
@@ -24,15 +23,7 @@ import {
 import { ReportThrottle } from "./report-throttle.js";
 import { epochOffsetSubject, replicateSubject } from "./subjects.js";
 
-export interface FollowerOptions {
-  stream: StreamInfo;
-  /** The live partition metadata: leader and leader epoch change in place. */
-  info: PartitionInfo;
-  log: CommitLog;
-  nc: NatsConnection;
-  logger: Logger;
-  settings: ReplicationSettings;
-  control: ReplicationControl;
+export interface FollowerOptions extends ReplicaContext {
   /** The broker's notification subscription; without it the follower only polls. */
   notifications?: ReplicationNotifications;
   /**

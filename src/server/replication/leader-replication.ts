@@ -1,9 +1,6 @@
-import type { Msg, NatsConnection, Subscription } from "nats";
+import type { Msg, Subscription } from "nats";
 import type { PartitionProgress } from "../cluster/status.js";
-import type { CommitLog } from "../log/index.js";
-import type { Logger } from "../logger.js";
-import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
-import type { ReplicationControl, ReplicationSettings } from "./control.js";
+import type { ReplicaContext } from "./control.js";
 import { FollowerProgress } from "./leader-progress.js";
 import {
   decodeEpochOffsetRequest,
@@ -20,15 +17,7 @@ import {
 import { ReportThrottle } from "./report-throttle.js";
 import { epochOffsetSubject, notifySubject, replicateSubject } from "./subjects.js";
 
-export interface LeaderReplicationOptions {
-  stream: StreamInfo;
-  /** The live partition metadata: leader, replicas, ISR and epochs change in place. */
-  info: PartitionInfo;
-  log: CommitLog;
-  nc: NatsConnection;
-  logger: Logger;
-  settings: ReplicationSettings;
-  control: ReplicationControl;
+export interface LeaderReplicationOptions extends ReplicaContext {
   /** The leader's current high watermark. */
   highWatermark: () => number;
   /** Moves the leader's high watermark forward to `offset` (the ISR has everything up to it). */
