@@ -164,15 +164,7 @@ export class RawNode {
     const rd = this.begin();
     if (!rd) return false;
     try {
-      if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
-        await io.persist({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState });
-      }
-      if (rd.messages.length > 0) io.send(rd.messages);
-      if (rd.snapshot || rd.committedEntries.length > 0) {
-        await io.apply({ snapshot: rd.snapshot, entries: rd.committedEntries });
-      }
-      if (rd.softState) io.softState?.(rd.softState);
-      this.advance(rd);
+      for (const step of this.steps(rd, io)) await step;
     } catch (err) {
       this.broken = err;
       throw err;
@@ -187,15 +179,9 @@ export class RawNode {
     const rd = this.begin();
     if (!rd) return false;
     try {
-      if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
-        io.persist({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState });
+      for (const step of this.steps(rd, io)) {
+        if (step instanceof Promise) throw new Error("handleReadySync needs synchronous I/O");
       }
-      if (rd.messages.length > 0) io.send(rd.messages);
-      if (rd.snapshot || rd.committedEntries.length > 0) {
-        io.apply({ snapshot: rd.snapshot, entries: rd.committedEntries });
-      }
-      if (rd.softState) io.softState?.(rd.softState);
-      this.advance(rd);
     } catch (err) {
       this.broken = err;
       throw err;
@@ -203,6 +189,22 @@ export class RawNode {
       this.busy = false;
     }
     return true;
+  }
+
+  /**
+   * The ordering rule, written once: each yield is I/O that must finish before the next step
+   * (the async driver awaits it, the sync one checks it already has).
+   */
+  private *steps(rd: Ready, io: ReadyHandler): Generator<MaybePromise<void>, void, void> {
+    if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
+      yield io.persist({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState });
+    }
+    if (rd.messages.length > 0) io.send(rd.messages);
+    if (rd.snapshot || rd.committedEntries.length > 0) {
+      yield io.apply({ snapshot: rd.snapshot, entries: rd.committedEntries });
+    }
+    if (rd.softState) io.softState?.(rd.softState);
+    this.advance(rd);
   }
 
   private usable(): Raft {
