@@ -21,10 +21,18 @@ export const FAST_REPLICATION = {
   "clustering.replica.fetch.timeout": "500ms",
 };
 
-/** Partition 0 of `stream` as FetchMetadata on the first broker that answers tells it. */
-export async function partitionView(t: ExecutionContext, cluster: TestCluster, stream: string) {
+/**
+ * Partition 0 of `stream` as FetchMetadata on the first broker that answers tells it (or on
+ * broker `from` alone: brokers apply a change moments apart).
+ */
+export async function partitionView(
+  t: ExecutionContext,
+  cluster: TestCluster,
+  stream: string,
+  from?: string,
+) {
   for (const node of cluster.nodes) {
-    if (!node.process) continue;
+    if (!node.process || (from && node.id !== from)) continue;
     try {
       const md = await call<unknown, FetchMetadataResponse>(
         rawClient(t, node.address),
