@@ -24,13 +24,20 @@ import { type System, startCoreNats, startJetStream, startLb, stopSystem } from 
 
 const DEFAULT_RESULTS_DIR = fileURLToPath(new URL("../../bench/results/", import.meta.url));
 
-const SCENARIOS: ((ctx: ScenarioContext) => Scenario)[] = [
-  publishAsyncScenario,
-  publishSyncScenario,
-  replayScenario,
-  endToEndScenario,
-  clusterScenario,
-  natsIngestScenario,
+interface ScenarioEntry {
+  id: string;
+  make: (ctx: ScenarioContext) => Scenario;
+  /** False when the scenario starts its own servers and never touches the shared systems. */
+  usesSharedSystems: boolean;
+}
+
+const SCENARIOS: ScenarioEntry[] = [
+  { id: "a", make: publishAsyncScenario, usesSharedSystems: true },
+  { id: "b", make: publishSyncScenario, usesSharedSystems: true },
+  { id: "c", make: replayScenario, usesSharedSystems: true },
+  { id: "d", make: endToEndScenario, usesSharedSystems: true },
+  { id: "e", make: clusterScenario, usesSharedSystems: false },
+  { id: "f", make: natsIngestScenario, usesSharedSystems: true },
 ];
 
 export interface BenchOutcome {
@@ -62,16 +69,19 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
   try {
-    const systems: BenchSystems = {
-      lb: [keep(await startLb("always")), keep(await startLb("none"))],
-      jetstream: keep(await startJetStream()),
-      core: keep(await startCoreNats()),
-    };
-    const ctx: ScenarioContext = { systems, options };
+    const selected = SCENARIOS.filter(
+      ({ id }) => options.only.length === 0 || options.only.includes(id),
+    );
+    const systems: BenchSystems | undefined = selected.some((s) => s.usesSharedSystems)
+      ? {
+          lb: [keep(await startLb("always")), keep(await startLb("none"))],
+          jetstream: keep(await startJetStream()),
+          core: keep(await startCoreNats()),
+        }
+      : undefined;
     const reports: ScenarioReport[] = [];
-    for (const make of SCENARIOS) {
-      const scenario = make(ctx);
-      if (options.only.length > 0 && !options.only.includes(scenario.id)) continue;
+    for (const entry of selected) {
+      const scenario = entry.make({ systems: systems ?? noSharedSystems(entry.id), options });
       const { filter } = options;
       if (filter) {
         scenario.contenders = scenario.contenders.filter((c) =>
@@ -105,6 +115,15 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
     await Promise.allSettled(started.map(stopSystem));
     progress.clear();
   }
+}
+
+/** Stands in for the shared systems when only self-contained scenarios run; touching it is a bug. */
+function noSharedSystems(id: string): BenchSystems {
+  return new Proxy({} as BenchSystems, {
+    get() {
+      throw new Error(`bench scenario (${id}) is marked usesSharedSystems: false but used them`);
+    },
+  });
 }
 
 async function runScenario(
