@@ -1,13 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Server } from "@grpc/grpc-js";
-import { ServerCredentials } from "@grpc/grpc-js";
 import { connect, type NatsConnection } from "nats";
 import { ActivityPublisher } from "./activity.js";
 import { AckRouter } from "./api/ack-router.js";
 import type { ApiContext } from "./api/context.js";
-import { createGrpcServer } from "./api/server.js";
+import { createRpcServer } from "./api/server.js";
 import { nowNanos } from "./clock.js";
 import { clusterStatus } from "./cluster/cluster-status.js";
 import { Controller } from "./cluster/controller.js";
@@ -18,6 +16,8 @@ import { CursorManager } from "./cursors.js";
 import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
 import { masterKeyFromEnv } from "./encryption.js";
 import { GroupCoordinator } from "./groups.js";
+import type { TlsFiles } from "./grpc/http2-server.js";
+import type { RpcServer } from "./grpc/rpc-server.js";
 import type { LogFileSystem } from "./log/index.js";
 import type { Logger } from "./logger.js";
 import { MetadataState } from "./metadata/state.js";
@@ -50,7 +50,7 @@ export class Broker {
     readonly serverId: string,
     readonly address: BrokerAddress,
     readonly natsUrl: string,
-    private readonly grpc: Server,
+    private readonly grpc: RpcServer,
     private readonly nc: NatsConnection,
     private readonly embeddedNats: NatsServerHandle | undefined,
     private readonly partitions: PartitionStore,
@@ -195,7 +195,7 @@ export class Broker {
       };
       const cursors = new CursorManager(ctx);
       const groups = new GroupCoordinator(ctx);
-      const grpc = createGrpcServer(ctx, cursors, groups);
+      const grpc = createRpcServer(ctx, cursors, groups);
       const boundPort = await bind(grpc, config.listenHost, config.listenPort, config.tls);
       cleanup.push(async () => grpc.forceShutdown());
       if (config.listenPort === 0) await register(config.advertisePort || boundPort);
@@ -372,38 +372,34 @@ async function connectNats(
   }
 }
 
-async function credentials(tls: BrokerConfig["tls"]): Promise<ServerCredentials> {
-  if (!tls.cert && !tls.key) return ServerCredentials.createInsecure();
+/** The TLS certificate and key to serve with, or undefined for plaintext. */
+async function tlsFiles(tls: BrokerConfig["tls"]): Promise<TlsFiles | undefined> {
+  if (!tls.cert && !tls.key) return undefined;
   if (!tls.cert || !tls.key) {
     throw new StartupError("TLS needs both --tls-cert and --tls-key (tls.cert and tls.key)");
   }
   const [cert, key] = await Promise.all([readFile(tls.cert), readFile(tls.key)]).catch((err) => {
     throw new StartupError(`cannot read the TLS certificate or key: ${(err as Error).message}`);
   });
-  return ServerCredentials.createSsl(null, [{ cert_chain: cert, private_key: key }], false);
+  return { cert, key };
 }
 
 async function bind(
-  server: Server,
+  server: RpcServer,
   host: string,
   port: number,
   tls: BrokerConfig["tls"],
 ): Promise<number> {
-  const creds = await credentials(tls);
-  return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, creds, (err, bound) => {
-      if (err) {
-        const inUse = /EADDRINUSE|address already in use|No address added/i.test(err.message);
-        reject(
-          new StartupError(
-            inUse
-              ? `port ${port} on ${host} is in use: stop the other process or choose another with --port`
-              : `cannot listen on ${host}:${port} (${err.message}): check --host/--port`,
-          ),
-        );
-        return;
-      }
-      resolve(bound);
-    });
-  });
+  const files = await tlsFiles(tls);
+  try {
+    return await server.listen(host, port, files);
+  } catch (err) {
+    const message = (err as Error).message;
+    const inUse = /EADDRINUSE|address already in use|No address added/i.test(message);
+    throw new StartupError(
+      inUse
+        ? `port ${port} on ${host} is in use: stop the other process or choose another with --port`
+        : `cannot listen on ${host}:${port} (${message}): check --host/--port`,
+    );
+  }
 }

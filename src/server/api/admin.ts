@@ -1,4 +1,3 @@
-import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type {
   AdminCreateStreamRequest,
   CompactRequest,
@@ -9,6 +8,7 @@ import type {
   DescribeStreamsRequest,
   DescribeStreamsResponse,
 } from "../../wire/admin.js";
+import type { ServiceImplementation, UnaryCall, UnaryCallback } from "../grpc/calls.js";
 import { STREAM_SETTING_KEYS } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
 import { partitionProgress, pausedPartitionProgress } from "./partition-progress.js";
@@ -21,7 +21,9 @@ import {
 } from "./status.js";
 import { createStream } from "./streams.js";
 
-function unary<Req, Res>(handler: (req: Req) => Promise<Res> | Res): handleUnaryCall<Req, Res> {
+function unary<Req, Res>(
+  handler: (req: Req) => Promise<Res> | Res,
+): (call: UnaryCall<Req>, callback: UnaryCallback<Res>) => void {
   return (call, callback) => {
     Promise.resolve()
       .then(() => handler(call.request))
@@ -33,7 +35,7 @@ function unary<Req, Res>(handler: (req: Req) => Promise<Res> | Res): handleUnary
 }
 
 /** lb's own `lb.admin.Admin` service. */
-export function adminImplementation(ctx: ApiContext): UntypedServiceImplementation {
+export function adminImplementation(ctx: ApiContext): ServiceImplementation {
   return {
     DescribeStreams: unary((req: DescribeStreamsRequest) => describeStreams(ctx, req)),
     CreateStream: unary(async (req: AdminCreateStreamRequest) => {

@@ -1,4 +1,4 @@
-import { type ServerDuplexStream, status } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import {
   type Ack,
   AckError,
@@ -8,6 +8,7 @@ import {
   type PublishRequest,
   type PublishResponse,
 } from "../../wire/api.js";
+import type { DuplexCall } from "../grpc/calls.js";
 import type { ApiContext } from "./context.js";
 import { resumeIfPaused } from "./lifecycle.js";
 import {
@@ -28,10 +29,7 @@ const DRAIN_TIMEOUT_MS = 5000;
  * back on the session's own inbox and are answered by correlationId. Responses produced in
  * the same event-loop turn are written together.
  */
-export function publishAsync(
-  ctx: ApiContext,
-  call: ServerDuplexStream<PublishRequest, PublishResponse>,
-): void {
+export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>): void {
   writeInBatches(call);
   let inflight = 0;
   let clientDone = false;

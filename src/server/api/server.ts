@@ -1,10 +1,3 @@
-import {
-  type Deadline,
-  type handleUnaryCall,
-  Server,
-  type ServerUnaryCall,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 import { adminServiceDefinition } from "../../wire/admin.js";
 import type {
   FetchConsumerGroupAssignmentsRequest,
@@ -17,6 +10,14 @@ import type {
 import { apiServerDefinition } from "../../wire/service.js";
 import type { CursorManager } from "../cursors.js";
 import type { GroupCoordinator } from "../groups.js";
+import type {
+  CallDeadline,
+  ServiceImplementation,
+  UnaryCall,
+  UnaryCallback,
+} from "../grpc/calls.js";
+import { Http2GrpcServer } from "../grpc/http2-server.js";
+import { GrpcJsServer, type RpcServer } from "../grpc/rpc-server.js";
 import { adminImplementation } from "./admin.js";
 import type { ApiContext } from "./context.js";
 import { pauseStream, setStreamReadonly } from "./lifecycle.js";
@@ -30,8 +31,8 @@ function unary<Req, Res>(
   ctx: ApiContext,
   name: string,
   handler: (req: Req, deadline: number) => Promise<Res>,
-): handleUnaryCall<Req, Res> {
-  return (call: ServerUnaryCall<Req, Res>, callback) => {
+): (call: UnaryCall<Req>, callback: UnaryCallback<Res>) => void {
+  return (call, callback) => {
     handler(call.request, deadlineMs(call.getDeadline())).then(
       (response) => callback(null, response),
       (err) => {
@@ -43,7 +44,7 @@ function unary<Req, Res>(
   };
 }
 
-function deadlineMs(deadline: Deadline): number {
+function deadlineMs(deadline: CallDeadline): number {
   return deadline instanceof Date ? deadline.getTime() : deadline;
 }
 
@@ -52,7 +53,7 @@ export function apiImplementation(
   ctx: ApiContext,
   cursors: CursorManager,
   groups: GroupCoordinator,
-): UntypedServiceImplementation {
+): ServiceImplementation {
   return {
     CreateStream: unary(ctx, "CreateStream", async (req) => {
       await createStream(ctx, req as Parameters<typeof createStream>[1]);
@@ -112,15 +113,24 @@ export function apiImplementation(
   };
 }
 
-export function createGrpcServer(
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The gRPC server for `proto.API` and `lb.admin.Admin`: our node:http2 server, or grpc-js's
+ * with LB_GRPC_SERVER=grpc-js (same wire; grpc-js writes each streamed message on its own).
+ */
+export function createRpcServer(
   ctx: ApiContext,
   cursors: CursorManager,
   groups: GroupCoordinator,
-): Server {
-  const server = new Server({
-    "grpc.max_receive_message_length": 64 * 1024 * 1024,
-    "grpc.max_send_message_length": 64 * 1024 * 1024,
-  });
+): RpcServer {
+  const server: RpcServer =
+    process.env.LB_GRPC_SERVER === "grpc-js"
+      ? new GrpcJsServer(MAX_MESSAGE_BYTES)
+      : new Http2GrpcServer({
+          maxReceiveMessageBytes: MAX_MESSAGE_BYTES,
+          maxSendMessageBytes: MAX_MESSAGE_BYTES,
+        });
   server.addService(apiServerDefinition, apiImplementation(ctx, cursors, groups));
   server.addService(adminServiceDefinition, adminImplementation(ctx));
   return server;

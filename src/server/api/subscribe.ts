@@ -1,5 +1,6 @@
-import { type ServerWritableStream, status } from "@grpc/grpc-js";
+import { status } from "@grpc/grpc-js";
 import { StartPosition, StopPosition, type SubscribeRequest } from "../../wire/api.js";
+import type { ServerStreamCall } from "../grpc/calls.js";
 import { CorruptRecordError } from "../log/index.js";
 import { memberAssignments } from "../metadata/group-assignment.js";
 import { streamCommitted } from "../partition/reader.js";
@@ -28,7 +29,8 @@ interface GrpcServerStreamInternals {
  * grpc-js server streams are Writables without `_writev`: each message waits for the previous
  * one's HTTP/2 write to complete, so every message costs its own socket write. Giving the stream
  * a `_writev` that hands all buffered messages to grpc-js at once lets HTTP/2 send them in one
- * write. Messages and framing are unchanged. If grpc-js's internals differ, nothing is changed.
+ * write. Messages and framing are unchanged. If grpc-js's internals differ, or the call is not
+ * grpc-js's (Http2GrpcServer coalesces writes itself), nothing is changed.
  */
 export function writeInBatches(stream: object): void {
   const internals = stream as GrpcServerStreamInternals;
@@ -51,7 +53,7 @@ export function writeInBatches(stream: object): void {
  */
 export async function subscribe(
   ctx: ApiContext,
-  call: ServerWritableStream<SubscribeRequest, Buffer>,
+  call: ServerStreamCall<SubscribeRequest, Buffer>,
 ): Promise<void> {
   const abort = new AbortController();
   const stop = () => abort.abort();
