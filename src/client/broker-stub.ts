@@ -1,11 +1,14 @@
-import * as grpc from "@grpc/grpc-js";
+import type { EventEmitter } from "node:events";
 import type * as admin from "../wire/admin.js";
-import { adminServiceDefinition } from "../wire/admin.js";
 import type * as api from "../wire/api.js";
-import { ApiClient, apiServiceDefinition } from "../wire/service.js";
+import type { CallOptions } from "./transport/call.js";
+import { GrpcJsBrokerStub } from "./transport/grpc-js-stub.js";
+import { Http2BrokerStub } from "./transport/http2-stub.js";
+
+export type { CallOptions } from "./transport/call.js";
 
 /** Request and response types of the unary RPCs the client makes. */
-interface UnaryRpcs {
+export interface UnaryRpcs {
   CreateStream: [api.CreateStreamRequest, api.CreateStreamResponse];
   DeleteStream: [api.DeleteStreamRequest, api.DeleteStreamResponse];
   PauseStream: [api.PauseStreamRequest, api.PauseStreamResponse];
@@ -19,104 +22,58 @@ interface UnaryRpcs {
 }
 export type UnaryRpc = keyof UnaryRpcs;
 
-interface AdminRpcs {
+export interface AdminRpcs {
   DescribeStreams: [admin.DescribeStreamsRequest, admin.DescribeStreamsResponse];
   CreateStream: [admin.AdminCreateStreamRequest, object];
   Compact: [admin.CompactRequest, admin.CompactResponse];
   DescribeCluster: [admin.DescribeClusterRequest, admin.DescribeClusterResponse];
   DescribePartitions: [admin.DescribePartitionsRequest, admin.DescribePartitionsResponse];
 }
+export type AdminRpc = keyof AdminRpcs;
 
-/** The codecs behind the service definition accept any subset of a message's fields. */
-type Serialize = (message: unknown) => Buffer;
-
-export interface CallOptions {
-  /** Absolute deadline. */
-  deadline?: Date;
-  /** Wait for the connection to come up instead of failing at once when it is down. */
-  waitForReady?: boolean;
+/**
+ * A PublishAsync call, as both transports provide it: 'data' (PublishResponse), 'error' (an
+ * Error with a gRPC `code` and `details`), 'status' ({code, details}, on every end), 'drain'.
+ */
+export interface PublishAsyncCall extends EventEmitter {
+  /** False when the transport's buffer is full: wait for 'drain'. */
+  write(request: api.MessageInit<api.PublishRequest>): boolean;
+  /** Half-closes the call; the broker ends it once in-flight acks are sent. */
+  end(): void;
+  cancel(): void;
 }
 
-const CHANNEL_OPTIONS: Partial<grpc.ChannelOptions> = {
-  // Subscribe batches and large messages must not be cut off by grpc-js's 4 MB default.
-  "grpc.max_receive_message_length": -1,
-  "grpc.max_send_message_length": -1,
-};
+/** A Subscribe call: messages for `for await` (a failure status is thrown), and cancel(). */
+export interface SubscribeCall extends AsyncIterable<api.Message> {
+  cancel(): void;
+}
 
-/** One gRPC channel to one broker address, with typed calls of `proto.API`. */
-export class BrokerStub {
-  private readonly client: grpc.Client;
-
-  constructor(readonly address: string) {
-    this.client = new ApiClient(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
-  }
-
+/** Typed calls of `proto.API` and `lb.admin.Admin` on one broker address. */
+export interface BrokerStub {
+  readonly address: string;
   unary<M extends UnaryRpc>(
     method: M,
     request: api.MessageInit<UnaryRpcs[M][0]>,
-    options: CallOptions = {},
-  ): Promise<UnaryRpcs[M][1]> {
-    return this.call(apiServiceDefinition[method], request, options);
-  }
-
-  /** A call of lb's own `lb.admin.Admin` service, on the same channel. */
-  admin<M extends keyof AdminRpcs>(
+    options?: CallOptions,
+  ): Promise<UnaryRpcs[M][1]>;
+  admin<M extends AdminRpc>(
     method: M,
     request: api.MessageInit<AdminRpcs[M][0]>,
-    options: CallOptions = {},
-  ): Promise<AdminRpcs[M][1]> {
-    return this.call(adminServiceDefinition[method], request, options);
-  }
+    options?: CallOptions,
+  ): Promise<AdminRpcs[M][1]>;
+  subscribe(request: api.MessageInit<api.SubscribeRequest>): SubscribeCall;
+  publishAsync(): PublishAsyncCall;
+  close(): void;
+}
 
-  private call<Res>(
-    definition: { path: string; requestSerialize: unknown; responseDeserialize: unknown },
-    request: unknown,
-    options: CallOptions,
-  ): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(
-        definition.path,
-        definition.requestSerialize as Serialize,
-        definition.responseDeserialize as (bytes: Buffer) => Res,
-        request,
-        new grpc.Metadata({ waitForReady: options.waitForReady ?? false }),
-        options.deadline ? { deadline: options.deadline } : {},
-        (err, response) => (err ? reject(err) : resolve(response as Res)),
-      );
-    });
-  }
-
-  subscribe(
-    request: api.MessageInit<api.SubscribeRequest>,
-  ): grpc.ClientReadableStream<api.Message> {
-    const definition = apiServiceDefinition.Subscribe;
-    return this.client.makeServerStreamRequest(
-      definition.path,
-      definition.requestSerialize as Serialize,
-      definition.responseDeserialize,
-      request,
-      new grpc.Metadata(),
-      {},
-    );
-  }
-
-  publishAsync(): grpc.ClientDuplexStream<
-    api.MessageInit<api.PublishRequest>,
-    api.PublishResponse
-  > {
-    const definition = apiServiceDefinition.PublishAsync;
-    return this.client.makeBidiStreamRequest(
-      definition.path,
-      definition.requestSerialize as Serialize,
-      definition.responseDeserialize,
-      new grpc.Metadata(),
-      {},
-    );
-  }
-
-  close(): void {
-    this.client.close();
-  }
+/**
+ * The transport: our own gRPC framing over node:http2 unless LB_GRPC_CLIENT=grpc-js asks for the
+ * grpc-js client (kept for comparison in the benchmark).
+ */
+function createStub(address: string): BrokerStub {
+  return process.env.LB_GRPC_CLIENT === "grpc-js"
+    ? new GrpcJsBrokerStub(address)
+    : new Http2BrokerStub(address);
 }
 
 /** One stub per broker address, created on first use and kept until close. */
@@ -126,7 +83,7 @@ export class BrokerStubs {
   get(address: string): BrokerStub {
     let stub = this.stubs.get(address);
     if (!stub) {
-      stub = new BrokerStub(address);
+      stub = createStub(address);
       this.stubs.set(address, stub);
     }
     return stub;

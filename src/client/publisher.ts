@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { type ClientDuplexStream, type StatusObject, status } from "@grpc/grpc-js";
 import type { Ack, PublishResponse } from "../wire/api.js";
 import { AckPolicy } from "../wire/api.js";
-import type { BrokerStub } from "./broker-stub.js";
+import type { BrokerStub, PublishAsyncCall } from "./broker-stub.js";
 import { ackErrorToLbError, asyncErrorToLbError, LbError, toLbError } from "./errors.js";
 import {
   ackPolicyToWire,
@@ -11,6 +10,7 @@ import {
   type PublishRequestInit,
   requirePositiveTimeout,
 } from "./requests.js";
+import { type CallStatus, Code } from "./transport/status.js";
 import type { Bytes, PublishOptions } from "./types.js";
 
 export const DEFAULT_ACK_TIMEOUT_MS = 5000;
@@ -48,11 +48,9 @@ interface PendingAck {
   timer: NodeJS.Timeout;
 }
 
-type PublishCall = ClientDuplexStream<PublishRequestInit, PublishResponse>;
-
 /** One PublishAsync call to one broker, matching responses to requests by correlation id. */
 class PublishSession {
-  private readonly call: PublishCall;
+  private readonly call: PublishAsyncCall;
   private readonly pending = new Map<string, PendingAck>();
   private failure: LbError | undefined;
   private ending = false;
@@ -69,9 +67,9 @@ class PublishSession {
     });
     this.call = stub.publishAsync();
     this.call.on("data", (response: PublishResponse) => this.receive(response));
-    this.call.on("error", (err) => this.finish(toLbError(err, `publish via ${address}`)));
-    this.call.on("status", (end: StatusObject) => {
-      if (end.code !== status.OK) return; // reported through "error"
+    this.call.on("error", (err: Error) => this.finish(toLbError(err, `publish via ${address}`)));
+    this.call.on("status", (end: CallStatus) => {
+      if (end.code !== Code.OK) return; // reported through "error"
       this.finish(
         this.ending
           ? new LbError("failed_precondition", "the publisher is closed")

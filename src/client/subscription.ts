@@ -1,14 +1,14 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { type ClientReadableStream, status } from "@grpc/grpc-js";
 import type { Message } from "../wire/api.js";
-import type { BrokerStub } from "./broker-stub.js";
+import type { BrokerStub, SubscribeCall } from "./broker-stub.js";
 import { LbError, toLbError } from "./errors.js";
 import type { SubscribeRequestInit } from "./requests.js";
 import { backoffDelayMs, type RetryBudget } from "./retry.js";
+import { Code } from "./transport/status.js";
 
 /** A Subscribe call past its handshake. */
 export interface OpenSubscribeCall {
-  call: ClientReadableStream<Message>;
+  call: SubscribeCall;
   messages: AsyncIterator<Message>;
 }
 
@@ -26,7 +26,7 @@ const RESUBSCRIBE_BACKOFF: RetryBudget = { retries: 0, initialDelayMs: 250, maxD
  * end of a read-only partition: the normal end of the stream, not a failure.
  */
 function isEndOfPartition(err: unknown): boolean {
-  return (err as { code?: unknown })?.code === status.RESOURCE_EXHAUSTED;
+  return (err as { code?: unknown })?.code === Code.RESOURCE_EXHAUSTED;
 }
 
 /**
@@ -39,7 +39,7 @@ export async function openSubscribeCall(
   context: string,
 ): Promise<OpenSubscribeCall | null> {
   const call = stub.subscribe(request);
-  const messages = call[Symbol.asyncIterator]() as AsyncIterator<Message>;
+  const messages = call[Symbol.asyncIterator]();
   try {
     const handshake = await messages.next();
     return handshake.done ? null : { call, messages };
