@@ -8,8 +8,8 @@ import * as grpc from "@grpc/grpc-js";
 import test, { type ExecutionContext } from "ava";
 import type { Http2Call } from "../../src/server/grpc/call.js";
 import type { ServiceImplementation } from "../../src/server/grpc/calls.js";
-import { encodeFrame, FrameDecoder } from "../../src/server/grpc/framing.js";
 import { Http2GrpcServer } from "../../src/server/grpc/http2-server.js";
+import { encodeFrame, FrameDecoder } from "../../src/wire/grpc-frames.js";
 import { makeTempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 

@@ -5,11 +5,11 @@ import test, { type ExecutionContext } from "ava";
 import { toLbError } from "../../src/client/errors.js";
 import { BidiStreamCall } from "../../src/client/transport/bidi-stream.js";
 import { Http2Connection } from "../../src/client/transport/connection.js";
-import { FrameDecoder, frame } from "../../src/client/transport/framing.js";
 import { Http2BrokerStub } from "../../src/client/transport/http2-stub.js";
 import { ServerStreamCall } from "../../src/client/transport/server-stream.js";
 import { CallError, Code } from "../../src/client/transport/status.js";
 import * as api from "../../src/wire/api.js";
+import { FrameDecoder, encodeFrame as frame } from "../../src/wire/grpc-frames.js";
 import { type ApiServerHandlers, apiServerDefinition } from "../../src/wire/service.js";
 import { freePort } from "../helpers/nats.js";
 import { waitFor } from "../helpers/wait.js";
@@ -84,28 +84,6 @@ async function rejection(promise: Promise<unknown>): Promise<CallError> {
 // ---------------------------------------------------------------------------------------------
 // Framing
 
-test("the frame decoder yields the same messages however the bytes are cut", (t) => {
-  const payloads = [text(""), text("a"), new Uint8Array(70_000).fill(7), text("last one")];
-  const wire = Buffer.concat(payloads.map((p) => frame(p)));
-  const expected = payloads.map((p) => Buffer.from(p).toString("hex"));
-  for (const cut of [1, 2, 3, 4, 5, 6, 7, 11, 4096, 16_384, wire.length]) {
-    const decoder = new FrameDecoder();
-    const got: string[] = [];
-    for (let at = 0; at < wire.length; at += cut) {
-      decoder.push(wire.subarray(at, at + cut), (m) => got.push(m.toString("hex")));
-    }
-    t.deepEqual(got, expected, `chunks of ${cut} bytes`);
-    t.false(decoder.hasPartial);
-  }
-});
-
-test("a compressed message is refused: only identity encoding was offered", (t) => {
-  const bytes = frame(text("x"));
-  bytes[0] = 1;
-  const error = t.throws(() => new FrameDecoder().push(bytes, () => {}));
-  t.is((error as CallError).code, Code.INTERNAL);
-});
-
 // ---------------------------------------------------------------------------------------------
 // Unary calls against grpc-js
 
@@ -145,16 +123,14 @@ test("a deadline is sent as grpc-timeout and enforced locally", async (t) => {
   let seenTimeout: string | undefined;
   const address = await rawServer(t, (_stream, headers) => {
     seenTimeout = headers["grpc-timeout"] as string;
-    // never answers
+    // never answers: only the client's own timer can end the call
   });
-  const started = Date.now();
   const error = await rejection(
-    stub(t, address).unary("FetchMetadata", {}, { deadline: new Date(Date.now() + 300) }),
+    stub(t, address).unary("FetchMetadata", {}, { deadline: new Date(Date.now() + 2000) }),
   );
   t.is(error.code, Code.DEADLINE_EXCEEDED);
-  t.true(Date.now() - started < 3000);
   t.regex(seenTimeout ?? "", /^\d{1,8}m$/);
-  t.true(Number(seenTimeout!.slice(0, -1)) <= 300);
+  t.true(Number(seenTimeout!.slice(0, -1)) <= 2000);
 });
 
 test("requests carry the gRPC headers", async (t) => {
@@ -443,7 +419,7 @@ test("PublishAsync batches the requests of one event-loop turn into few DATA fra
     stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
     stream.on("data", (chunk: Buffer) => {
       chunks++;
-      decoder.push(chunk, (m) => received.push(api.decodePublishRequest(m).correlationId));
+      for (const m of decoder.push(chunk)) received.push(api.decodePublishRequest(m).correlationId);
     });
     stream.on("end", () => stream.end());
   });

@@ -1,6 +1,6 @@
 import test from "ava";
-import { encodeFrame, FrameDecoder, FrameError } from "../../src/server/grpc/framing.js";
 import { parseTimeout, percentEncode } from "../../src/server/grpc/protocol.js";
+import { encodeFrame, FrameDecoder, FrameError } from "../../src/wire/grpc-frames.js";
 
 const messages = [Buffer.from("first"), Buffer.alloc(0), Buffer.alloc(70_000, 7), Buffer.from("z")];
 const body = Buffer.concat(messages.map(encodeFrame));

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
+import { FrameBatch } from "../../wire/grpc-frames.js";
 import { type CallOptions, Http2Call } from "./call.js";
 import type { Http2Connection } from "./connection.js";
-import { FrameBatch } from "./framing.js";
 import { CallError, type CallStatus, Code } from "./status.js";
 
 /** A batch this large is written at once instead of at the end of the event-loop turn. */

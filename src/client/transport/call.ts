@@ -1,6 +1,6 @@
 import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
+import { FrameDecoder } from "../../wire/grpc-frames.js";
 import { type Http2Connection, RST_CANCEL } from "./connection.js";
-import { FrameDecoder } from "./framing.js";
 import {
   CallError,
   type CallStatus,
@@ -190,7 +190,7 @@ export class Http2Call {
   private receive(chunk: Buffer): void {
     if (this.done) return;
     try {
-      this.decoder.push(chunk, (payload) => this.hooks.onMessage(payload));
+      for (const payload of this.decoder.push(chunk)) this.hooks.onMessage(payload);
     } catch (err) {
       this.fail(asStatus(err, Code.INTERNAL));
     }
@@ -200,7 +200,7 @@ export class Http2Call {
     if (this.done) return;
     if (this.received) {
       this.finish(
-        this.received.code === Code.OK && this.decoder.hasPartial
+        this.received.code === Code.OK && !this.decoder.idle
           ? { code: Code.INTERNAL, details: "the call ended in the middle of a message" }
           : this.received,
       );

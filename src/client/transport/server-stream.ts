@@ -1,6 +1,6 @@
+import { encodeFrame } from "../../wire/grpc-frames.js";
 import { type CallOptions, Http2Call } from "./call.js";
 import type { Http2Connection } from "./connection.js";
-import { frame } from "./framing.js";
 import { CallError, type CallStatus, Code } from "./status.js";
 
 /** Reading pauses when this much is queued and resumes at half of it. */
@@ -47,7 +47,7 @@ export class ServerStreamCall<Res> implements AsyncIterable<Res> {
       { onMessage: (payload) => this.push(payload), onStatus: (status) => this.ended(status) },
       options,
     );
-    this.call.end(frame(request));
+    this.call.end(encodeFrame(request));
   }
 
   /** Resets the stream; the iterator ends (without an error). */

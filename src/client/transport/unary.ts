@@ -1,6 +1,6 @@
+import { encodeFrame } from "../../wire/grpc-frames.js";
 import { type CallOptions, Http2Call } from "./call.js";
 import type { Http2Connection } from "./connection.js";
-import { frame } from "./framing.js";
 import { CallError, Code } from "./status.js";
 
 /** A unary call: the framed request in one write with end of stream, one response message. */
@@ -13,7 +13,7 @@ export function unaryCall<Res>(
 ): Promise<Res> {
   let request: Buffer;
   try {
-    request = frame(serialize());
+    request = encodeFrame(serialize());
   } catch (err) {
     const details = `Request message serialization failure: ${(err as Error).message}`;
     return Promise.reject(new CallError({ code: Code.INTERNAL, details }));

@@ -1,8 +1,13 @@
 import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { Metadata, status } from "@grpc/grpc-js";
+import {
+  FRAME_HEADER_BYTES,
+  type FrameDecoder,
+  FrameError,
+  frameHeader,
+} from "../../wire/grpc-frames.js";
 import type { CallError } from "./calls.js";
-import { FRAME_HEADER_BYTES, type FrameDecoder, FrameError, frameHeader } from "./framing.js";
 import { percentEncode, RESPONSE_HEADERS, TRAILERS_ONLY_HEADERS } from "./protocol.js";
 
 /** Pending response bytes that are written at once instead of waiting for the turn's end. */

@@ -2,9 +2,9 @@ import { lookup } from "node:dns/promises";
 import http2 from "node:http2";
 import { isIP } from "node:net";
 import { type MethodDefinition, type ServiceDefinition, status } from "@grpc/grpc-js";
+import { FrameDecoder } from "../../wire/grpc-frames.js";
 import { Http2Call } from "./call.js";
 import type { CallHandler, ServiceImplementation } from "./calls.js";
-import { FrameDecoder } from "./framing.js";
 import { parseTimeout, percentEncode, TRAILERS_ONLY_HEADERS } from "./protocol.js";
 import type { RpcServer } from "./rpc-server.js";
 

@@ -1,6 +1,7 @@
 /**
- * gRPC length-prefixed messages: a 1-byte compressed flag, a 4-byte big-endian length, the
- * message bytes. We only ever send and accept identity encoding (flag 0).
+ * gRPC length-prefixed messages, shared by lb's server and client transports: a 1-byte
+ * compressed flag, a 4-byte big-endian length, the message bytes. lb only ever sends and
+ * accepts identity encoding (flag 0).
  */
 
 export const FRAME_HEADER_BYTES = 5;
@@ -22,7 +23,43 @@ export function encodeFrame(message: Uint8Array): Buffer {
   return frame;
 }
 
-/** A request body the server refuses; `kind` picks the gRPC status. */
+/**
+ * Frames many messages into one Buffer: add() them during an event-loop turn, take() them all as
+ * one write.
+ */
+export class FrameBatch {
+  private payloads: Uint8Array[] = [];
+  private total = 0;
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  get isEmpty(): boolean {
+    return this.payloads.length === 0;
+  }
+
+  add(payload: Uint8Array): void {
+    this.payloads.push(payload);
+    this.total += FRAME_HEADER_BYTES + payload.length;
+  }
+
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.total);
+    let at = 0;
+    for (const payload of this.payloads) {
+      out[at] = 0;
+      out.writeUInt32BE(payload.length, at + 1);
+      out.set(payload, at + FRAME_HEADER_BYTES);
+      at += FRAME_HEADER_BYTES + payload.length;
+    }
+    this.payloads = [];
+    this.total = 0;
+    return out;
+  }
+}
+
+/** A message body refused by the decoder; `kind` picks the gRPC status. */
 export class FrameError extends Error {
   constructor(
     readonly kind: "too-large" | "compressed",
@@ -44,7 +81,7 @@ export class FrameDecoder {
   private body: Buffer | undefined;
   private bodyFilled = 0;
 
-  constructor(private readonly maxMessageBytes: number) {}
+  constructor(private readonly maxMessageBytes = Number.POSITIVE_INFINITY) {}
 
   /** True when no message is partly received (a body may end here). */
   get idle(): boolean {
@@ -96,7 +133,7 @@ export class FrameDecoder {
     if (flag !== 0) {
       throw new FrameError(
         "compressed",
-        "Received a compressed message, but this server accepts only identity encoding",
+        "Received a compressed message, but only identity encoding was accepted",
       );
     }
     if (length > this.maxMessageBytes) {
