@@ -1,4 +1,13 @@
-import { encodedRecordSize, encodeRecord, INDEX_ENTRY_BYTES, MAX_U32 } from "./record-format.js";
+import { crc32cRange } from "./crc32c-range.js";
+import type { FramedRecords } from "./framed-records.js";
+import {
+  encodedRecordSize,
+  encodeRecord,
+  INDEX_ENTRY_BYTES,
+  MAX_U32,
+  MIN_RECORD_LENGTH,
+  RECORD_FRAME_BYTES,
+} from "./record-format.js";
 import type { SegmentIndex } from "./segment-index.js";
 import type { AppendRecord } from "./types.js";
 
@@ -53,16 +62,69 @@ export function measureAppend(records: readonly AppendRecord[]): number {
   return bytes;
 }
 
-export interface QueuedAppend {
-  readonly records: readonly AppendRecord[];
-  /** Encoded size, from `measureAppend`. */
-  readonly bytes: number;
+/**
+ * Checks pre-framed records (see FramedRecords) and returns their size in bytes. Their layout
+ * is checked record by record when they are written.
+ */
+export function measureFramed(framed: FramedRecords): number {
+  const { bytes, count, timestamp, leaderEpoch } = framed;
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new TypeError(`appendFramed: count is ${String(count)}, expected at least 1 record`);
+  }
+  if (typeof timestamp !== "bigint" || timestamp < MIN_INT64 || timestamp > MAX_INT64) {
+    throw new TypeError(
+      `appendFramed: timestamp is ${String(timestamp)}, expected a bigint in the signed 64-bit range`,
+    );
+  }
+  if (!Number.isInteger(leaderEpoch) || leaderEpoch < 0 || leaderEpoch > MAX_U32) {
+    throw new TypeError(
+      `appendFramed: leaderEpoch is ${String(leaderEpoch)}, expected an integer from 0 to ${MAX_U32}`,
+    );
+  }
+  if (!Buffer.isBuffer(bytes) || bytes.length < count * encodedRecordSize(0)) {
+    throw new TypeError(`appendFramed: ${count} records cannot fit in ${bytes?.length} bytes`);
+  }
+  if (bytes.length > MAX_U32) {
+    throw new RangeError(
+      `appendFramed: the records take ${bytes.length} bytes, more than the ${MAX_U32} one append may take`,
+    );
+  }
+  return bytes.length;
+}
+
+/** One append waiting for a group write: record objects, or records framed by the caller. */
+export type QueuedAppend =
+  | {
+      readonly records: readonly AppendRecord[];
+      readonly framed?: undefined;
+      /** Encoded size, from `measureAppend`. */
+      readonly bytes: number;
+    }
+  | {
+      readonly records?: undefined;
+      readonly framed: FramedRecords;
+      /** From `measureFramed`. */
+      readonly bytes: number;
+    };
+
+function recordsOf(append: QueuedAppend): number {
+  return append.framed ? append.framed.count : append.records.length;
+}
+
+function firstTimestampOf(append: QueuedAppend): bigint {
+  return append.framed ? append.framed.timestamp : append.records[0]!.timestamp;
+}
+
+function lastTimestampOf(append: QueuedAppend): bigint {
+  return append.framed ? append.framed.timestamp : append.records.at(-1)!.timestamp;
 }
 
 /** The bytes of one group write, ready for the active segment. */
 export interface EncodedBatch {
-  /** Records, back to back, to be written at the segment's current size. */
-  readonly bytes: Buffer;
+  /** Records, back to back across the chunks, to be written at the segment's current size. */
+  readonly chunks: readonly Buffer[];
+  /** Bytes of all chunks. */
+  readonly byteLength: number;
   /** Their index entries, to be written after the segment's current index entries. */
   readonly indexBytes: Buffer;
   readonly firstOffset: number;
@@ -82,8 +144,11 @@ export interface BatchTarget {
 }
 
 /**
- * Encodes the records of several appends into one contiguous buffer, and their index entries
- * into another, filling the target index's pending (not yet visible) entries as it goes.
+ * Encodes the records of several appends into chunks to be written back to back, and their
+ * index entries into one buffer, filling the target index's pending (not yet visible) entries
+ * as it goes. Record objects are encoded into the scratch buffer; pre-framed records are
+ * written from their own buffers (no copy), once their offset, timestamp, leader epoch and
+ * CRC are filled in.
  */
 export function encodeBatch(
   appends: readonly QueuedAppend[],
@@ -92,15 +157,46 @@ export function encodeBatch(
   scratch: WriteScratch,
 ): EncodedBatch {
   let recordCount = 0;
-  for (const append of appends) recordCount += append.records.length;
-  const bytes = scratch.records.take(totalBytes);
-  const indexBytes = scratch.index.take(recordCount * INDEX_ENTRY_BYTES);
-  const { baseOffset, index } = target;
+  let framedBytes = 0;
+  for (const append of appends) {
+    recordCount += recordsOf(append);
+    if (append.framed) framedBytes += append.bytes;
+  }
+  const bytes = scratch.records.take(totalBytes - framedBytes);
+  const chunks: Buffer[] = [];
+  // Record objects are encoded at `at` in `bytes`; those since `chunkStart` are not a chunk
+  // yet. `written` counts the bytes of the chunks so far.
+  let chunkStart = 0;
   let at = 0;
+  let written = 0;
+  const indexBytes = scratch.index.take(recordCount * INDEX_ENTRY_BYTES);
+  const indexView = new DataView(indexBytes.buffer, indexBytes.byteOffset, indexBytes.length);
+  const { baseOffset, index } = target;
   let offset = target.nextOffset;
   let firstOffset: number | undefined;
   let entry = 0;
   for (const append of appends) {
+    if (append.framed) {
+      const { framed } = append;
+      if (at > chunkStart) {
+        chunks.push(bytes.subarray(chunkStart, at));
+        written += at - chunkStart;
+        chunkStart = at;
+      }
+      if (offset - baseOffset + framed.count - 1 > MAX_U32) {
+        throw new RangeError(
+          `append: offsets up to ${offset + framed.count - 1} are too far past the segment base ${baseOffset}`,
+        );
+      }
+      firstOffset ??= offset;
+      const position = target.size + written;
+      stampFramed(framed, offset, baseOffset, position, index, entry, indexView);
+      chunks.push(framed.bytes);
+      written += framed.bytes.length;
+      offset += framed.count;
+      entry += framed.count;
+      continue;
+    }
     for (const record of append.records) {
       if (record.offset !== undefined) {
         if (record.offset < offset || record.offset - baseOffset > MAX_U32) {
@@ -112,24 +208,78 @@ export function encodeBatch(
       }
       firstOffset ??= offset;
       const relOffset = offset - baseOffset;
-      const position = target.size + at;
+      const position = target.size + written + (at - chunkStart);
       index.setPending(entry, relOffset, position);
-      indexBytes.writeUInt32BE(relOffset, entry * INDEX_ENTRY_BYTES);
-      indexBytes.writeUInt32BE(position, entry * INDEX_ENTRY_BYTES + 4);
+      indexView.setUint32(entry * INDEX_ENTRY_BYTES, relOffset);
+      indexView.setUint32(entry * INDEX_ENTRY_BYTES + 4, position);
       at = encodeRecord(bytes, at, offset, record.timestamp, record.leaderEpoch, record.body);
       offset++;
       entry++;
     }
   }
+  if (at > chunkStart) {
+    chunks.push(bytes.subarray(chunkStart, at));
+    written += at - chunkStart;
+  }
   return {
-    bytes,
+    chunks,
+    byteLength: written,
     indexBytes,
     firstOffset: firstOffset ?? target.nextOffset,
     nextOffset: offset,
     recordCount,
-    firstTimestamp: appends[0]!.records[0]!.timestamp,
-    lastTimestamp: appends.at(-1)!.records.at(-1)!.timestamp,
+    firstTimestamp: firstTimestampOf(appends[0]!),
+    lastTimestamp: lastTimestampOf(appends.at(-1)!),
   };
+}
+
+const TWO_POW_32 = 2 ** 32;
+
+/**
+ * Fills offset, timestamp, leader epoch and CRC of framed records numbered from `firstOffset`
+ * that go at `segmentPosition`, and their index entries from entry `firstEntry` on. Throws if
+ * their length fields do not tile the buffer into exactly `framed.count` records.
+ */
+function stampFramed(
+  framed: FramedRecords,
+  firstOffset: number,
+  baseOffset: number,
+  segmentPosition: number,
+  index: SegmentIndex,
+  firstEntry: number,
+  indexView: DataView,
+): void {
+  const { bytes } = framed;
+  const end = bytes.length;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const timestampHigh = Number(BigInt.asIntN(32, framed.timestamp >> 32n));
+  const timestampLow = Number(BigInt.asUintN(32, framed.timestamp));
+  const { leaderEpoch, count } = framed;
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const length = at + RECORD_FRAME_BYTES <= end ? view.getUint32(at + 4) : -1;
+    const next = at + RECORD_FRAME_BYTES + length;
+    if (length < MIN_RECORD_LENGTH || next > end) {
+      throw new RangeError(`appendFramed: record ${i} of ${count} is not well framed`);
+    }
+    const offset = firstOffset + i;
+    view.setUint32(at + 8, Math.floor(offset / TWO_POW_32));
+    view.setUint32(at + 12, offset >>> 0);
+    view.setInt32(at + 16, timestampHigh);
+    view.setUint32(at + 20, timestampLow);
+    view.setUint32(at + 24, leaderEpoch);
+    view.setUint32(at, crc32cRange(bytes, at + 4, next));
+    const relOffset = offset - baseOffset;
+    const position = segmentPosition + at;
+    const e = firstEntry + i;
+    index.setPending(e, relOffset, position);
+    indexView.setUint32(e * INDEX_ENTRY_BYTES, relOffset);
+    indexView.setUint32(e * INDEX_ENTRY_BYTES + 4, position);
+    at = next;
+  }
+  if (at !== end) {
+    throw new RangeError(`appendFramed: ${count} records end at byte ${at} of ${end}`);
+  }
 }
 
 /** Reusable write buffers: one group write runs at a time, so batches can share them. */

@@ -2,6 +2,7 @@ import {
   type BatchTarget,
   encodeBatch,
   measureAppend,
+  measureFramed,
   type QueuedAppend,
   WriteScratch,
 } from "./batch-encoding.js";
@@ -13,6 +14,7 @@ import {
 } from "./compaction.js";
 import { AppendFailedError, LogClosedError, LogFailedError } from "./errors.js";
 import type { LogFileSystem } from "./file-system.js";
+import type { FramedRecords } from "./framed-records.js";
 import { LeaderEpochCache } from "./leader-epoch-cache.js";
 import { type ResolvedLogOptions, resolveLogOptions } from "./log-options.js";
 import { findOffsetForTimestamp, readRecords } from "./log-reader.js";
@@ -52,10 +54,10 @@ const MAX_GROUP_WRITE_BYTES = 64 * 1024 * 1024;
 const SEALED_INDEXES_CACHED = 8;
 const NANOS_PER_MILLI = 1_000_000n;
 
-interface PendingAppend extends QueuedAppend {
+type PendingAppend = QueuedAppend & {
   resolve(baseOffset: number): void;
   reject(err: unknown): void;
-}
+};
 
 /**
  * The commit log of one stream partition: a directory of segments, appended to by group
@@ -254,6 +256,28 @@ export class CommitLog {
     }
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ records, bytes, resolve, reject });
+      this.scheduleWrite();
+    });
+  }
+
+  /**
+   * Appends records the caller laid out already (see FramedRecords), at the next offsets, with
+   * the same group commit and guarantees as `append`: resolves with the offset of the first
+   * once they are written (and synced, with sync "always"); a failed write stores none of them.
+   * The log fills in their offsets, timestamp, leader epoch and CRCs in `framed.bytes`, which
+   * the caller must not touch again.
+   */
+  appendFramed(framed: FramedRecords): Promise<number> {
+    if (this.closing) return Promise.reject(new LogClosedError(this.dir, "append"));
+    if (this.failure) return Promise.reject(this.failure);
+    let bytes: number;
+    try {
+      bytes = measureFramed(framed);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ framed, bytes, resolve, reject });
       this.scheduleWrite();
     });
   }
@@ -630,6 +654,12 @@ export class CommitLog {
       this.bytesSinceRecoveryPoint += bytes;
       let offset = encoded.firstOffset;
       for (const append of batch) {
+        if (append.framed) {
+          if (this.epochs.assign(append.framed.leaderEpoch, offset)) this.epochsDirty = true;
+          append.resolve(offset);
+          offset += append.framed.count;
+          continue;
+        }
         let first: number | undefined;
         for (const record of append.records) {
           if (record.offset !== undefined) offset = record.offset;

@@ -7,6 +7,12 @@ export {
 } from "./errors.js";
 export { writeFileAtomic } from "./file-io.js";
 export { type LogFile, type LogFileSystem, nodeFileSystem, type OpenMode } from "./file-system.js";
+export {
+  FRAMED_BATCH_BYTES,
+  type FramedRecords,
+  FramedRecordsBuilder,
+  recycleFramedRecords,
+} from "./framed-records.js";
 export type { EpochEntry } from "./leader-epoch-cache.js";
 export { DEFAULT_RECOVERY_POINT_BYTES, DEFAULT_SEGMENT_MAX_BYTES } from "./log-options.js";
 export { messageKey } from "./message-key.js";

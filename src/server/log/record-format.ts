@@ -11,7 +11,7 @@
  * A segment's `.index` file is a sequence of 8-byte entries, one per record, in offset order:
  * offset - segment base (u32) | position of the record in the `.log` file (u32).
  */
-import { crc32c } from "@node-rs/crc32";
+import { crc32cRange } from "./crc32c-range.js";
 
 export const RECORD_HEADER_BYTES = 28;
 /** The crc and length fields, which the length field does not count. */
@@ -52,7 +52,7 @@ export function encodeRecord(
 
 /** The CRC a record spanning `[start, end)` of `source` should carry. */
 export function recordCrc(source: Buffer, start: number, end: number): number {
-  return crc32c(source.subarray(start + LENGTH_AT, end));
+  return crc32cRange(source, start + LENGTH_AT, end);
 }
 
 export function storedCrc(source: Buffer, start: number): number {

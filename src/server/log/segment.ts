@@ -273,20 +273,25 @@ export class Segment {
   }
 
   /**
-   * Writes an encoded batch at the end of the active segment and its index entries at the end
-   * of the index file, at the same time; with `sync`, fdatasyncs the log. The records become
-   * visible only after that. On failure both files are cut back to where they were.
+   * Writes an encoded batch at the end of the active segment (its chunks back to back) and its
+   * index entries at the end of the index file, all at the same time; with `sync`, fdatasyncs
+   * the log. The records become visible only after that. On failure both files are cut back to
+   * where they were.
    */
   async append(batch: EncodedBatch, sync: boolean): Promise<void> {
     const { index, indexFile } = this.activeParts();
     const position = this.state.size;
     const indexPosition = index.count * INDEX_ENTRY_BYTES;
     try {
-      const writes = await Promise.allSettled([
-        writeAt(this.log, batch.bytes, position),
-        writeAt(indexFile, batch.indexBytes, indexPosition),
-      ]);
-      for (const write of writes) if (write.status === "rejected") throw write.reason;
+      const writes: Promise<void>[] = [writeAt(indexFile, batch.indexBytes, indexPosition)];
+      let at = position;
+      for (const chunk of batch.chunks) {
+        writes.push(writeAt(this.log, chunk, at));
+        at += chunk.length;
+      }
+      for (const write of await Promise.allSettled(writes)) {
+        if (write.status === "rejected") throw write.reason;
+      }
       if (sync) await this.log.datasync();
     } catch (err) {
       try {
@@ -299,7 +304,7 @@ export class Segment {
     }
     index.commit(batch.recordCount);
     this.state = {
-      size: position + batch.bytes.length,
+      size: position + batch.byteLength,
       nextOffset: batch.nextOffset,
       entries: index.count,
       first: this.state.first ?? batch.firstTimestamp,

@@ -1,6 +1,8 @@
 import type { Msg } from "nats";
 import { AckPolicy, decodeMessage, encodeMessage } from "../../wire/api.js";
-import { decodeEnvelope, MsgType } from "../../wire/envelope.js";
+import { decodeEnvelope, ENVELOPE_MAGIC, MsgType } from "../../wire/envelope.js";
+import type { FramedRecordsBuilder } from "../log/index.js";
+import { type RawSubjects, rawSubjects } from "../nats/raw-subjects.js";
 
 /** What the leader must remember about an incoming message until it commits, to ack it. */
 export interface PendingAck {
@@ -72,6 +74,82 @@ export function ingest(msg: Msg): IngestedMessage {
     expectedOffset: -1,
     ackPolicy: AckPolicy.LEADER,
   };
+}
+
+/** Protobuf tag of `Message.value` (field 3, length-delimited). */
+const VALUE_TAG = 0x1a;
+const TAIL_CACHE_LIMIT = 1024;
+
+/**
+ * The fast path for the common case, a plain message without NATS headers: its record body is
+ * the `value` field followed by bytes that depend only on the subject and reply subject (the
+ * fields `subject` and `replySubject` and the headers `subject` and `reply`), which are cached.
+ * The body is written straight into the batch, byte for byte what `ingest` would produce.
+ */
+export class PlainRecorder {
+  private lastSubject?: Uint8Array;
+  private lastReply?: Uint8Array;
+  private lastTail?: Uint8Array;
+  private readonly tails = new Map<string, Uint8Array>();
+
+  /** Records `msg` into `records` and returns true, or returns false if it is not such a message. */
+  record(msg: Msg, records: FramedRecordsBuilder): boolean {
+    const value = msg.data;
+    if (value.length > 0 && value[0] === ENVELOPE_MAGIC[0]) return false;
+    if (msg.headers) return false;
+    const tail = this.tailOf(msg);
+    const length = value.length;
+    const lengthBytes =
+      length < 0x80 ? 1 : length < 0x4000 ? 2 : length < 0x200000 ? 3 : length < 0x10000000 ? 4 : 5;
+    const valueField = length > 0 ? 1 + lengthBytes + length : 0;
+    let at = records.reserve(valueField + tail.length);
+    const bytes = records.bytes;
+    if (length > 0) {
+      bytes[at++] = VALUE_TAG;
+      let rest = length;
+      while (rest > 0x7f) {
+        bytes[at++] = (rest & 0x7f) | 0x80;
+        rest >>>= 7;
+      }
+      bytes[at++] = rest;
+      bytes.set(value, at);
+      at += length;
+    }
+    bytes.set(tail, at);
+    return true;
+  }
+
+  private tailOf(msg: Msg): Uint8Array {
+    const raw = rawSubjects(msg);
+    if (raw && this.lastTail && this.isLast(raw)) return this.lastTail;
+    const subject = msg.subject;
+    const reply = msg.reply ?? "";
+    const key = `${subject} ${reply}`;
+    let tail = this.tails.get(key);
+    if (!tail) {
+      if (this.tails.size >= TAIL_CACHE_LIMIT) this.tails.clear();
+      const headers = locationHeaders(subject, reply);
+      tail = Uint8Array.from(encodeMessage({ subject, replySubject: reply, headers }));
+      this.tails.set(key, tail);
+    }
+    if (raw) {
+      this.lastSubject = raw.subject.slice();
+      this.lastReply = raw.reply?.slice();
+      this.lastTail = tail;
+    }
+    return tail;
+  }
+
+  private isLast(raw: RawSubjects): boolean {
+    return sameBytes(raw.subject, this.lastSubject) && sameBytes(raw.reply, this.lastReply);
+  }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  const length = a?.length ?? 0;
+  if (length !== (b?.length ?? 0)) return false;
+  for (let i = 0; i < length; i++) if (a![i] !== b![i]) return false;
+  return true;
 }
 
 /**

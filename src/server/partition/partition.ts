@@ -1,16 +1,21 @@
-import type { NatsConnection, Subscription } from "nats";
+import type { Msg, NatsConnection, Subscription } from "nats";
 import { AckError, AckPolicy, encodeAck } from "../../wire/api.js";
 import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
 import { MonotonicClock, nowNanos } from "../clock.js";
 import type { PartitionProgress } from "../cluster/status.js";
 import type { PartitionCipher } from "../encryption.js";
-import type { CommitLog } from "../log/index.js";
+import {
+  type CommitLog,
+  FRAMED_BATCH_BYTES,
+  FramedRecordsBuilder,
+  recycleFramedRecords,
+} from "../log/index.js";
 import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 import type { ReplicationControl, ReplicationSettings } from "../replication/control.js";
 import { readWrappedDataKey } from "../replication/data-key.js";
 import { LeaderReplication } from "../replication/leader-replication.js";
-import { type IngestedMessage, ingest, type PendingAck } from "./ingest.js";
+import { type IngestedMessage, ingest, type PendingAck, PlainRecorder } from "./ingest.js";
 import { CommittedReads, CommittedReplica, PartitionClosedError } from "./reader-view.js";
 import { partitionSubject } from "./subjects.js";
 
@@ -28,6 +33,24 @@ export interface PartitionOptions {
   replication?: { settings: ReplicationSettings; control: ReplicationControl };
 }
 
+/** A message of the batch being collected whose publisher wants an ack. */
+interface BatchAck {
+  /** Its position in the batch. */
+  index: number;
+  ack: PendingAck;
+}
+
+/** The messages received since the last flush, already framed as the log stores them. */
+interface IngestBatch {
+  records: FramedRecordsBuilder;
+  acks: BatchAck[];
+  /** ALL-policy messages refused because the ISR was below minIsr. */
+  refused: number;
+}
+
+/** A batch is handed to the log early once it holds this many bytes. */
+const MAX_BATCH_BYTES = FRAMED_BATCH_BYTES;
+
 /** An ALL-policy ack waiting for the high watermark to reach its offset. */
 interface AwaitingCommit {
   offset: number;
@@ -41,13 +64,18 @@ interface AwaitingCommit {
  * ISR has records, sends acks by each message's policy, and wakes readers waiting for
  * committed records.
  *
- * Messages that arrive within one event-loop turn are appended as one batch, and the log
- * shares one write and one fdatasync among concurrent batches, so throughput grows with load.
+ * Messages that arrive within one event-loop turn (nats.js delivers all the messages of a
+ * socket read in one go) are written into one batch as they arrive, in the layout the log
+ * stores, and appended at the end of the turn; the log shares one write and one fdatasync
+ * among concurrent batches, so throughput grows with load.
  */
 export class Partition extends CommittedReplica {
   private readonly clock = new MonotonicClock();
   private subscription?: Subscription;
-  private pending: IngestedMessage[] = [];
+  private batch?: IngestBatch;
+  private readonly plain = new PlainRecorder();
+  /** Bytes of the last batch, to size the next one's buffer. */
+  private lastBatchBytes = 0;
   private flushScheduled = false;
   private appendChain: Promise<void> = Promise.resolve();
   protected readonly reads: CommittedReads;
@@ -171,17 +199,36 @@ export class Partition extends CommittedReplica {
           return;
         }
         try {
-          this.pending.push(ingest(msg));
+          this.receive(msg);
         } catch (e) {
           this.logger.warn("dropped a NATS message that could not be recorded", {
             subject: msg.subject,
             error: e,
           });
-          return;
         }
-        this.scheduleFlush();
       },
     });
+  }
+
+  /** Adds a message to the current batch, unless it is refused (and then acked with an error). */
+  private receive(msg: Msg): void {
+    let batch = this.batch;
+    if (!batch) {
+      // Room for a batch like the last one plus a margin, so that the buffer rarely grows.
+      const capacity = Math.min(this.lastBatchBytes * 1.25, MAX_BATCH_BYTES);
+      batch = { records: new FramedRecordsBuilder(capacity), acks: [], refused: 0 };
+      this.batch = batch;
+      this.scheduleFlush();
+    }
+    const { records } = batch;
+    if (this.cipher || !this.plain.record(msg, records)) {
+      const message = ingest(msg);
+      if (!this.accepts(message, batch)) return;
+      const body = this.cipher ? this.cipher.sealBody(message.body) : message.body;
+      if (message.ack) batch.acks.push({ index: records.count, ack: message.ack });
+      records.add(body);
+    }
+    if (records.byteLength >= MAX_BATCH_BYTES) this.flush();
   }
 
   /** Stops ingesting and serving followers, finishes in-flight appends, syncs and closes the log. */
@@ -218,94 +265,85 @@ export class Partition extends CommittedReplica {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    const receivedAt = this.clock.next();
-    let batch = this.refuseUnderReplicated(this.pending, receivedAt);
-    this.pending = [];
-    if (this.concurrencyControl) batch = this.checkExpectedOffsets(batch, receivedAt);
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
     this.lastActivityMs = Date.now();
-    if (batch.length === 0) return;
-    this.nextOffset += batch.length;
-    const records = batch.map((m) => ({
-      timestamp: receivedAt,
-      leaderEpoch: this.info.leaderEpoch,
-      body: this.cipher ? this.cipher.sealBody(m.body) : m.body,
-    }));
-    const appended = this.log.append(records);
+    if (batch.refused > 0) {
+      this.logger.warn("refused ALL-acked messages: the ISR is smaller than minIsr", {
+        stream: this.stream.name,
+        partition: this.id,
+        refused: batch.refused,
+        isr: this.info.isr,
+        minIsr: this.minIsr,
+      });
+    }
+    const count = batch.records.count;
+    if (count === 0) return;
+    this.lastBatchBytes = batch.records.byteLength;
+    const receivedAt = this.clock.next();
+    this.nextOffset += count;
+    const framed = batch.records.finish(receivedAt, this.info.leaderEpoch);
+    const appended = this.log.appendFramed(framed);
+    // Also handles a rejection at once, so it is never reported as unhandled while queued.
+    const recycle = () => recycleFramedRecords(framed);
+    appended.then(recycle, recycle);
+    const { acks } = batch;
     this.appendChain = this.appendChain.then(async () => {
       try {
         const base = await appended;
-        this.reads.noteLatest(base + records.length - 1, receivedAt);
-        this.sendAcks(batch, base, receivedAt);
+        this.reads.noteLatest(base + count - 1, receivedAt);
+        this.sendAcks(acks, base, receivedAt);
         if (this.replication) this.replication.appended();
-        else this.commit(base + records.length - 1);
+        else this.commit(base + count - 1);
       } catch (err) {
         this.logger.error("append failed; the publishers were told", {
           stream: this.stream.name,
           partition: this.id,
-          count: batch.length,
+          count,
           error: err,
         });
         // Nothing of the batch was stored: its offsets are free again, and every publisher
         // waiting for an ack gets an error ack now instead of a timeout.
-        this.nextOffset -= batch.length;
+        this.nextOffset -= count;
         const now = nowNanos();
-        for (const message of batch) {
-          if (message.ack) this.publishAck(message.ack, -1, receivedAt, now, AckError.UNKNOWN);
-        }
+        for (const { ack } of acks) this.publishAck(ack, -1, receivedAt, now, AckError.UNKNOWN);
       }
     });
   }
 
   /**
-   * With fewer in-sync replicas than minIsr, ALL-policy messages are refused (error ack) and
-   * not appended: their publishers asked for more copies than the partition can make now.
-   * The Ack has no error for this, so it is UNKNOWN, and the reason goes to the log.
+   * Whether a publish may join the batch. Refused, with an error ack, are ALL-policy messages
+   * while the ISR is smaller than minIsr (their publishers asked for more copies than the
+   * partition can make now; the Ack has no error for this, so it is UNKNOWN, and the reason
+   * goes to the log), and, with optimistic concurrency, messages whose expected offset is not
+   * the one they would get (INCORRECT_OFFSET).
    */
-  private refuseUnderReplicated(batch: IngestedMessage[], receivedAt: bigint): IngestedMessage[] {
-    if (!this.replication) return batch;
-    const isrSize = this.info.isr.length;
-    const minIsr = this.minIsr;
-    if (isrSize >= minIsr) return batch;
-    const accepted = batch.filter((m) => m.ackPolicy !== AckPolicy.ALL);
-    if (accepted.length === batch.length) return batch;
-    this.logger.warn("refused ALL-acked messages: the ISR is smaller than minIsr", {
-      stream: this.stream.name,
-      partition: this.id,
-      refused: batch.length - accepted.length,
-      isr: this.info.isr,
-      minIsr,
-    });
-    const now = nowNanos();
-    for (const message of batch) {
-      if (message.ackPolicy === AckPolicy.ALL && message.ack) {
-        this.publishAck(message.ack, -1, receivedAt, now, AckError.UNKNOWN);
+  private accepts(message: IngestedMessage, batch: IngestBatch): boolean {
+    if (
+      message.ackPolicy === AckPolicy.ALL &&
+      this.replication &&
+      this.info.isr.length < this.minIsr
+    ) {
+      batch.refused++;
+      if (message.ack) {
+        const now = nowNanos();
+        this.publishAck(message.ack, -1, this.clock.next(), now, AckError.UNKNOWN);
       }
+      return false;
     }
-    return accepted;
-  }
-
-  /**
-   * Optimistic concurrency: a message whose expected offset is not the one it would get is
-   * refused with an INCORRECT_OFFSET ack and never appended.
-   */
-  private checkExpectedOffsets(batch: IngestedMessage[], receivedAt: bigint): IngestedMessage[] {
-    const accepted: IngestedMessage[] = [];
-    for (const message of batch) {
-      const offset = this.nextOffset + accepted.length;
-      if (message.expectedOffset === -1 || message.expectedOffset === offset) {
-        accepted.push(message);
-      } else if (message.ack) {
-        this.publishAck(
-          message.ack,
-          message.expectedOffset,
-          receivedAt,
-          nowNanos(),
-          AckError.INCORRECT_OFFSET,
-        );
-      }
+    if (!this.concurrencyControl || message.expectedOffset === -1) return true;
+    if (message.expectedOffset === this.nextOffset + batch.records.count) return true;
+    if (message.ack) {
+      this.publishAck(
+        message.ack,
+        message.expectedOffset,
+        this.clock.next(),
+        nowNanos(),
+        AckError.INCORRECT_OFFSET,
+      );
     }
-    return accepted;
+    return false;
   }
 
   /** The ISR has everything up to `offset`: readers may see it, ALL acks up to it may go. */
@@ -315,15 +353,14 @@ export class Partition extends CommittedReplica {
   }
 
   /** LEADER acks go now (the append is done); ALL acks wait for the high watermark. */
-  private sendAcks(batch: IngestedMessage[], base: number, receivedAt: bigint): void {
+  private sendAcks(acks: BatchAck[], base: number, receivedAt: bigint): void {
+    if (acks.length === 0) return;
     const appendedAt = nowNanos();
-    for (let i = 0; i < batch.length; i++) {
-      const ack = batch[i]!.ack;
-      if (!ack) continue;
+    for (const { index, ack } of acks) {
       if (ack.ackPolicy === AckPolicy.ALL) {
-        this.awaitingCommit.push({ offset: base + i, ack, receivedAt });
+        this.awaitingCommit.push({ offset: base + index, ack, receivedAt });
       } else {
-        this.publishAck(ack, base + i, receivedAt, appendedAt);
+        this.publishAck(ack, base + index, receivedAt, appendedAt);
       }
     }
   }
