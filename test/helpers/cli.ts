@@ -75,7 +75,10 @@ export function startServe(
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
     });
-    const timer = setTimeout(() => reject(new Error(`lb serve not ready within 60 s: ${stderr}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`lb serve not ready within 60 s: ${stderr}`)),
+      60_000,
+    );
     child.stderr.on("data", (d) => {
       stderr += d;
       const ready = /lb ready on (\S+), nats (\S+),/.exec(stderr);
