@@ -112,11 +112,13 @@ export class Broker {
       const notifications = new ReplicationNotifications(nc, config.namespace, serverId, logger);
       notifications.start();
       cleanup.push(async () => notifications.close());
+      const acks = new AckRouter(nc, `_INBOX.lb.${serverId}.${randomBytes(4).toString("hex")}`);
       const partitions = new PartitionStore({
         dataDir: config.dataDir,
         serverId,
         nc,
         logger,
+        deliverAckLocally: (inbox, ack) => acks.deliverLocally(inbox, ack),
         defaults: config.streams,
         fs: options.logFileSystem,
         replication: {
@@ -178,7 +180,6 @@ export class Broker {
       // port 0 (tests) nobody can reach us before bind tells us the port.
       if (config.listenPort !== 0) await register(config.advertisePort || config.listenPort);
 
-      const acks = new AckRouter(nc, `_INBOX.lb.${serverId}.${randomBytes(4).toString("hex")}`);
       await acks.flush();
       const shutdown = new AbortController();
       const ctx: ApiContext = {

@@ -13,11 +13,13 @@ export class AckRouter {
   private readonly handlers = new Map<string, AckHandler>();
   private readonly subscription: Subscription;
   private sequence = 0;
+  private readonly inboxPrefix: string;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly prefix: string,
   ) {
+    this.inboxPrefix = `${prefix}.`;
     this.subscription = nc.subscribe(`${prefix}.>`, {
       callback: (err, msg) => {
         if (err) return;
@@ -33,6 +35,17 @@ export class AckRouter {
     const inbox = `${this.prefix}.${(++this.sequence).toString(36)}`;
     this.handlers.set(inbox, handler);
     return { inbox, release: () => this.handlers.delete(inbox) };
+  }
+
+  /**
+   * Hands an ack for one of our inboxes straight to its handler, sparing a round trip through
+   * the NATS server when this broker leads the partition. False for any other inbox: the
+   * caller publishes it. Nobody else subscribes under the prefix, so nothing else would see it.
+   */
+  deliverLocally(inbox: string, ack: Ack): boolean {
+    if (!inbox.startsWith(this.inboxPrefix)) return false;
+    this.handlers.get(inbox)?.(ack);
+    return true;
   }
 
   /** Waits for one ack on an inbox the caller chose (not under our prefix). */

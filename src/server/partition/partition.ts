@@ -1,5 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from "nats";
-import { AckError, AckPolicy, encodeAck } from "../../wire/api.js";
+import { type Ack, AckError, AckPolicy, encodeAck } from "../../wire/api.js";
 import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
 import { MonotonicClock, nowNanos } from "../clock.js";
 import type { PartitionProgress } from "../cluster/status.js";
@@ -31,6 +31,11 @@ export interface PartitionOptions {
    * replica: whatever it appends is committed.
    */
   replication?: { settings: ReplicationSettings; control: ReplicationControl };
+  /**
+   * Delivers an ack in this process when its inbox belongs to this broker's gRPC sessions;
+   * false means it must be published on NATS.
+   */
+  deliverAckLocally?: (inbox: string, ack: Ack) => boolean;
 }
 
 /** A message of the batch being collected whose publisher wants an ack. */
@@ -391,7 +396,7 @@ export class Partition extends CommittedReplica {
     committedAt: bigint,
     ackError: AckError = AckError.OK,
   ): void {
-    const ack = encodeAck({
+    const ack: Ack = {
       stream: this.stream.name,
       partitionSubject: this.stream.subject,
       msgSubject: pending.msgSubject,
@@ -402,9 +407,10 @@ export class Partition extends CommittedReplica {
       receptionTimestamp: receivedAt,
       commitTimestamp: committedAt,
       ackError,
-    });
+    };
     try {
-      this.nc.publish(pending.ackInbox, encodeEnvelope(MsgType.Ack, ack));
+      if (this.options.deliverAckLocally?.(pending.ackInbox, ack)) return;
+      this.nc.publish(pending.ackInbox, encodeEnvelope(MsgType.Ack, encodeAck(ack)));
     } catch (err) {
       this.logger.warn("could not publish ack", { ackInbox: pending.ackInbox, error: err });
     }

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { NatsConnection } from "nats";
+import type { Ack } from "../../wire/api.js";
 import type { PartitionRegistry } from "../api/context.js";
 import type { BrokerConfig } from "../config/index.js";
 import { masterKeyFromEnv, PartitionCipher } from "../encryption.js";
@@ -18,6 +19,8 @@ export interface PartitionStoreOptions {
   serverId: string;
   nc: NatsConnection;
   logger: Logger;
+  /** See PartitionOptions.deliverAckLocally. */
+  deliverAckLocally?: (inbox: string, ack: Ack) => boolean;
   /** The broker-wide `streams.*` settings; each stream's own settings override them. */
   defaults: BrokerConfig["streams"];
   /** The file layer under the commit logs: the real one unless a test injects faults. */
@@ -191,6 +194,7 @@ export class PartitionStore implements PartitionRegistry {
     const partition = new Partition(stream, info, log, nc, logger, {
       concurrencyControl: occ,
       cipher,
+      deliverAckLocally: this.options.deliverAckLocally,
       replication:
         info.replicas.length > 1
           ? { settings: replication.settings, control: replication.control }
