@@ -28,6 +28,7 @@ export interface ClusterMembership {
 }
 
 const LB_BIN = fileURLToPath(new URL("../../bin/run.js", import.meta.url));
+const NULL_BROKER = fileURLToPath(new URL("./null-broker.js", import.meta.url));
 const READY = /lb ready on (\S+):(\d+),/;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -86,6 +87,20 @@ export async function startBrokerProcess(
   } catch (err) {
     child.kill("SIGKILL");
     await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Starts bench/null-broker.ts in a child process: the client-bound baseline of (a). */
+export async function startNullBrokerProcess(): Promise<Omit<BrokerProcess, "dataDir">> {
+  const child = spawn(process.execPath, [NULL_BROKER], { stdio: ["ignore", "ignore", "pipe"] });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  try {
+    const address = await waitUntilReady(child);
+    return { address, pid: child.pid!, stop: () => stopChild(child) };
+  } catch (err) {
+    child.kill("SIGKILL");
     throw err;
   }
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import type { AsyncPublisher } from "../../src/client/index.js";
+import { type AsyncPublisher, LiftbridgeClient } from "../../src/client/index.js";
 import { AckPolicy, decodeAck, encodeMessage } from "../../src/wire/api.js";
 import { decodeEnvelope, encodeEnvelope, MsgType } from "../../src/wire/envelope.js";
+import { startNullBrokerProcess } from "../broker-process.js";
 import { runWindowed } from "../drivers.js";
 import { createStream, deleteStream, freshStreamName, type LbSystem } from "../systems.js";
 import {
@@ -52,6 +53,26 @@ export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
       },
     };
   };
+  const clientBound: Contender = (() => {
+    let broker: Awaited<ReturnType<typeof startNullBrokerProcess>> | undefined;
+    let client: LiftbridgeClient | undefined;
+    let publisher: AsyncPublisher | undefined;
+    return {
+      system: "null broker (acks at once, stores nothing)",
+      client: "lb TS client publisher() (gRPC PublishAsync)",
+      setup: async () => {
+        broker = await startNullBrokerProcess();
+        client = await LiftbridgeClient.connect([broker.address]);
+        publisher = client.publisher();
+      },
+      run: () => runWindowed(ASYNC_WINDOW, timing, () => publisher!.publish("null", value)),
+      teardown: async () => {
+        await publisher?.close();
+        client?.close();
+        await broker?.stop();
+      },
+    };
+  })();
   const js = ctx.systems.jetstream;
   const jsStream = freshStreamName("a-js");
   return {
@@ -60,6 +81,7 @@ export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
     compare: "rate",
     contenders: [
       ...ctx.systems.lb.map(viaGrpc),
+      clientBound,
       ...ctx.systems.lb.map(viaNats),
       {
         system: js.label,
