@@ -7,9 +7,9 @@ import {
   type FramedRecords,
   FramedRecordsBuilder,
   type LogOptions,
-  type StoredRecord,
 } from "../../src/server/log/index.js";
 import { FaultFs } from "../helpers/fault-fs.js";
+import { plainRecords } from "../helpers/records.js";
 import { makeTempDir } from "../helpers/tmp.js";
 
 const DIR = "/framed";
@@ -23,15 +23,6 @@ function framed(from: number, count: number, timestamp: bigint, epoch = 0): Fram
   const builder = new FramedRecordsBuilder(16);
   for (let i = from; i < from + count; i++) builder.add(body(i));
   return builder.finish(timestamp, epoch);
-}
-
-function plain(records: StoredRecord[]) {
-  return records.map((r) => ({
-    offset: r.offset,
-    timestamp: r.timestamp,
-    leaderEpoch: r.leaderEpoch,
-    body: Buffer.from(r.body).toString(),
-  }));
 }
 
 function expected(from: number, count: number, timestamp: bigint, epoch = 0) {
@@ -73,15 +64,15 @@ test("framed records are stored with their offsets, timestamp, epoch and CRC, ac
     ...expected(1, 300, 7n, 2),
     ...expected(301, 1, 9n, 3),
   ];
-  t.deepEqual(plain(await log.read(0, 1 << 20)), all);
-  t.deepEqual(plain(await log.read(150, 100, 150)), [all[150]]);
+  t.deepEqual(plainRecords(await log.read(0, 1 << 20)), all);
+  t.deepEqual(plainRecords(await log.read(150, 100, 150)), [all[150]]);
   t.deepEqual(log.endOffsetForEpoch(2), { epoch: 2, endOffset: 301 });
   await log.close();
 
   const reopened = await CommitLog.open(dir);
   t.teardown(() => reopened.close());
   t.is(reopened.nextOffset, 302);
-  t.deepEqual(plain(await reopened.read(0, 1 << 20)), all);
+  t.deepEqual(plainRecords(await reopened.read(0, 1 << 20)), all);
   t.deepEqual(reopened.endOffsetForEpoch(2), { epoch: 2, endOffset: 301 });
 });
 
@@ -102,7 +93,7 @@ test("framed and record appends queued together share one group write in order",
   t.deepEqual(bases, [1, 4, 6, 8]);
   t.is(log.stats.writes - writesBefore, 1);
   t.deepEqual(
-    plain(await log.read(1, 1 << 20)).map((r) => [r.offset, r.timestamp, r.body]),
+    plainRecords(await log.read(1, 1 << 20)).map((r) => [r.offset, r.timestamp, r.body]),
     [
       [1, 2n, body(1).toString()],
       [2, 2n, body(2).toString()],
@@ -133,11 +124,11 @@ test("framed batches that do not fit the active segment roll it, also within one
   t.true(log.segmentCount >= 2);
   const all = [...expected(0, 2, 1n), ...expected(2, 2, 2n), ...expected(4, 1, 3n)];
   all.push(...expected(5, 3, 4n));
-  t.deepEqual(plain(await log.read(0, 1 << 20)), all);
+  t.deepEqual(plainRecords(await log.read(0, 1 << 20)), all);
   await log.close();
   const reopened = await CommitLog.open(dir, { segmentMaxBytes: 210 });
   t.teardown(() => reopened.close());
-  t.deepEqual(plain(await reopened.read(0, 1 << 20)), all);
+  t.deepEqual(plainRecords(await reopened.read(0, 1 << 20)), all);
 });
 
 test("a failed group write stores and acknowledges none of its framed records", async (t) => {
@@ -157,7 +148,7 @@ test("a failed group write stores and acknowledges none of its framed records", 
       t.is(error?.code, "EIO");
     }
     t.is(log.nextOffset, 2);
-    t.deepEqual(plain(await log.read(0, 1 << 20)), expected(0, 2, 1n));
+    t.deepEqual(plainRecords(await log.read(0, 1 << 20)), expected(0, 2, 1n));
   }
   fs.failWith = {};
   t.is(await log.appendFramed(framed(2, 3, 3n)), 2);
@@ -165,7 +156,7 @@ test("a failed group write stores and acknowledges none of its framed records", 
   await log.close().catch(() => {});
   fs.restart();
   const reopened = await CommitLog.open(DIR, options);
-  t.deepEqual(plain(await reopened.read(0, 1 << 20)), [
+  t.deepEqual(plainRecords(await reopened.read(0, 1 << 20)), [
     ...expected(0, 2, 1n),
     ...expected(2, 3, 3n),
   ]);
@@ -183,7 +174,7 @@ test("badly framed records are refused and the group around them fails, storing 
   await t.throwsAsync(log.appendFramed({ ...good, count: 3 }), { message: /not well framed/ });
   t.is(log.nextOffset, 0);
   t.is(await log.appendFramed(framed(0, 2, 1n)), 0);
-  t.deepEqual(plain(await log.read(0, 1 << 20)), expected(0, 2, 1n));
+  t.deepEqual(plainRecords(await log.read(0, 1 << 20)), expected(0, 2, 1n));
 });
 
 test("the builder grows for large records and keeps every record intact", (t) => {

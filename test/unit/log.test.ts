@@ -7,8 +7,8 @@ import {
   CommitLog,
   LogClosedError,
   type LogOptions,
-  type StoredRecord,
 } from "../../src/server/log/index.js";
+import { plainRecords } from "../helpers/records.js";
 
 async function tempDir(t: ExecutionContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "lb-log-"));
@@ -33,15 +33,6 @@ function recordFor(i: number, bodyBytes = 40): AppendRecord {
     leaderEpoch: i % 3,
     body: Buffer.from(`record-${i}-`.padEnd(bodyBytes, "x")),
   };
-}
-
-function plain(records: StoredRecord[]) {
-  return records.map((r) => ({
-    offset: r.offset,
-    timestamp: r.timestamp,
-    leaderEpoch: r.leaderEpoch,
-    body: Buffer.from(r.body).toString(),
-  }));
 }
 
 function expected(from: number, to: number, bodyBytes = 40) {
@@ -92,9 +83,9 @@ test("records round-trip across several segments", async (t) => {
     t.true((await stat(join(dir, name))).size <= 256, `${name} is larger than segmentMaxBytes`);
   }
 
-  t.deepEqual(plain(await log.read(0, 1 << 20)), expected(0, 42));
-  t.deepEqual(plain(await log.read(17, 1 << 20)), expected(17, 42));
-  t.deepEqual(plain(await log.read(42, 1 << 20)), expected(42, 42));
+  t.deepEqual(plainRecords(await log.read(0, 1 << 20)), expected(0, 42));
+  t.deepEqual(plainRecords(await log.read(17, 1 << 20)), expected(17, 42));
+  t.deepEqual(plainRecords(await log.read(42, 1 << 20)), expected(42, 42));
 });
 
 test("concurrent appends get contiguous offsets and share writes and syncs", async (t) => {
@@ -118,7 +109,7 @@ test("concurrent appends get contiguous offsets and share writes and syncs", asy
   t.is(stats.records, next);
   t.true(stats.writes < stats.appends, `${stats.writes} writes for ${stats.appends} appends`);
   t.is(stats.syncs, stats.writes);
-  t.deepEqual(plain(await log.read(0, 1 << 20)), expected(0, next - 1));
+  t.deepEqual(plainRecords(await log.read(0, 1 << 20)), expected(0, next - 1));
 });
 
 test("appends resolve in the order they were made", async (t) => {
@@ -163,7 +154,7 @@ test("reads running alongside appends see only records whose append resolved", a
   }
   await allDone;
   t.true(reads > 0);
-  t.deepEqual(plain(await log.read(0, 1 << 20)), expected(0, 299));
+  t.deepEqual(plainRecords(await log.read(0, 1 << 20)), expected(0, 299));
 });
 
 test("read honours maxOffset and maxBytes, within and across segments", async (t) => {
@@ -190,7 +181,7 @@ test("read honours maxOffset and maxBytes, within and across segments", async (t
     "a start before the oldest offset reads from the oldest",
   );
   t.deepEqual(await offsets(8, 1 << 20, 100), [8, 9]);
-  t.deepEqual(plain(await log.read(4, 1 << 20, 6)), expected(4, 6, 72));
+  t.deepEqual(plainRecords(await log.read(4, 1 << 20, 6)), expected(4, 6, 72));
 });
 
 test("offsetForTimestamp finds the first record at or after a timestamp", async (t) => {
@@ -223,7 +214,7 @@ test("reopening after close returns identical records and continues the offsets"
   const dir = await tempDir(t);
   const log = await CommitLog.open(dir, { segmentMaxBytes: 512 });
   await appendEach(log, 0, 59);
-  const before = plain(await log.read(0, 1 << 20));
+  const before = plainRecords(await log.read(0, 1 << 20));
   await log.close();
 
   const reopened = await CommitLog.open(dir, { segmentMaxBytes: 512 });
@@ -236,9 +227,9 @@ test("reopening after close returns identical records and continues the offsets"
   });
   t.is(reopened.oldestOffset, 0);
   t.is(reopened.newestOffset, 59);
-  t.deepEqual(plain(await reopened.read(0, 1 << 20)), before);
+  t.deepEqual(plainRecords(await reopened.read(0, 1 << 20)), before);
   t.is(await reopened.append([recordFor(60)]), 60);
-  t.deepEqual(plain(await reopened.read(0, 1 << 20)), expected(0, 60));
+  t.deepEqual(plainRecords(await reopened.read(0, 1 << 20)), expected(0, 60));
 });
 
 test("records larger than the recovery scan's read size survive a reopen", async (t) => {
@@ -275,7 +266,7 @@ test("close waits for appends in flight; later calls are refused", async (t) => 
 
   const reopened = await CommitLog.open(dir);
   t.teardown(() => reopened.close());
-  t.deepEqual(plain(await reopened.read(0, 1 << 20)), expected(0, 19));
+  t.deepEqual(plainRecords(await reopened.read(0, 1 << 20)), expected(0, 19));
 });
 
 test("sync flushes and counts", async (t) => {
