@@ -38,6 +38,11 @@ export type AdminRpc = keyof AdminRpcs;
 export interface PublishAsyncCall extends EventEmitter {
   /** False when the transport's buffer is full: wait for 'drain'. */
   write(request: api.MessageInit<api.PublishRequest>): boolean;
+  /**
+   * Sends what write() batched now instead of at the end of the event-loop turn, when the
+   * transport batches (for a lone request, whose latency the batching would only add to).
+   */
+  flush?(): void;
   /** Half-closes the call; the broker ends it once in-flight acks are sent. */
   end(): void;
   cancel(): void;

@@ -85,7 +85,11 @@ class PublishSession {
   /** Resolves once the request is handed to the transport (respecting its back-pressure). */
   async write(request: PublishRequestInit): Promise<void> {
     if (this.failure) throw this.failure;
-    if (!this.call.write(request)) {
+    const accepted = this.call.write(request);
+    // The only ack awaited (a synchronous publisher): nothing would join the batch, so it goes
+    // now rather than at the end of the event-loop turn. Pipelined requests stay batched.
+    if (this.pending.size === 1 && request.ackPolicy !== AckPolicy.NONE) this.call.flush?.();
+    if (!accepted) {
       await Promise.race([once(this.call, "drain"), this.finished]);
       if (this.failure) throw this.failure;
     }

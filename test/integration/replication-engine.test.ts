@@ -3,7 +3,14 @@ import test, { type ExecutionContext } from "ava";
 import { connect, type NatsConnection } from "nats";
 import { decodeAckEnvelope } from "../../src/server/api/ack-router.js";
 import { PartitionCipher } from "../../src/server/encryption.js";
-import { type AppendRecord, CommitLog } from "../../src/server/log/index.js";
+import {
+  type AppendRecord,
+  CommitLog,
+  type LogFile,
+  type LogFileSystem,
+  type LogOptions,
+  nodeFileSystem,
+} from "../../src/server/log/index.js";
 import type { Logger } from "../../src/server/logger.js";
 import type { PartitionInfo, StreamInfo } from "../../src/server/metadata/types.js";
 import { Partition } from "../../src/server/partition/partition.js";
@@ -89,6 +96,8 @@ interface Setup {
   hold?: string[];
   /** Encrypt at rest with this master key: the leader seals, followers get its data key. */
   masterKey?: Buffer;
+  /** Options of the leader's log (e.g. a file system whose syncs a test holds). */
+  leaderLog?: LogOptions;
 }
 
 /** A leader "a" and followers "b" and "c" of partition orders/0, each with its own NATS connection and data dir. */
@@ -129,7 +138,10 @@ async function cluster(t: ExecutionContext, setup: Setup = {}) {
     return nc;
   };
   const openLog = async (id: "a" | "b" | "c") => {
-    const log = await CommitLog.open(join(dirs[id], "orders", "0"));
+    const log = await CommitLog.open(
+      join(dirs[id], "orders", "0"),
+      id === "a" ? setup.leaderLog : undefined,
+    );
     const seed = setup.seed?.[id];
     if (seed && log.nextOffset === 0) await log.append(seed);
     return log;
@@ -291,6 +303,78 @@ test("ALL acks go out only once both followers have the records; the three logs 
     (await b.read(21, 1024, 100)).map((r) => r.offset),
     [21],
   );
+});
+
+/** The real file system, except that `datasync` waits while `held` (writes still go through). */
+class HeldSyncFs implements LogFileSystem {
+  held = false;
+  syncsWaiting = 0;
+  private release?: Promise<void>;
+  private releaseNow = () => {};
+
+  hold(): void {
+    this.held = true;
+    this.release = new Promise((resolve) => {
+      this.releaseNow = resolve;
+    });
+  }
+
+  let(): void {
+    this.held = false;
+    this.releaseNow();
+  }
+
+  async open(path: string, mode: Parameters<LogFileSystem["open"]>[1]): Promise<LogFile> {
+    const file = await nodeFileSystem.open(path, mode);
+    return {
+      read: (...a) => file.read(...a),
+      write: (...a) => file.write(...a),
+      truncate: (size) => file.truncate(size),
+      size: () => file.size(),
+      close: () => file.close(),
+      datasync: async () => {
+        if (this.held) {
+          this.syncsWaiting++;
+          await this.release;
+          this.syncsWaiting--;
+        }
+        await file.datasync();
+      },
+    };
+  }
+  readdir = (dir: string) => nodeFileSystem.readdir(dir);
+  mkdir = (dir: string) => nodeFileSystem.mkdir(dir);
+  unlink = (path: string) => nodeFileSystem.unlink(path);
+  rename = (from: string, to: string) => nodeFileSystem.rename(from, to);
+  syncDirectory = (dir: string) => nodeFileSystem.syncDirectory(dir);
+  sizeOf = (path: string) => nodeFileSystem.sizeOf(path);
+  removeAll = (dir: string) => nodeFileSystem.removeAll(dir);
+}
+
+test("followers copy a group write while the leader syncs it; ALL acks still wait for the leader's sync", async (t) => {
+  const fs = new HeldSyncFs();
+  const c = await cluster(t, { leaderLog: { sync: "always", fs } });
+  const b = c.followers.b!;
+  const cFollower = c.followers.c!;
+  c.publish("before");
+  await waitFor(() => c.ackFor("m0") !== undefined, { message: "the first ALL ack" });
+  fs.hold();
+  const held = [c.publish("one"), c.publish("two", AckPolicy.LEADER)];
+  // The two may be one group write or two; the second waits for the first one's sync.
+  await waitFor(() => b.log.nextOffset >= 2 && cFollower.log.nextOffset >= 2, {
+    message: "both followers to copy a record the leader is still syncing",
+  });
+  t.true(fs.syncsWaiting > 0);
+  t.is(c.leader.log.nextOffset, 1, "not synced on the leader: not in its log end yet");
+  await c.flush();
+  t.deepEqual(held.map(c.ackFor), [undefined, undefined], "neither ALL nor LEADER acked yet");
+  t.is(c.leader.highWatermark, 0);
+  fs.let();
+  await waitFor(() => held.every((id) => c.ackFor(id) !== undefined), {
+    message: "both acks once the leader synced",
+  });
+  t.is(c.leader.highWatermark, 2);
+  t.true(await identical(c.leader.log, b.log, cFollower.log));
 });
 
 test("an idle follower is notified of new records instead of waiting out its idle wait", async (t) => {

@@ -74,7 +74,8 @@ export class BidiStreamCall<Req, Res> extends EventEmitter {
     return this.batch.bytes + this.call.writableLength;
   }
 
-  private flush(): void {
+  /** Sends what is batched now rather than at the end of the event-loop turn. */
+  flush(): void {
     if (this.batch.isEmpty) return;
     this.call.write(this.batch.take());
     this.maybeDrain();

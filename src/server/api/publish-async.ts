@@ -8,6 +8,7 @@ import {
   type PublishRequest,
   type PublishResponse,
 } from "../../wire/api.js";
+import { Http2Call } from "../grpc/call.js";
 import type { DuplexCall } from "../grpc/calls.js";
 import type { ApiContext } from "./context.js";
 import { resumeIfPaused } from "./lifecycle.js";
@@ -70,7 +71,10 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
   const publishOne = (req: PublishRequest) => {
     try {
       const subject = publishSubject(ctx, req);
-      sendToNats(ctx, subject, publishEnvelope(req, subject, registration.inbox));
+      const envelope = publishEnvelope(req, subject, registration.inbox);
+      sendToNats(ctx, subject, envelope);
+      // Leading the partition here, it records the message now instead of when NATS echoes it.
+      ctx.partitions.get(req.stream, req.partition)?.recordLocal(envelope);
       if (req.ackPolicy !== AckPolicy.NONE) inflight++;
     } catch (err) {
       const refusal =
@@ -85,8 +89,11 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
       refuse(req.correlationId, refusal);
     }
   };
-  // Requests are published once per event-loop turn: grpc-js delivers each request in its own
-  // microtask, and publishing at once made nats.js write to its socket once per request.
+  // Requests are published together so that nats.js writes them to its socket at once. Our
+  // HTTP/2 server hands over all the requests of a received chunk in one go, so a microtask
+  // after the first sees them all; grpc-js delivers each in its own microtask, so with it they
+  // wait for the end of the event-loop turn.
+  const schedule = call instanceof Http2Call ? queueMicrotask : setImmediate;
   let batch: PublishRequest[] = [];
   const publishBatch = () => {
     const requests = batch;
@@ -95,7 +102,7 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
     maybeFinish();
   };
   const publishSoon = (req: PublishRequest) => {
-    if (batch.length === 0) setImmediate(publishBatch);
+    if (batch.length === 0) schedule(publishBatch);
     batch.push(req);
   };
   call.on("data", (req: PublishRequest) => {

@@ -21,8 +21,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One gRPC call on an HTTP/2 stream, with the surface of grpc-js's server call objects that lb's
- * handlers use. Responses written in one event-loop turn go out as one stream write (sooner
- * when FLUSH_BYTES are pending); the status goes in trailers, or alone when nothing was sent.
+ * handlers use. Responses written in one synchronous run (a batch of acks, a batch of records)
+ * go out as one stream write, in a microtask (sooner when FLUSH_BYTES are pending): node:http2
+ * itself sends at the end of the turn, so waiting for a setImmediate would add a whole turn. The
+ * status goes in trailers, or alone when nothing was sent.
  */
 export class Http2Call extends EventEmitter {
   request: unknown;
@@ -78,7 +80,7 @@ export class Http2Call extends EventEmitter {
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushLater);
+      queueMicrotask(this.flushLater);
     }
     if (this.stream.writableLength + this.pendingBytes > HIGH_WATER_BYTES) {
       this.needDrain = true;

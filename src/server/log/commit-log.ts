@@ -1,5 +1,6 @@
 import {
   type BatchTarget,
+  type EncodedBatch,
   encodeBatch,
   measureAppend,
   measureFramed,
@@ -27,6 +28,14 @@ import {
   saveLeaderEpochs,
   saveRecoveryPoint,
 } from "./partition-checkpoints.js";
+import {
+  RECORD_FRAME_BYTES,
+  RECORD_HEADER_BYTES,
+  readLeaderEpoch,
+  readLength,
+  readOffset,
+  readTimestamp,
+} from "./record-format.js";
 import { SealedIndexCache } from "./sealed-index-cache.js";
 import {
   damageError,
@@ -97,6 +106,13 @@ export class CommitLog {
    */
   private compactedUpTo = -1;
   private bytesSinceRecoveryPoint = 0;
+  /** The group write between its write and the end of its sync, when `onWritten` is set. */
+  private unsynced?: WrittenBatch;
+  /**
+   * Called once a group write's bytes are in the file, before its sync: `readWritten` serves
+   * its records from then on (a leader sends them to followers while it syncs). Must not throw.
+   */
+  onWritten?: () => void;
   private readonly counters: LogStats = {
     appends: 0,
     records: 0,
@@ -212,6 +228,11 @@ export class CommitLog {
     return this.active.nextOffset;
   }
 
+  /** One past the newest record written, synced or not (see `onWritten`). */
+  get writtenOffset(): number {
+    return this.unsynced?.nextOffset ?? this.active.nextOffset;
+  }
+
   /** Timestamp of the newest stored record; undefined when the log holds none. */
   get newestTimestamp(): bigint | undefined {
     for (let i = this.segments.length - 1; i >= 0; i--) {
@@ -300,6 +321,18 @@ export class CommitLog {
       if (from > last) return Promise.resolve([]);
       return readRecords(this.segments, this.snapshotOf, from, maxBytes, last);
     });
+  }
+
+  /**
+   * Like `read` up to `writtenOffset`: records of a group write still being synced come from
+   * the bytes it wrote (no file read), the others from `read`.
+   */
+  readWritten(fromOffset: number, maxBytes: number): Promise<StoredRecord[]> {
+    const unsynced = this.unsynced;
+    if (unsynced && fromOffset >= unsynced.firstOffset && fromOffset < unsynced.nextOffset) {
+      return Promise.resolve(recordsFrom(unsynced.bytes, fromOffset, maxBytes));
+    }
+    return this.read(fromOffset, maxBytes);
   }
 
   /** The first offset whose timestamp is >= `timestamp`; `nextOffset` when there is none. */
@@ -645,7 +678,12 @@ export class CommitLog {
       }
       const segment = this.active;
       const encoded = encodeBatch(batch, bytes, activeTarget(segment), this.scratch);
-      await segment.append(encoded, sync === "always");
+      await segment.append(
+        encoded,
+        sync === "always",
+        this.onWritten ? () => this.exposeWritten(encoded) : undefined,
+      );
+      this.unsynced = undefined;
       this.counters.writes++;
       if (sync === "always") this.counters.syncs++;
       this.counters.appends += batch.length;
@@ -670,6 +708,7 @@ export class CommitLog {
         append.resolve(first!);
       }
     } catch (err) {
+      this.unsynced = undefined;
       if (err instanceof LogFailedError) this.failure = err;
       const reason = err instanceof LogFailedError ? err : new AppendFailedError(this.dir, err);
       for (const append of batch) append.reject(reason);
@@ -679,6 +718,20 @@ export class CommitLog {
     if (this.epochsDirty) await this.saveEpochs().catch(() => {});
     if (this.bytesSinceRecoveryPoint >= this.options.recoveryPointBytes) {
       await this.writeRecoveryPoint().catch(() => {});
+    }
+  }
+
+  /** Keeps a copy of a written group (its buffers are reused) and tells `onWritten`. */
+  private exposeWritten(encoded: EncodedBatch): void {
+    this.unsynced = {
+      firstOffset: encoded.firstOffset,
+      nextOffset: encoded.nextOffset,
+      bytes: Buffer.concat(encoded.chunks, encoded.byteLength),
+    };
+    try {
+      this.onWritten?.();
+    } catch {
+      // The listener's failure is its own; the write goes on.
     }
   }
 
@@ -876,4 +929,37 @@ function checkSegmentOrder(segments: readonly Segment[]): void {
       );
     }
   }
+}
+
+interface WrittenBatch {
+  firstOffset: number;
+  nextOffset: number;
+  /** Its records as stored, back to back. */
+  bytes: Buffer;
+}
+
+/**
+ * The records of `bytes` (stored form, back to back, offsets increasing) from the first at or
+ * after `fromOffset`, within `maxBytes` (at least one). Written by this process just now, so
+ * their framing and CRCs are not checked again.
+ */
+function recordsFrom(bytes: Buffer, fromOffset: number, maxBytes: number): StoredRecord[] {
+  const records: StoredRecord[] = [];
+  let taken = 0;
+  for (let at = 0; at < bytes.length; ) {
+    const end = at + RECORD_FRAME_BYTES + readLength(bytes, at);
+    const offset = readOffset(bytes, at);
+    if (offset >= fromOffset) {
+      if (records.length > 0 && taken + end - at > maxBytes) break;
+      taken += end - at;
+      records.push({
+        offset,
+        timestamp: readTimestamp(bytes, at),
+        leaderEpoch: readLeaderEpoch(bytes, at),
+        body: bytes.subarray(at + RECORD_HEADER_BYTES, end),
+      });
+    }
+    at = end;
+  }
+  return records;
 }

@@ -32,6 +32,22 @@ export async function writeAt(file: LogFile, source: Buffer, position: number): 
   }
 }
 
+/**
+ * Writes all of `source` at `position` synchronously when the file offers it (see
+ * LogFile.writeNow); false, having written nothing, when it does not.
+ */
+export function writeAtNow(file: LogFile, source: Buffer, position: number): boolean {
+  if (!file.writeNow) return false;
+  let done = 0;
+  while (done < source.length) {
+    const bytesWritten = file.writeNow(source, done, source.length - done, position + done);
+    if (bytesWritten === 0)
+      throw new Error(`write at position ${position + done} made no progress`);
+    done += bytesWritten;
+  }
+  return true;
+}
+
 /** The whole contents of the file at `path`, or undefined if there is none. */
 export async function readWholeFile(fs: LogFileSystem, path: string): Promise<Buffer | undefined> {
   let file: LogFile;

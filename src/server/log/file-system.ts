@@ -1,4 +1,4 @@
-import { constants } from "node:fs";
+import { constants, writeSync } from "node:fs";
 import * as fs from "node:fs/promises";
 
 /**
@@ -36,6 +36,12 @@ export interface LogFile {
   read(target: Buffer, at: number, length: number, position: number): Promise<number>;
   /** Writes up to `length` bytes of `source[at..]` at `position`; returns the bytes written. */
   write(source: Buffer, at: number, length: number, position: number): Promise<number>;
+  /**
+   * `write` done synchronously on the calling thread, where the file system offers it: a small
+   * write into the page cache takes microseconds, and a trip through the libuv thread pool
+   * (hand-off, worker wake-up, completion back to the event loop) costs far more.
+   */
+  writeNow?(source: Buffer, at: number, length: number, position: number): number;
   truncate(size: number): Promise<void>;
   /** Makes the file's contents durable. */
   datasync(): Promise<void>;
@@ -60,6 +66,10 @@ class NodeFile implements LogFile {
 
   async write(source: Buffer, at: number, length: number, position: number): Promise<number> {
     return (await this.handle.write(source, at, length, position)).bytesWritten;
+  }
+
+  writeNow(source: Buffer, at: number, length: number, position: number): number {
+    return writeSync(this.handle.fd, source, at, length, position);
   }
 
   truncate(size: number): Promise<void> {

@@ -16,6 +16,7 @@ import type { ReplicationControl, ReplicationSettings } from "../replication/con
 import { readWrappedDataKey } from "../replication/data-key.js";
 import { LeaderReplication } from "../replication/leader-replication.js";
 import { type IngestedMessage, ingest, type PendingAck, PlainRecorder } from "./ingest.js";
+import { LocalEchoes } from "./local-echoes.js";
 import { CommittedReads, CommittedReplica, PartitionClosedError } from "./reader-view.js";
 import { partitionSubject } from "./subjects.js";
 
@@ -69,10 +70,11 @@ interface AwaitingCommit {
  * ISR has records, sends acks by each message's policy, and wakes readers waiting for
  * committed records.
  *
- * Messages that arrive within one event-loop turn (nats.js delivers all the messages of a
- * socket read in one go) are written into one batch as they arrive, in the layout the log
- * stores, and appended at the end of the turn; the log shares one write and one fdatasync
- * among concurrent batches, so throughput grows with load.
+ * Messages that arrive together (nats.js delivers all the messages of a socket read in one
+ * synchronous run) are written into one batch as they arrive, in the layout the log stores, and
+ * appended in a microtask after that run, not a whole event-loop turn later; the log shares one
+ * write and one fdatasync among the batches that queue while a write is in progress, so
+ * throughput grows with load.
  */
 export class Partition extends CommittedReplica {
   private readonly clock = new MonotonicClock();
@@ -89,6 +91,8 @@ export class Partition extends CommittedReplica {
   /** ALL-policy acks by increasing offset, sent once the high watermark covers them. */
   private awaitingCommit: AwaitingCommit[] = [];
   private closed?: PartitionClosedError;
+  /** The NATS copies of what recordLocal took, to skip when they arrive. */
+  private readonly echoes = new LocalEchoes();
   readonly subject: string;
   readonly cipher?: PartitionCipher;
   private readonly concurrencyControl: boolean;
@@ -152,6 +156,7 @@ export class Partition extends CommittedReplica {
     }
     this.subscription?.unsubscribe();
     this.subscription = undefined;
+    this.echoes.clear();
     this.flush();
     await this.appendChain;
     // Wake every reader: caught-up ones see the flag and end.
@@ -203,6 +208,7 @@ export class Partition extends CommittedReplica {
           this.logger.error("NATS subscription failed", { subject: this.subject, error: err });
           return;
         }
+        if (this.echoes.take(msg.data)) return;
         try {
           this.receive(msg);
         } catch (e) {
@@ -213,6 +219,29 @@ export class Partition extends CommittedReplica {
         }
       },
     });
+  }
+
+  /**
+   * Records a Publish envelope that this broker has just published on the partition's subject,
+   * without waiting for NATS to bring it back: that round trip (two process hand-offs) was the
+   * largest part of a publish's latency. The NATS copy still goes to everyone else listening on
+   * the subject; when it reaches this partition it is recognised by its bytes and skipped.
+   * False when the message must come through NATS instead: no subscription (read-only, closed),
+   * a load-balance group (another member may be the one to get it), or too many copies pending.
+   */
+  recordLocal(envelope: Uint8Array): boolean {
+    if (!this.subscription || this.stream.group || !this.echoes.hasRoom) return false;
+    this.echoes.expect(envelope);
+    try {
+      this.receive({ subject: this.subject, reply: "", data: envelope } as Msg);
+    } catch (e) {
+      // As on the NATS path: the message is dropped, and its copy skipped.
+      this.logger.warn("dropped a message that could not be recorded", {
+        subject: this.subject,
+        error: e,
+      });
+    }
+    return true;
   }
 
   /** Adds a message to the current batch, unless it is refused (and then acked with an error). */
@@ -240,6 +269,8 @@ export class Partition extends CommittedReplica {
   async close(reason: "deleted" | "paused" | "closed" = "closed"): Promise<void> {
     if (this.closed) return;
     this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    this.echoes.clear();
     this.flush();
     await this.appendChain;
     await this.replication?.close();
@@ -265,7 +296,7 @@ export class Partition extends CommittedReplica {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    queueMicrotask(() => this.flush());
   }
 
   private flush(): void {

@@ -17,6 +17,12 @@ import {
 import { ReportThrottle } from "./report-throttle.js";
 import { epochOffsetSubject, notifySubject, replicateSubject } from "./subjects.js";
 
+/**
+ * How long a caught-up follower waits to hear of a new high watermark when no records come to
+ * carry it: short for readers of its replica, long enough to ride along with the next records.
+ */
+const HIGH_WATERMARK_NEWS_MS = 5;
+
 export interface LeaderReplicationOptions extends ReplicaContext {
   /** The leader's current high watermark. */
   highWatermark: () => number;
@@ -44,8 +50,10 @@ export class LeaderReplication {
     string,
     { msg: Msg; req: FetchRequest; timer: NodeJS.Timeout; highWatermark: number }
   >();
+  private readonly written = () => this.answerParked();
   private notifyScheduled = false;
   private timer?: NodeJS.Timeout;
+  private newsTimer?: NodeJS.Timeout;
   private closed = false;
   /** The log end when this leadership began: a joining follower must have reached it. */
   private readonly epochStartOffset: number;
@@ -70,15 +78,22 @@ export class LeaderReplication {
         callback: (err, msg) => this.track(err, msg, (m) => this.answerEpochOffset(m)),
       }),
     );
+    // Followers get a group write while the leader syncs it; the high watermark still waits
+    // for the leader's own sync (it counts only `log.nextOffset`). Alone, no copy is needed.
+    if (info.replicas.length > 1) this.o.log.onWritten = this.written;
     const lag = settings.replicaMaxLagTimeMs;
     this.timer = setInterval(() => this.checkIsr(), Math.min(Math.max(lag / 4, 20), 1000));
     this.timer.unref();
   }
 
-  /** Records were appended to the leader's log: the high watermark may move; idle followers hear of it. */
+  /**
+   * Records were appended (and synced) to the leader's log: the high watermark may move; idle
+   * followers hear of it. Parked followers got them already when they were written, if the
+   * log tells this of its writes.
+   */
   appended(): void {
     this.updateHighWatermark();
-    this.answerParked();
+    if (this.o.log.onWritten !== this.written) this.answerParked();
     this.notifyIdleFollowers();
   }
 
@@ -94,8 +109,8 @@ export class LeaderReplication {
     const hw = this.progress.highWatermark(info.isr, log.nextOffset);
     if (hw > this.o.highWatermark()) {
       this.o.advance(hw);
-      // Followers learn the new high watermark on their next fetch: make it now.
-      this.answerParked();
+      // Followers learn the new high watermark with their next records, or shortly.
+      this.scheduleHighWatermarkNews();
       this.notifyIdleFollowers();
     }
   }
@@ -115,7 +130,9 @@ export class LeaderReplication {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.o.log.onWritten === this.written) this.o.log.onWritten = undefined;
     for (const { timer } of this.parked.values()) clearTimeout(timer);
+    clearTimeout(this.newsTimer);
     this.parked.clear();
     clearInterval(this.timer);
     for (const sub of this.subscriptions) sub.unsubscribe();
@@ -149,7 +166,7 @@ export class LeaderReplication {
       return;
     }
     const { log, info } = this.o;
-    const leaderEnd = log.nextOffset;
+    const leaderEnd = log.writtenOffset;
     this.progress.recordFetch(req.replicaId, req.fetchOffset, leaderEnd, Date.now());
     if (info.isr.includes(req.replicaId)) this.updateHighWatermark();
     else this.maybeExpand(req.replicaId);
@@ -161,35 +178,45 @@ export class LeaderReplication {
   }
 
   /**
-   * A caught-up follower's fetch waits here (a long poll) until records arrive or the high
-   * watermark moves, or at most the idle wait (kept under half the fetch timeout): the answer
-   * then carries the news at once, without a notification and a second request.
+   * A caught-up follower's fetch waits here (a long poll) until records are written (before
+   * the leader's sync), or shortly after the high watermark moved, or at most the idle wait
+   * (kept under half the fetch timeout): the answer then carries the news at once, without a
+   * notification and a second request.
    */
   private park(msg: Msg, req: FetchRequest): void {
-    // A follower that has not heard the current high watermark hears it now.
-    if ((this.sentHighWatermark.get(req.replicaId) ?? -2) < this.o.highWatermark()) {
-      msg.respond(this.emptyAnswer(req.replicaId));
-      return;
-    }
     const { replicaMaxIdleWaitMs, replicaFetchTimeoutMs } = this.o.settings;
+    const idleWaitMs = Math.min(replicaMaxIdleWaitMs, replicaFetchTimeoutMs / 2);
+    // A follower that has not heard the current high watermark hears it shortly, with the
+    // next records if they come first (under load they do, saving a round trip each time).
+    const news = (this.sentHighWatermark.get(req.replicaId) ?? -2) < this.o.highWatermark();
     this.parked.get(req.replicaId)?.msg.respond(this.emptyAnswer(req.replicaId));
     clearTimeout(this.parked.get(req.replicaId)?.timer);
     const timer = setTimeout(
       () => {
         if (this.parked.get(req.replicaId)?.msg !== msg) return;
         this.parked.delete(req.replicaId);
-        this.progress.markIdle(req.replicaId);
+        if (!news) this.progress.markIdle(req.replicaId);
         msg.respond(this.emptyAnswer(req.replicaId));
       },
-      Math.min(replicaMaxIdleWaitMs, replicaFetchTimeoutMs / 2),
+      news ? Math.min(HIGH_WATERMARK_NEWS_MS, idleWaitMs) : idleWaitMs,
     );
     this.parked.set(req.replicaId, { msg, req, timer, highWatermark: this.o.highWatermark() });
   }
 
+  private scheduleHighWatermarkNews(): void {
+    if (this.newsTimer || this.parked.size === 0) return;
+    this.newsTimer = setTimeout(() => {
+      this.newsTimer = undefined;
+      if (!this.closed) this.answerParked();
+    }, HIGH_WATERMARK_NEWS_MS);
+  }
+
   private answerParked(): void {
-    for (const [replica, { msg, req, timer, highWatermark }] of this.parked) {
+    // A copy: an answer with nothing to send parks again, which must not be visited here.
+    const parked = [...this.parked.values()];
+    this.parked.clear();
+    for (const { msg, req, timer, highWatermark } of parked) {
       clearTimeout(timer);
-      this.parked.delete(replica);
       this.track(null, msg, () => this.respond(msg, req, highWatermark));
     }
   }
@@ -208,11 +235,10 @@ export class LeaderReplication {
   /** Answers with the records from the fetch offset; with none, and no news, parks instead. */
   private async respond(msg: Msg, req: FetchRequest, knownHighWatermark?: number): Promise<void> {
     const { log, info, settings } = this.o;
-    const leaderEnd = log.nextOffset;
     const records =
-      req.fetchOffset >= leaderEnd
+      req.fetchOffset >= log.writtenOffset
         ? []
-        : await log.read(req.fetchOffset, settings.replicationMaxBytes, leaderEnd - 1);
+        : await log.readWritten(req.fetchOffset, settings.replicationMaxBytes);
     // Nothing to send (compaction can leave a gap up to the log end), and the follower knows the
     // high watermark: wait for news instead.
     const known = knownHighWatermark === undefined || knownHighWatermark === this.o.highWatermark();
@@ -247,10 +273,10 @@ export class LeaderReplication {
         `fetch for ${this.name()} in leader epoch ${req.leaderEpoch}, the leader is in ${info.leaderEpoch}`,
       );
     }
-    if (req.fetchOffset > log.nextOffset || req.fetchOffset < log.oldestOffset) {
+    if (req.fetchOffset > log.writtenOffset || req.fetchOffset < log.oldestOffset) {
       return this.refusal(
         "out_of_range",
-        `fetch offset ${req.fetchOffset} of ${this.name()} is outside the leader's log [${log.oldestOffset}, ${log.nextOffset}]`,
+        `fetch offset ${req.fetchOffset} of ${this.name()} is outside the leader's log [${log.oldestOffset}, ${log.writtenOffset}]`,
       );
     }
     return undefined;
