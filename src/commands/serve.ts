@@ -63,6 +63,21 @@ Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-
       else byKey[spec.key] = value;
     }
 
+    // Signal handlers go in before anything starts, so that no signal can find the process
+    // without them: one during start-up stops the broker as soon as it is up.
+    let stopBroker: (() => void) | undefined;
+    let signalled = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        process.stderr.write(`lb: second ${signal}, exiting without a clean stop\n`);
+        process.exit(1);
+      }
+      signalled = true;
+      stopBroker?.();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+
     let broker: Broker;
     try {
       const config = await loadConfig({ configFile, flags: byKey, env: process.env });
@@ -84,21 +99,13 @@ Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-
     }
 
     await new Promise<void>((resolve) => {
-      let signalled = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (signalled) {
-          process.stderr.write(`lb: second ${signal}, exiting without a clean stop\n`);
-          process.exit(1);
-        }
-        signalled = true;
+      stopBroker = () =>
         broker.stop().then(resolve, (err) => {
           process.stderr.write(`lb: stop failed: ${(err as Error).message}\n`);
           process.exitCode = 1;
           resolve();
         });
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
+      if (signalled) stopBroker();
     });
   }
 }
