@@ -58,12 +58,13 @@ test("retention deletes whole old segments; a reader at a removed offset continu
         1,
       );
       first = r.messages[0]!.offset;
-      return first > 0;
+      // A cleaner pass over the final log leaves at most 20 (as upstream: a segment that would
+      // take the newest ones over the limit goes, so fewer may remain).
+      return first > 0 && 100 - first <= 20;
     },
-    { timeoutMs: 10_000, message: "retention removed the oldest segments" },
+    { timeoutMs: 10_000, message: "retention brought the log within 20 messages" },
   );
-  // Whole segments only: at least 20 messages remain, and the rest up to 99 are all there.
-  t.true(first <= 80, `oldest offset ${first} keeps at least 20 messages`);
+  // Whole segments only: everything from the new oldest offset up to 99 is still there.
   const rest = await collect(
     client,
     { stream: "bounded", startPosition: StartPosition.OFFSET, startOffset: 0 },
