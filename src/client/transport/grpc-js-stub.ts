@@ -1,17 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
-import { adminServiceDefinition } from "../../wire/admin.js";
 import type * as api from "../../wire/api.js";
 import { ApiClient, apiServiceDefinition } from "../../wire/service.js";
-import type {
-  AdminRpc,
-  AdminRpcs,
-  BrokerStub,
-  PublishAsyncCall,
-  SubscribeCall,
-  UnaryRpc,
-  UnaryRpcs,
-} from "../broker-stub.js";
+import type { PublishAsyncCall, SubscribeCall } from "../broker-stub.js";
 import type { CallOptions } from "./call.js";
+import { TypedBrokerStub, type UnaryMethod } from "./typed-stub.js";
 
 /** The codecs behind the service definition accept any subset of a message's fields. */
 type Serialize = (message: unknown) => Buffer;
@@ -23,43 +15,24 @@ const CHANNEL_OPTIONS: Partial<grpc.ChannelOptions> = {
 };
 
 /** The grpc-js client of one broker address (LB_GRPC_CLIENT=grpc-js). */
-export class GrpcJsBrokerStub implements BrokerStub {
+export class GrpcJsBrokerStub extends TypedBrokerStub {
   private readonly client: grpc.Client;
 
-  constructor(readonly address: string) {
+  constructor(address: string) {
+    super(address);
     this.client = new ApiClient(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   }
 
-  unary<M extends UnaryRpc>(
-    method: M,
-    request: api.MessageInit<UnaryRpcs[M][0]>,
-    options: CallOptions = {},
-  ): Promise<UnaryRpcs[M][1]> {
-    return this.call(apiServiceDefinition[method], request, options);
-  }
-
-  admin<M extends AdminRpc>(
-    method: M,
-    request: api.MessageInit<AdminRpcs[M][0]>,
-    options: CallOptions = {},
-  ): Promise<AdminRpcs[M][1]> {
-    return this.call(adminServiceDefinition[method], request, options);
-  }
-
-  private call<Res>(
-    definition: { path: string; requestSerialize: unknown; responseDeserialize: unknown },
-    request: unknown,
-    options: CallOptions,
-  ): Promise<Res> {
+  protected call(method: UnaryMethod, request: unknown, options: CallOptions): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(
-        definition.path,
-        definition.requestSerialize as Serialize,
-        definition.responseDeserialize as (bytes: Buffer) => Res,
+        method.path,
+        method.requestSerialize as Serialize,
+        method.responseDeserialize,
         request,
         new grpc.Metadata({ waitForReady: options.waitForReady ?? false }),
         options.deadline ? { deadline: options.deadline } : {},
-        (err, response) => (err ? reject(err) : resolve(response as Res)),
+        (err, response) => (err ? reject(err) : resolve(response)),
       );
     });
   }

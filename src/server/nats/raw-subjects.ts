@@ -1,5 +1,3 @@
-import type { Msg } from "nats";
-
 /** The subject and reply bytes of a received message, as nats.js parsed them. */
 export interface RawSubjects {
   readonly subject: Uint8Array;
@@ -13,8 +11,8 @@ export interface RawSubjects {
  * showed up in profiles of plain NATS ingestion; comparing the bytes with the last subject
  * seen costs a fraction of that. The views are valid only during the subscription callback.
  */
-export function rawSubjects(msg: Msg): RawSubjects | undefined {
-  const raw = (msg as unknown as { _msg?: { subject?: unknown; reply?: unknown } })._msg;
+export function rawSubjects(msg: object): RawSubjects | undefined {
+  const raw = (msg as { _msg?: { subject?: unknown; reply?: unknown } })._msg;
   if (!raw || !(raw.subject instanceof Uint8Array)) return undefined;
   if (raw.reply !== undefined && !(raw.reply instanceof Uint8Array)) return undefined;
   return raw as RawSubjects;

@@ -29,7 +29,13 @@ const textEncoder = new TextEncoder();
  * becomes a Liftbridge message (key, value, headers, ack details); anything else, including
  * a malformed envelope, is stored as a plain message whose value is the payload.
  */
-export function ingest(msg: Msg): IngestedMessage {
+/**
+ * What a partition records: a NATS message as nats.js delivers it, or an envelope its own broker
+ * published and records in-process (Partition.recordLocal).
+ */
+export type ReceivedMessage = Pick<Msg, "subject" | "reply" | "data" | "headers">;
+
+export function ingest(msg: ReceivedMessage): IngestedMessage {
   const reply = msg.reply ?? "";
   const envelope = decodeEnvelope(msg.data);
   if (envelope?.type === MsgType.Publish) {
@@ -93,7 +99,7 @@ export class PlainRecorder {
   private readonly tails = new Map<string, Uint8Array>();
 
   /** Records `msg` into `records` and returns true, or returns false if it is not such a message. */
-  record(msg: Msg, records: FramedRecordsBuilder): boolean {
+  record(msg: ReceivedMessage, records: FramedRecordsBuilder): boolean {
     const value = msg.data;
     if (value.length > 0 && value[0] === ENVELOPE_MAGIC[0]) return false;
     if (msg.headers) return false;
@@ -119,7 +125,7 @@ export class PlainRecorder {
     return true;
   }
 
-  private tailOf(msg: Msg): Uint8Array {
+  private tailOf(msg: ReceivedMessage): Uint8Array {
     const raw = rawSubjects(msg);
     if (raw && this.lastTail && this.isLast(raw)) return this.lastTail;
     const subject = msg.subject;

@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection, Subscription } from "nats";
+import type { NatsConnection, Subscription } from "nats";
 import { type Ack, AckError, AckPolicy, encodeAck } from "../../wire/api.js";
 import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
 import { MonotonicClock, nowNanos } from "../clock.js";
@@ -15,7 +15,13 @@ import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 import type { ReplicationControl, ReplicationSettings } from "../replication/control.js";
 import { readWrappedDataKey } from "../replication/data-key.js";
 import { LeaderReplication } from "../replication/leader-replication.js";
-import { type IngestedMessage, ingest, type PendingAck, PlainRecorder } from "./ingest.js";
+import {
+  type IngestedMessage,
+  ingest,
+  type PendingAck,
+  PlainRecorder,
+  type ReceivedMessage,
+} from "./ingest.js";
 import { LocalEchoes } from "./local-echoes.js";
 import { CommittedReads, CommittedReplica, PartitionClosedError } from "./reader-view.js";
 import { partitionSubject } from "./subjects.js";
@@ -233,7 +239,7 @@ export class Partition extends CommittedReplica {
     if (!this.subscription || this.stream.group || !this.echoes.hasRoom) return false;
     this.echoes.expect(envelope);
     try {
-      this.receive({ subject: this.subject, reply: "", data: envelope } as Msg);
+      this.receive({ subject: this.subject, reply: "", data: envelope, headers: undefined });
     } catch (e) {
       // As on the NATS path: the message is dropped, and its copy skipped.
       this.logger.warn("dropped a message that could not be recorded", {
@@ -245,7 +251,7 @@ export class Partition extends CommittedReplica {
   }
 
   /** Adds a message to the current batch, unless it is refused (and then acked with an error). */
-  private receive(msg: Msg): void {
+  private receive(msg: ReceivedMessage): void {
     let batch = this.batch;
     if (!batch) {
       // Room for a batch like the last one plus a margin, so that the buffer rarely grows.
