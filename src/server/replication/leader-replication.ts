@@ -43,9 +43,9 @@ export class LeaderReplication {
   private readonly subscriptions: Subscription[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly toNotify = new Set<string>();
-  /** Caught-up followers' fetches held until records arrive (or the park time passes). */
   /** The high watermark last sent to each follower. */
   private readonly sentHighWatermark = new Map<string, number>();
+  /** Caught-up followers' fetches held until records arrive (or the park time passes). */
   private readonly parked = new Map<
     string,
     { msg: Msg; req: FetchRequest; timer: NodeJS.Timeout; highWatermark: number }
