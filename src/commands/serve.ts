@@ -9,9 +9,9 @@ import { redactSecrets } from "../server/redact.js";
 
 /**
  * After a stop or a failed start the process exits by itself; should a stray handle (a library's
- * timer, a socket) keep the event loop alive, it exits this long after anyway.
+ * timer, a socket) keep the event loop alive, it exits this long after anyway, saying so.
  */
-const EXIT_GRACE_MS = 2000;
+const EXIT_GRACE_MS = 5000;
 
 type AnyFlag = Interfaces.Flag<unknown>;
 
@@ -126,5 +126,8 @@ Prints one line to stderr when ready. SIGINT (Ctrl-C) or SIGTERM stops it gracef
 }
 
 function exitSoon(): void {
-  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+  setTimeout(() => {
+    process.stderr.write("lb: something still held the process open after the stop; exiting\n");
+    process.exit();
+  }, EXIT_GRACE_MS).unref();
 }

@@ -13,6 +13,8 @@ import { waitFor } from "../helpers/wait.js";
 
 /** Long enough for a clean stop on a loaded 2-core machine; a hang (the old bug) never ends. */
 const EXIT_BOUND_MS = 20_000;
+/** What lb prints when a stray handle kept it alive after the stop and it had to exit anyway. */
+const HELD_OPEN = /still held the process open/;
 
 /** The pids of the processes whose parent is `pid`, with their command names. */
 function childrenOf(pid: number): { pid: number; comm: string }[] {
@@ -105,6 +107,7 @@ test("Ctrl-C in a terminal stops lb serve and its embedded nats-server, exit 0",
   script.stdin.write("\x03");
   t.is(await exitWithin(script, EXIT_BOUND_MS), 0, output);
   t.regex(output, /broker stopped/);
+  t.notRegex(output, HELD_OPEN);
   await waitFor(() => !isAlive(natsPid), { message: "the nats-server child to be gone" });
   t.false(isAlive(brokerPid));
 });
@@ -122,6 +125,7 @@ test("kill -INT to the whole process group stops lb serve, exit 0, no nats-serve
   process.kill(-serve.child.pid!, "SIGINT");
   t.is(await exitWithin(serve.child, EXIT_BOUND_MS), 0, serve.stderr());
   t.regex(serve.stderr(), /broker stopped/);
+  t.notRegex(serve.stderr(), HELD_OPEN);
   await waitFor(() => !isAlive(natsPid), { message: "the nats-server child to be gone" });
 });
 
@@ -149,6 +153,7 @@ test("SIGTERM while a join waits for a cluster stops the start at once, exit 0",
   child.kill("SIGTERM");
   t.is(await exitWithin(child, EXIT_BOUND_MS), 0, stderr);
   t.regex(stderr, /lb: stopped during start-up \(SIGTERM\)/);
+  t.notRegex(stderr, HELD_OPEN);
 });
 
 test("a broker on external NATS exits when it and its NATS server are stopped together", async (t) => {
@@ -167,6 +172,7 @@ test("a broker on external NATS exits when it and its NATS server are stopped to
   const natsStopped = nats.stop();
   serve.child.kill("SIGTERM");
   t.is(await exitWithin(serve.child, EXIT_BOUND_MS), 0, serve.stderr());
+  t.notRegex(serve.stderr(), HELD_OPEN);
   await natsStopped;
 });
 
@@ -180,6 +186,7 @@ test("a join no cluster answers fails after clustering.raft.join.timeout with on
   t.is(r.code, 1, r.stderr);
   const lines = r.stderr.split("\n").filter((l) => l.startsWith("lb:"));
   t.is(lines.length, 1, r.stderr);
+  t.notRegex(r.stderr, HELD_OPEN);
   t.regex(lines[0]!, /no cluster in namespace \S+ answered within 1 s.*--raft-bootstrap-seed/);
 });
 
