@@ -97,8 +97,10 @@ Prints one line to stderr when ready. SIGINT (Ctrl-C) or SIGTERM stops it gracef
       );
     } catch (err) {
       exitSoon();
-      if (err instanceof StartupAbortedError) {
-        process.stderr.write(`lb: ${err.message}\n`);
+      // A signal to the process group also reaches an embedded nats-server that is starting:
+      // its exit is then part of the stop, not a failure.
+      if (err instanceof StartupAbortedError || starting.signal.aborted) {
+        process.stderr.write(`lb: stopped during start-up (${String(starting.signal.reason)})\n`);
         return;
       }
       const known =
