@@ -1,6 +1,6 @@
 import test from "ava";
 import { masterKeyFromEnv } from "../../src/server/encryption.js";
-import { credentialsFromUrls } from "../../src/server/nats/credentials.js";
+import { credentialsFromUrls, redactUrl } from "../../src/server/nats/credentials.js";
 import { redactSecrets } from "../../src/server/redact.js";
 
 const KEY = Buffer.from("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "hex");
@@ -68,4 +68,11 @@ test("passwords and tokens in URLs are redacted wherever a line quotes them", (t
   );
   t.is(redactSecrets('{"nats":"nats://tok@h:4222"}'), '{"nats":"nats://***@h:4222"}');
   t.is(redactSecrets("nats://h:4222 and host:port"), "nats://h:4222 and host:port");
+});
+
+test("a NATS URL is redacted with or without its scheme", (t) => {
+  t.is(redactUrl("nats://alice:pw@h:4222"), "nats://alice:***@h:4222");
+  t.is(redactUrl("alice:pw@h:4222"), "alice:***@h:4222");
+  t.is(redactUrl("tok@h:4222"), "***@h:4222");
+  t.is(redactUrl("nats://h:4222"), "nats://h:4222");
 });

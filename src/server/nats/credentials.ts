@@ -44,9 +44,13 @@ export function credentialsFromUrls(urls: readonly string[]): UrlCredentials {
     : { servers, user: found.user, pass: found.pass };
 }
 
-/** The URL with its password (or token) replaced by `***`. */
+/** The URL (with or without its scheme) with its password, or token, replaced by `***`. */
 export function redactUrl(url: string): string {
-  return redactSecrets(url);
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)?([^/@]*)@(.*)$/i.exec(url);
+  if (!match) return redactSecrets(url);
+  const [, scheme = "", userinfo = "", rest = ""] = match;
+  const colon = userinfo.indexOf(":");
+  return `${scheme}${colon < 0 ? "***" : `${userinfo.slice(0, colon)}:***`}@${rest}`;
 }
 
 function decode(part: string): string {
