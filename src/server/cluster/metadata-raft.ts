@@ -3,6 +3,7 @@ import type { Msg, NatsConnection, Subscription } from "nats";
 import type { Logger } from "../logger.js";
 import {
   type AppliedEntry,
+  MetadataCommandTooLargeError,
   MetadataUnavailableError,
   type ReplicatedLog,
 } from "../metadata/replicated-log.js";
@@ -11,18 +12,16 @@ import type { ApplyResult, MetadataCommand } from "../metadata/types.js";
 import {
   type ApplyBatch,
   type ConfState,
-  decodeMessage,
-  encodeMessage,
   FileStorage,
   isMember,
   isPristine,
-  type Message,
   makeConfState,
   persistUpdate,
   type RaftStatus,
   RawNode,
   systemRandom,
 } from "../raft/index.js";
+import { RaftTransport, transportLimits } from "./raft-transport.js";
 import { clusterSubjects } from "./subjects.js";
 
 /** One Raft tick; elections time out after 10 to 20 ticks, leaders heartbeat every tick. */
@@ -59,7 +58,10 @@ export interface MetadataRaftOptions {
 }
 
 type RpcRequest = { kind: string; [key: string]: unknown };
-type RpcReply = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+type RpcReply =
+  | { ok: true; [key: string]: unknown }
+  /** tooLarge: the command can never fit one Raft entry; retrying is pointless. */
+  | { ok: false; error: string; tooLarge?: boolean };
 export type RpcHandler = (request: RpcRequest) => Promise<Record<string, unknown>>;
 
 interface ProposalWaiter {
@@ -90,6 +92,7 @@ export class MetadataRaft implements ReplicatedLog {
   private closed = false;
   private ticker?: NodeJS.Timeout;
   private leader = "";
+  private readonly transport: RaftTransport;
 
   private constructor(
     private readonly options: MetadataRaftOptions,
@@ -97,6 +100,17 @@ export class MetadataRaft implements ReplicatedLog {
     private readonly node: RawNode,
   ) {
     this.subjects = clusterSubjects(options.namespace);
+    this.transport = new RaftTransport(
+      options.nc,
+      options.namespace,
+      options.serverId,
+      options.logger,
+      {
+        deliver: (message) => this.withNode((n) => n.step(message)),
+        unreachable: (to) => this.withNode((n) => n.reportUnreachable(to)),
+        snapshotSent: (to, delivered) => this.withNode((n) => n.reportSnapshot(to, delivered)),
+      },
+    );
     this.snapshotIndex = storage.snapshot().metadata.index;
     this.applied = this.snapshotIndex;
   }
@@ -117,6 +131,8 @@ export class MetadataRaft implements ReplicatedLog {
       electionTicks: ELECTION_TICKS,
       heartbeatTicks: 1,
       applied: snapshot.metadata.index,
+      // Every append message fits one NATS message (bigger ones would need chunks).
+      maxMessageBytes: transportLimits(options.nc).maxMessageBytes,
     });
     const raft = new MetadataRaft(options, storage, node);
     await raft.start();
@@ -132,21 +148,9 @@ export class MetadataRaft implements ReplicatedLog {
   }
 
   private async start(): Promise<void> {
-    const { nc, serverId, logger } = this.options;
+    const { nc, serverId } = this.options;
+    this.transport.start();
     this.subscriptions.push(
-      nc.subscribe(this.subjects.raft(serverId), {
-        callback: (err, msg) => {
-          if (err || this.closed) return;
-          let message: Message;
-          try {
-            message = decodeMessage(msg.data);
-          } catch (e) {
-            logger.warn("dropped an undecodable Raft message", { error: e });
-            return;
-          }
-          this.withNode((node) => node.step(message));
-        },
-      }),
       nc.subscribe(this.subjects.rpc(serverId), {
         callback: (err, msg) => {
           if (!err) void this.answerRpc(msg);
@@ -266,11 +270,12 @@ export class MetadataRaft implements ReplicatedLog {
 
   async propose(command: MetadataCommand, deadline?: number): Promise<ApplyResult> {
     const until = deadline ?? Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS;
+    const data = this.encodeCommand(command);
     for (;;) {
       this.checkUsable();
       const leader = this.leader || (await this.waitForLeader(until));
       try {
-        if (leader === this.options.serverId) return await this.proposeHere(command, until);
+        if (leader === this.options.serverId) return await this.proposeHere(data, until);
         const reply = await this.requestBroker(leader, { kind: "propose", command }, until);
         await this.waitApplied(reply.index as number, until);
         return reply.result as ApplyResult;
@@ -296,18 +301,25 @@ export class MetadataRaft implements ReplicatedLog {
     deadline: number,
   ): Promise<Record<string, unknown>> {
     const timeout = Math.max(1, deadline - Date.now());
+    const payload = Buffer.from(JSON.stringify(request));
+    const { maxPayload } = this.transport.limits;
+    if (payload.length > maxPayload) {
+      throw new Error(
+        `the ${request.kind} request is ${payload.length} bytes, more than the NATS max_payload of ${maxPayload}`,
+      );
+    }
     let msg: Msg;
     try {
-      msg = await this.options.nc.request(
-        this.subjects.rpc(to),
-        Buffer.from(JSON.stringify(request)),
-        { timeout },
-      );
+      msg = await this.options.nc.request(this.subjects.rpc(to), payload, { timeout });
     } catch (err) {
       throw new RetryableError(`controller ${to} did not answer: ${(err as Error).message}`);
     }
     const reply = JSON.parse(Buffer.from(msg.data).toString("utf8")) as RpcReply;
-    if (!reply.ok) throw new RetryableError(reply.error);
+    if (!reply.ok) {
+      throw reply.tooLarge
+        ? new MetadataCommandTooLargeError(reply.error)
+        : new RetryableError(reply.error);
+    }
     return reply;
   }
 
@@ -321,7 +333,7 @@ export class MetadataRaft implements ReplicatedLog {
       } else if (request.kind === "propose") {
         if (!this.isLeader) throw new Error(`${this.options.serverId} is not the controller`);
         const result = await this.proposeHere(
-          request.command as MetadataCommand,
+          this.encodeCommand(request.command as MetadataCommand),
           Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS,
         );
         reply = { ok: true, index: this.applied, result };
@@ -331,9 +343,38 @@ export class MetadataRaft implements ReplicatedLog {
         reply = { ok: true, ...(await handler(request)) };
       }
     } catch (err) {
-      reply = { ok: false, error: (err as Error).message };
+      const tooLarge = err instanceof MetadataCommandTooLargeError;
+      reply = { ok: false, error: (err as Error).message, tooLarge };
     }
-    if (msg.reply) msg.respond(Buffer.from(JSON.stringify(reply)));
+    this.respond(msg, reply);
+  }
+
+  /** Answers a request; a reply too large for one NATS message becomes an error saying so. */
+  private respond(msg: Msg, reply: RpcReply): void {
+    if (!msg.reply) return;
+    let bytes = Buffer.from(JSON.stringify(reply));
+    const { maxPayload } = this.transport.limits;
+    if (bytes.length > maxPayload) {
+      const error = `the reply is ${bytes.length} bytes, more than the NATS max_payload of ${maxPayload}`;
+      this.options.logger.error("a control-plane reply does not fit one NATS message", { error });
+      bytes = Buffer.from(JSON.stringify({ ok: false, error }));
+    }
+    msg.respond(bytes);
+  }
+
+  /**
+   * A command's Raft entry must fit one NATS message: refused here, before it is appended
+   * (or forwarded), with the size and the limit. Both a follower and the controller check.
+   */
+  private encodeCommand(command: MetadataCommand): Uint8Array {
+    const data = Buffer.from(JSON.stringify(command), "utf8");
+    const { maxEntryBytes, maxPayload } = this.transport.limits;
+    if (data.length > maxEntryBytes) {
+      throw new MetadataCommandTooLargeError(
+        `the metadata change ${command.op} is ${data.length} bytes encoded, more than the ${maxEntryBytes} bytes one metadata Raft entry can carry (the NATS max_payload of ${maxPayload} bytes less ${maxPayload - maxEntryBytes} bytes of framing): make it smaller (fewer partitions, shorter names or subjects) or raise the NATS server's max_payload`,
+      );
+    }
+    return data;
   }
 
   private async answerJoin(msg: Msg): Promise<void> {
@@ -360,13 +401,13 @@ export class MetadataRaft implements ReplicatedLog {
     } catch (err) {
       reply = { ok: false, error: (err as Error).message };
     }
-    if (msg.reply) msg.respond(Buffer.from(JSON.stringify(reply)));
+    this.respond(msg, reply);
   }
 
-  private proposeHere(command: MetadataCommand, deadline: number): Promise<ApplyResult> {
+  private proposeHere(data: Uint8Array, deadline: number): Promise<ApplyResult> {
     let proposal: { index: number; term: number };
     try {
-      proposal = this.node.propose(Buffer.from(JSON.stringify(command), "utf8"));
+      proposal = this.node.propose(data);
     } catch (err) {
       return Promise.reject(new RetryableError((err as Error).message));
     }
@@ -443,7 +484,9 @@ export class MetadataRaft implements ReplicatedLog {
   }
 
   private unavailable(err: unknown): Error {
-    if (err instanceof MetadataUnavailableError) return err;
+    if (err instanceof MetadataUnavailableError || err instanceof MetadataCommandTooLargeError) {
+      return err;
+    }
     return new MetadataUnavailableError(
       `the metadata change could not be committed: ${(err as Error).message}`,
     );
@@ -476,7 +519,7 @@ export class MetadataRaft implements ReplicatedLog {
         while (this.node.hasReady()) {
           await this.node.handleReady({
             persist: (update) => persistUpdate(this.storage, update),
-            send: (messages) => this.send(messages),
+            send: (messages) => this.transport.send(messages),
             apply: (batch) => this.apply(batch),
             softState: (soft) => this.leaderChanged(soft.leader ?? ""),
           });
@@ -489,16 +532,6 @@ export class MetadataRaft implements ReplicatedLog {
       }
       if (this.node.hasReady() && !this.failure) this.drive();
     })();
-  }
-
-  private send(messages: readonly Message[]): void {
-    for (const message of messages) {
-      try {
-        this.options.nc.publish(this.subjects.raft(message.to), encodeMessage(message));
-      } catch {
-        this.node.reportUnreachable(message.to);
-      }
-    }
   }
 
   private apply(batch: ApplyBatch): void {
@@ -574,6 +607,7 @@ export class MetadataRaft implements ReplicatedLog {
     if (this.isLeader && !this.failure) await this.transferLeadership();
     this.closed = true;
     clearInterval(this.ticker);
+    this.transport.close();
     for (const sub of this.subscriptions) sub.unsubscribe();
     while (this.driving) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const waiter of this.proposals.values()) {
