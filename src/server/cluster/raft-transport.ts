@@ -185,7 +185,8 @@ export class RaftTransport {
           if (!reply.ok) throw new Error(`${to} refused chunk ${chunk.seq}: ${reply.error}`);
         }
         delivered = true;
-        this.logger.debug("sent a Raft message in chunks", {
+        const level = message.type === "snapshot" ? "info" : "debug";
+        this.logger[level]("sent a Raft message in chunks", {
           to,
           type: message.type,
           bytes: bytes.length,

@@ -1,0 +1,127 @@
+import { status } from "@grpc/grpc-js";
+import test, { type ExecutionContext } from "ava";
+import type { FetchMetadataResponse } from "../../src/wire/api.js";
+import { type ClusterNode, clusterStatusOf, startCluster } from "../helpers/cluster.js";
+import { call, failure, rawClient } from "../helpers/rpc.js";
+import { waitFor } from "../helpers/wait.js";
+
+/** Small enough that a few hundred partitions, or a few hundred streams, exceed one message. */
+const MAX_PAYLOAD = 16 * 1024;
+
+function metadataOf(t: ExecutionContext, address: string): Promise<FetchMetadataResponse> {
+  return call<unknown, FetchMetadataResponse>(rawClient(t, address), "fetchMetadata", {});
+}
+
+function createStream(t: ExecutionContext, address: string, name: string, partitions = 1) {
+  return call(rawClient(t, address), "createStream", {
+    name,
+    subject: `subject.${name}`,
+    partitions,
+    replicationFactor: 1,
+  });
+}
+
+async function streamNames(t: ExecutionContext, address: string): Promise<string[]> {
+  return (await metadataOf(t, address)).streamMetadata.map((s) => s.name).sort();
+}
+
+/** The controller all `nodes` agree on, once they do. */
+async function agreedController(t: ExecutionContext, nodes: ClusterNode[]): Promise<string> {
+  let controller = "";
+  await waitFor(
+    async () => {
+      const views = await Promise.all(nodes.map((n) => clusterStatusOf(t, n.address)));
+      controller = views[0]!.controller;
+      return controller !== "" && views.every((v) => v.controller === controller);
+    },
+    { timeoutMs: 15_000, message: "the brokers to agree on a controller" },
+  );
+  return controller;
+}
+
+/** The JSON log lines of a broker's stderr with message `msg`. */
+function logLines(node: ClusterNode, msg: string): Record<string, unknown>[] {
+  return (node.process?.stderr() ?? "")
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.msg === msg);
+}
+
+test("under a small NATS max_payload, a returning follower catches up from a snapshot sent in chunks", async (t) => {
+  const cluster = await startCluster(
+    t,
+    3,
+    { "clustering.raft.snapshot.threshold": 20 },
+    { nats: { maxPayload: MAX_PAYLOAD } },
+  );
+  const controller = await agreedController(t, cluster.nodes);
+  const followers = cluster.nodes.filter((n) => n.id !== controller);
+  const away = followers[0]!;
+  const stays = cluster.node(controller);
+  await away.kill("SIGTERM");
+  // Once it is marked down, no new partition is placed on it.
+  await waitFor(async () => (await metadataOf(t, stays.address)).brokers.length === 2, {
+    timeoutMs: 15_000,
+    message: "the stopped broker to leave the metadata",
+  });
+  const names = Array.from({ length: 320 }, (_, i) => `stream-${String(i).padStart(3, "0")}`);
+  const queue = [...names];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) {
+        await createStream(t, stays.address, name);
+      }
+    }),
+  );
+  t.deepEqual(await streamNames(t, stays.address), names);
+
+  await away.start();
+  await waitFor(async () => (await streamNames(t, away.address)).join() === names.join(), {
+    timeoutMs: 30_000,
+    message: `${away.id} to list all ${names.length} streams`,
+  });
+  const sent = logLines(stays, "sent a Raft message in chunks").filter(
+    (line) => line.to === away.id && line.type === "snapshot",
+  );
+  t.true(sent.length > 0, "the controller sent the snapshot in chunks");
+  t.true((sent[0]!.bytes as number) > MAX_PAYLOAD, `snapshot of ${sent[0]!.bytes} bytes`);
+  t.true((sent[0]!.chunks as number) > 1);
+  // The returned follower is a full member again: a change made through it reaches everyone.
+  await createStream(t, away.address, "after-catch-up");
+  for (const node of cluster.nodes) {
+    await waitFor(async () => (await streamNames(t, node.address)).includes("after-catch-up"), {
+      message: `${node.id} to list the stream created after the catch-up`,
+    });
+  }
+});
+
+test("a change too large for one NATS message is refused with InvalidArgument; the cluster goes on and restarts", async (t) => {
+  const cluster = await startCluster(t, 3, {}, { nats: { maxPayload: MAX_PAYLOAD } });
+  const controller = await agreedController(t, cluster.nodes);
+  const follower = cluster.nodes.find((n) => n.id !== controller)!;
+  for (const node of [follower, cluster.node(controller)]) {
+    const err = await failure(createStream(t, node.address, "huge", 400));
+    t.is(err.code, status.INVALID_ARGUMENT, `${node.id}: ${err.details}`);
+    t.regex(
+      err.details,
+      /metadata change createStream is \d+ bytes encoded, more than the \d+ bytes one metadata Raft entry can carry \(the NATS max_payload of 16384 bytes/,
+    );
+  }
+  await createStream(t, follower.address, "after", 3);
+  for (const node of cluster.nodes) {
+    await waitFor(async () => (await streamNames(t, node.address)).join() === "after", {
+      message: `${node.id} to list only the stream created after the refusal`,
+    });
+  }
+
+  await Promise.all(cluster.nodes.map((n) => n.kill("SIGTERM")));
+  await Promise.all(cluster.nodes.map((n) => n.start()));
+  await agreedController(t, cluster.nodes);
+  await createStream(t, follower.address, "later");
+  for (const node of cluster.nodes) {
+    await waitFor(async () => (await streamNames(t, node.address)).join() === "after,later", {
+      message: `${node.id} to list the streams after the restart`,
+    });
+  }
+});
