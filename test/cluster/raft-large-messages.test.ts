@@ -1,7 +1,9 @@
+import net from "node:net";
 import { status } from "@grpc/grpc-js";
 import test, { type ExecutionContext } from "ava";
 import type { FetchMetadataResponse } from "../../src/wire/api.js";
 import { type ClusterNode, clusterStatusOf, startCluster } from "../helpers/cluster.js";
+import { startNats } from "../helpers/nats.js";
 import { call, failure, rawClient } from "../helpers/rpc.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -37,6 +39,34 @@ async function agreedController(t: ExecutionContext, nodes: ClusterNode[]): Prom
     { timeoutMs: 15_000, message: "the brokers to agree on a controller" },
   );
   return controller;
+}
+
+/** A loopback TCP proxy whose target can be changed (new connections go to the new one). */
+async function startSwitchableProxy(
+  t: ExecutionContext,
+  initial: number,
+): Promise<{ url: string; retarget(port: number): void }> {
+  let target = initial;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, "127.0.0.1");
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => socket.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, resolve));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  const { port } = server.address() as net.AddressInfo;
+  return { url: `nats://127.0.0.1:${port}`, retarget: (p) => (target = p) };
 }
 
 /** The JSON log lines of a broker's stderr with message `msg`. */
@@ -122,6 +152,57 @@ test("a change too large for one NATS message is refused with InvalidArgument; t
   for (const node of cluster.nodes) {
     await waitFor(async () => (await streamNames(t, node.address)).join() === "after,later", {
       message: `${node.id} to list the streams after the restart`,
+    });
+  }
+});
+
+test("an entry larger than one NATS message, written under a larger max_payload, still reaches a follower (in chunks)", async (t) => {
+  // The brokers first run against a nats-server with the default 1 MiB max_payload, then
+  // against one with a small max_payload, as after an upgrade of an older cluster.
+  const large = await startNats(t);
+  const proxy = await startSwitchableProxy(t, large.port);
+  let small = 0;
+  const cluster = await startCluster(
+    t,
+    3,
+    {},
+    {
+      nats: { maxPayload: MAX_PAYLOAD },
+      natsUrlFor: async (_id, smallUrl) => {
+        small = Number(new URL(smallUrl).port);
+        return proxy.url;
+      },
+    },
+  );
+  const controller = await agreedController(t, cluster.nodes);
+  const away = cluster.nodes.find((n) => n.id !== controller)!;
+  const stays = cluster.node(controller);
+  await away.kill("SIGTERM");
+  await waitFor(async () => (await metadataOf(t, stays.address)).brokers.length === 2, {
+    timeoutMs: 15_000,
+    message: "the stopped broker to leave the metadata",
+  });
+  await createStream(t, stays.address, "huge", 400);
+  const others = cluster.nodes.filter((n) => n !== away);
+  await Promise.all(others.map((n) => n.kill("SIGTERM")));
+
+  proxy.retarget(small);
+  await Promise.all(cluster.nodes.map((n) => n.start()));
+  await waitFor(async () => (await streamNames(t, away.address)).join() === "huge", {
+    timeoutMs: 30_000,
+    message: `${away.id} to receive the oversized entry`,
+  });
+  const leader = cluster.node(await agreedController(t, cluster.nodes));
+  const warned = logLines(
+    leader,
+    "the metadata log holds an entry larger than one NATS message (written by an older version or under a larger max_payload); replicating it in chunks",
+  );
+  t.true(warned.length > 0, "the controller says it replicates an oversized entry");
+  t.true((warned[0]!.bytes as number) > MAX_PAYLOAD);
+  await createStream(t, away.address, "after");
+  for (const node of cluster.nodes) {
+    await waitFor(async () => (await streamNames(t, node.address)).join() === "after,huge", {
+      message: `${node.id} to list both streams`,
     });
   }
 });
