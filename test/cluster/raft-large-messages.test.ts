@@ -1,10 +1,13 @@
+import { writeFile } from "node:fs/promises";
 import net from "node:net";
+import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import test, { type ExecutionContext } from "ava";
 import type { FetchMetadataResponse } from "../../src/wire/api.js";
 import { type ClusterNode, clusterStatusOf, startCluster } from "../helpers/cluster.js";
-import { startNats } from "../helpers/nats.js";
+import { freePort, startNats } from "../helpers/nats.js";
 import { call, failure, rawClient } from "../helpers/rpc.js";
+import { makeTempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 
 /** Small enough that a few hundred partitions, or a few hundred streams, exceed one message. */
@@ -203,6 +206,50 @@ test("an entry larger than one NATS message, written under a larger max_payload,
   for (const node of cluster.nodes) {
     await waitFor(async () => (await streamNames(t, node.address)).join() === "after,huge", {
       message: `${node.id} to list both streams`,
+    });
+  }
+});
+
+test("the controller refuses a forwarded change too large for its NATS connection, and the follower's caller gets InvalidArgument", async (t) => {
+  // Two routed nats-servers: the follower's takes 1 MiB messages, the controller's 16 KiB, so
+  // only the controller can tell the change is too large.
+  const [routeA, routeB] = [await freePort(), await freePort()];
+  const dir = await makeTempDir("lb-nats-routes-", t);
+  const routed = async (name: string, own: number, other: number) => {
+    const file = join(dir, `${name}.conf`);
+    await writeFile(
+      file,
+      `cluster { name: lbtest, listen: "127.0.0.1:${own}", routes: ["nats://127.0.0.1:${other}"] }\n`,
+    );
+    return file;
+  };
+  const large = await startNats(t, {
+    configFile: await routed("large", routeA, routeB),
+    host: "127.0.0.1",
+    port: 0,
+  });
+  const small = await startNats(t, {
+    configFile: await routed("small", routeB, routeA),
+    host: "127.0.0.1",
+    port: 0,
+    maxPayload: MAX_PAYLOAD,
+  });
+  const cluster = await startCluster(
+    t,
+    2,
+    {},
+    {
+      natsUrlFor: async (id) => (id === "b1" ? small.url : large.url),
+    },
+  );
+  t.is(await agreedController(t, cluster.nodes), "b1", "the seed leads");
+  const err = await failure(createStream(t, cluster.node("b2").address, "huge", 400));
+  t.is(err.code, status.INVALID_ARGUMENT, err.details);
+  t.regex(err.details, /createStream is \d+ bytes encoded, .* NATS max_payload of 16384 bytes/);
+  await createStream(t, cluster.node("b2").address, "after");
+  for (const node of cluster.nodes) {
+    await waitFor(async () => (await streamNames(t, node.address)).join() === "after", {
+      message: `${node.id} to list only the stream created after the refusal`,
     });
   }
 });
