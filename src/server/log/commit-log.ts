@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import {
   type BatchTarget,
   type EncodedBatch,
@@ -165,7 +166,9 @@ export class CommitLog {
   static async open(dir: string, options?: LogOptions): Promise<CommitLog> {
     const resolved = resolveLogOptions(options);
     const { fs } = resolved;
-    await fs.mkdir(dir);
+    // A new directory's entry must be durable in its parent, or a power loss could take a
+    // partition whose records were synced.
+    for (const created of await fs.mkdir(dir)) await fs.syncDirectory(dirname(created));
     const report: RecoveryReport = {
       truncatedBytes: 0,
       rebuiltIndexes: [],
@@ -275,7 +278,11 @@ export class CommitLog {
 
   /** Deletes a closed log's directory and everything in it. */
   static async destroy(dir: string, fs?: LogFileSystem): Promise<void> {
-    await resolveLogOptions({ fs }).fs.removeAll(dir);
+    const files = resolveLogOptions({ fs }).fs;
+    await files.removeAll(dir);
+    await files.syncDirectory(dirname(dir)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
   }
 
   /** Offset of the oldest stored record (or of the gap compaction left before it); 0 for a new log. */
@@ -989,19 +996,27 @@ export class CommitLog {
   /** One group write: everything queued (up to the size cap) in one batch. */
   private async writeQueued(): Promise<void> {
     this.writeScheduled = false;
-    const { batch, bytes } = this.takeQueued();
-    if (batch.length === 0) return;
-    if (this.queue.length > 0) this.scheduleWrite();
+    if (this.queue.length === 0) return;
     if (this.failure) {
+      const { batch } = this.takeQueued(MAX_GROUP_WRITE_BYTES);
+      if (this.queue.length > 0) this.scheduleWrite();
       for (const append of batch) append.reject(this.failure);
       return;
     }
+    let batch: PendingAppend[] = [];
+    let bytes = 0;
     try {
       const { segmentMaxBytes, sync } = this.options;
       if (this.activeTooOld(Date.now())) await this.rollSegment();
-      if (this.active.size > 0 && this.active.size + bytes > segmentMaxBytes) {
+      // A group write takes what fits in the active segment: a segment exceeds its limit only
+      // when a single append is larger than the limit by itself.
+      const first = this.queue[0]!.bytes;
+      if (this.active.size > 0 && this.active.size + first > segmentMaxBytes) {
         await this.rollSegment();
       }
+      const room = Math.max(segmentMaxBytes - this.active.size, 0);
+      ({ batch, bytes } = this.takeQueued(Math.min(room, MAX_GROUP_WRITE_BYTES)));
+      if (this.queue.length > 0) this.scheduleWrite();
       const segment = this.active;
       const encoded = encodeBatch(batch, bytes, activeTarget(segment), this.scratch);
       await segment.append(
@@ -1035,6 +1050,11 @@ export class CommitLog {
       }
     } catch (err) {
       this.unsynced = undefined;
+      if (batch.length === 0) {
+        // The roll failed before the group was taken: the appends first in line fail with it.
+        ({ batch } = this.takeQueued(MAX_GROUP_WRITE_BYTES));
+        if (this.queue.length > 0) this.scheduleWrite();
+      }
       if (err instanceof LogFailedError) this.failure = err;
       const reason = err instanceof LogFailedError ? err : new AppendFailedError(this.dir, err);
       for (const append of batch) append.reject(reason);
@@ -1061,11 +1081,12 @@ export class CommitLog {
     }
   }
 
-  private takeQueued(): { batch: PendingAppend[]; bytes: number } {
+  /** The queued appends a group write takes: up to `limit` bytes, at least one append. */
+  private takeQueued(limit: number): { batch: PendingAppend[]; bytes: number } {
     let count = 0;
     let bytes = 0;
     for (const append of this.queue) {
-      if (count > 0 && bytes + append.bytes > MAX_GROUP_WRITE_BYTES) break;
+      if (count > 0 && bytes + append.bytes > limit) break;
       bytes += append.bytes;
       count++;
     }
