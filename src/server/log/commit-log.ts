@@ -128,6 +128,8 @@ export class CommitLog {
   private bytesSinceRecoveryPoint = 0;
   /** Offsets the log cannot serve, oldest first (see `damage()`). */
   private damaged: LogDamage[] = [];
+  /** Listed segments found gone at open: kept in the segment list until dealt with. */
+  private lostSegments: ListedSegment[] = [];
   /** The group write between its write and the end of its sync, when `onWritten` is set. */
   private unsynced?: WrittenBatch;
   /**
@@ -262,6 +264,16 @@ export class CommitLog {
         report,
       );
       log.damaged = mergeDamage(recorded, found);
+      log.lostSegments = (listed ?? []).filter(
+        (l) =>
+          !report.compaction &&
+          found.some(
+            (d) =>
+              d.kind === "missing" &&
+              d.fromOffset === l.baseOffset &&
+              d.segment === logFilePath(dir, l.baseOffset),
+          ),
+      );
       report.damage = [...log.damaged];
       if (found.length > 0) await saveDamage(fs, dir, log.damaged);
       if (report.compaction || !listed) await log.saveSegmentList();
@@ -468,6 +480,9 @@ export class CommitLog {
           }
           previous = offset;
         }
+        this.lostSegments = this.lostSegments.filter(
+          (l) => l.nextOffset <= fromOffset || l.baseOffset > toOffset,
+        );
         await this.rewriteWith(fromOffset, toOffset, records);
         this.damaged = this.damaged.filter((_, i) => i !== at);
         await saveDamage(this.fs, this.dir, this.damaged);
@@ -581,6 +596,8 @@ export class CommitLog {
         const deleted = segments.slice(0, count);
         if (deleted.length > 0) {
           // Listed first: a crash mid-deletion must not make deleted segments look lost.
+          const oldest = segments[count]!.baseOffset;
+          this.lostSegments = this.lostSegments.filter((l) => l.baseOffset >= oldest);
           await this.saveSegmentList(segments.slice(count, -1));
           const before = this.damaged;
           this.damaged = clipDamage(this.damaged, segments[count]!.baseOffset);
@@ -921,6 +938,7 @@ export class CommitLog {
    * them look lost at the next open (segment list, damage, high watermark) stop naming them.
    */
   private async forgetFrom(offset: number, sealedKept: readonly Segment[]): Promise<void> {
+    this.lostSegments = this.lostSegments.filter((l) => l.nextOffset <= offset);
     await this.saveSegmentList(sealedKept);
     this.damaged = clipDamage(this.damaged, 0, offset - 1);
     await saveDamage(this.fs, this.dir, this.damaged);
@@ -934,7 +952,10 @@ export class CommitLog {
   private saveSegmentList(
     segments: readonly Segment[] = this.segments.slice(0, -1),
   ): Promise<void> {
-    return saveSegmentList(this.fs, this.dir, segments.map(listedSegment));
+    const listed = [...segments.map(listedSegment), ...this.lostSegments].sort(
+      (a, b) => a.baseOffset - b.baseOffset,
+    );
+    return saveSegmentList(this.fs, this.dir, listed);
   }
 
   private get active(): Segment {

@@ -184,7 +184,26 @@ async function* checkIndexed(
     }
     if (!last) {
       const end = Math.min(boundaries[i + 1]!.position, size);
-      yield await checkRecord(window, segment, position, end, offset, true);
+      const whole = await checkRecord(window, segment, position, end, offset, true);
+      // The broker's index skips damaged bytes it found between valid records: the record
+      // is sound on its own length, and the bytes after it are the damage.
+      const own = whole.problem
+        ? await ownLength(window, segment, position, end, offset)
+        : undefined;
+      if (!own) {
+        yield whole;
+        continue;
+      }
+      yield own;
+      const skipped = position + own.size;
+      yield {
+        segment,
+        offset: offset + 1,
+        position: skipped,
+        size: end - skipped,
+        crcOk: false,
+        problem: `${end - skipped} bytes the index skips before offset ${boundaries[i + 1]!.offset}: damaged records`,
+      };
       continue;
     }
     // The last indexed record normally ends the file. If it does not, the bytes after it may be
