@@ -190,3 +190,28 @@ test("a lost middle segment and a lost active segment are reported, never skippe
   t.is(verify.code, 1, verify.stdout);
   t.regex(verify.stdout, new RegExp(`missing: gone/0 .*${logs[1]} offsets ${middle}-${next - 1}`));
 });
+
+test("a lost partition directory is reported from the extent kept beside it: its offsets are not restarted at 0", async (t) => {
+  const nats = await startNats(t);
+  const first = await startBroker(t, nats.url);
+  let client = rawClient(t, first.address);
+  await call(client, "createStream", { name: "vanished", subject: "vanished" });
+  await publishAll(client, "vanished", 0, 20);
+  await first.stop();
+
+  const dir = join(first.dataDir, "streams", "vanished", "0");
+  await rm(dir, { recursive: true });
+
+  const second = await startBroker(t, nats.url, { dataDir: first.dataDir });
+  client = rawClient(t, second.address);
+  t.deepEqual(await publishAll(client, "vanished", 20, 21), [20], "offset 0 is not reused");
+  const r = await collect(client, { stream: "vanished", startPosition: StartPosition.EARLIEST });
+  t.deepEqual(r.messages, []);
+  t.is(r.code, status.DATA_LOSS);
+  t.regex(r.details ?? "", /at offset 0\b.*missing/);
+  await second.stop();
+
+  const verify = await runLb(["log", "verify", dir]);
+  t.is(verify.code, 1, verify.stdout);
+  t.regex(verify.stdout, /recorded damage: vanished\/0 .* offsets 0-19/);
+});

@@ -34,11 +34,13 @@ import {
   type ListedSegment,
   loadHighWatermark,
   loadLeaderEpochs,
+  loadLogExtent,
   loadRecoveryPoint,
   loadSegmentList,
   removeTemporaryFiles,
   saveHighWatermark,
   saveLeaderEpochs,
+  saveLogExtent,
   saveRecoveryPoint,
   saveSegmentList,
 } from "./partition-checkpoints.js";
@@ -61,7 +63,7 @@ import {
   Segment,
   type SegmentSnapshot,
 } from "./segment.js";
-import { indexFilePath, listSegmentBases, logFilePath } from "./segment-files.js";
+import { indexFilePath, listSegmentBases, logExtentPath, logFilePath } from "./segment-files.js";
 import { firstEntryAtOrAfter, SegmentIndex } from "./segment-index.js";
 import { segmentRecords } from "./segment-records.js";
 import type {
@@ -188,12 +190,18 @@ export class CommitLog {
     const lost: LogDamage[] = [];
     if (bases.length === 0) {
       const point = await loadRecoveryPoint(fs, dir, report);
-      const known = highestKnownOffset(point, listed, loadedHw, recorded);
+      // With the directory itself gone, only the extent kept beside it remembers the records.
+      const extent = await loadLogExtent(fs, dir);
+      const known = Math.max(
+        highestKnownOffset(point, listed, loadedHw, recorded),
+        (extent?.nextOffset ?? 0) - 1,
+      );
       if (known < 0) {
         report.recoveryPointIgnored = undefined;
         const segment = await Segment.create(fs, dir, 0);
         await fs.syncDirectory(dir);
         await saveSegmentList(fs, dir, []);
+        await saveLogExtent(fs, dir, 0, 0);
         return new CommitLog(
           dir,
           resolved,
@@ -208,12 +216,16 @@ export class CommitLog {
       await segment.close();
       await fs.syncDirectory(dir);
       bases = [known + 1];
-      const lostFrom = Math.min(listed?.[0]?.baseOffset ?? known, point?.baseOffset ?? known);
+      const lostFrom = Math.min(
+        listed?.[0]?.baseOffset ?? known,
+        point?.baseOffset ?? known,
+        extent?.oldestOffset ?? known,
+      );
       lost.push({
         fromOffset: lostFrom,
         toOffset: known,
         kind: "missing",
-        reason: `every segment file is gone, though the checkpoints record offsets up to ${known}`,
+        reason: `every segment file is gone, though the checkpoints record offsets up to ${known}${extent && !point ? ` (the partition directory was lost: ${logExtentPath(dir)} records them)` : ""}`,
         segment: logFilePath(dir, lostFrom),
       });
     }
@@ -292,14 +304,21 @@ export class CommitLog {
   static async destroy(dir: string, fs?: LogFileSystem): Promise<void> {
     const files = resolveLogOptions({ fs }).fs;
     await files.removeAll(dir);
+    await unlinkIfPresent(files, logExtentPath(dir));
     await files.syncDirectory(dirname(dir)).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== "ENOENT") throw err;
     });
   }
 
-  /** Offset of the oldest stored record (or of the gap compaction left before it); 0 for a new log. */
+  /**
+   * Offset of the oldest stored record (or of the gap compaction left before it); 0 for a new
+   * log. Damaged or missing offsets before it count: a reader from the oldest must hear of them.
+   */
   get oldestOffset(): number {
-    return this.segments[0]!.baseOffset;
+    return Math.min(
+      this.segments[0]!.baseOffset,
+      this.damaged[0]?.fromOffset ?? Number.MAX_SAFE_INTEGER,
+    );
   }
 
   /** Offset of the newest record whose append completed; -1 when empty. */
@@ -548,9 +567,11 @@ export class CommitLog {
     }
     if (this.closing)
       return Promise.reject(new LogClosedError(this.dir, "checkpoint the high watermark"));
-    const run = this.highWatermarkChain.then(() =>
-      saveHighWatermark(this.fs, this.dir, highWatermark),
-    );
+    const run = this.highWatermarkChain.then(async () => {
+      await saveHighWatermark(this.fs, this.dir, highWatermark);
+      // Committed offsets must be remembered even if the whole partition directory is lost.
+      await saveLogExtent(this.fs, this.dir, this.oldestOffset, this.nextOffset);
+    });
     this.highWatermarkChain = run.catch(() => {});
     return run;
   }
@@ -1156,6 +1177,7 @@ export class CommitLog {
     if (this.epochsDirty) await this.saveEpochs();
     const point: RecoveryPoint = await this.active.sync();
     await saveRecoveryPoint(this.fs, this.dir, point);
+    await saveLogExtent(this.fs, this.dir, this.oldestOffset, this.nextOffset);
     this.bytesSinceRecoveryPoint = 0;
     this.counters.recoveryPoints++;
   }
