@@ -849,8 +849,7 @@ export class CommitLog {
       if (old) {
         const oldIndex = await this.sealedIndexOrActive(old);
         try {
-          for await (const r of segmentRecords(old, oldIndex, old.size)) {
-            if (r.offset >= from && r.offset <= to) continue;
+          for await (const r of segmentRecords(old, oldIndex, old.size, { from, to })) {
             if (r.offset > to && !repaired) {
               await putRepaired();
               repaired = true;
