@@ -187,21 +187,19 @@ export class CommitLog {
     const listed = await loadSegmentList(fs, dir);
     const loadedHw = await loadHighWatermark(fs, dir);
     const recorded = await loadDamage(fs, dir, (offset) => logFilePath(dir, offset));
+    // Written with the recovery point and the high watermark: how far the log was known to go.
+    const extent = resolved.extentBesideDir ? await loadLogExtent(fs, dir) : undefined;
     const lost: LogDamage[] = [];
     if (bases.length === 0) {
       const point = await loadRecoveryPoint(fs, dir, report);
       // With the directory itself gone, only the extent kept beside it remembers the records.
-      const extent = await loadLogExtent(fs, dir);
-      const known = Math.max(
-        highestKnownOffset(point, listed, loadedHw, recorded),
-        (extent?.nextOffset ?? 0) - 1,
-      );
+      const known = highestKnownOffset(point, listed, loadedHw, recorded, extent);
       if (known < 0) {
         report.recoveryPointIgnored = undefined;
         const segment = await Segment.create(fs, dir, 0);
         await fs.syncDirectory(dir);
         await saveSegmentList(fs, dir, []);
-        await saveLogExtent(fs, dir, 0, 0);
+        if (resolved.extentBesideDir) await saveLogExtent(fs, dir, 0, 0);
         return new CommitLog(
           dir,
           resolved,
@@ -248,7 +246,7 @@ export class CommitLog {
         ...lost,
         ...foundDamage(dir, segments, report.compaction ? undefined : listed),
       ];
-      const known = highestKnownOffset(point, listed, loadedHw, [...recorded, ...found]);
+      const known = highestKnownOffset(point, listed, loadedHw, [...recorded, ...found], extent);
       const activeSegment = segments.at(-1)!;
       if (activeSegment.nextOffset <= known) {
         const lostFile = point && point.baseOffset > activeSegment.baseOffset;
@@ -570,7 +568,7 @@ export class CommitLog {
     const run = this.highWatermarkChain.then(async () => {
       await saveHighWatermark(this.fs, this.dir, highWatermark);
       // Committed offsets must be remembered even if the whole partition directory is lost.
-      await saveLogExtent(this.fs, this.dir, this.oldestOffset, this.nextOffset);
+      await this.saveExtent(this.oldestOffset, this.nextOffset);
     });
     this.highWatermarkChain = run.catch(() => {});
     return run;
@@ -959,12 +957,19 @@ export class CommitLog {
    */
   private async forgetFrom(offset: number, sealedKept: readonly Segment[]): Promise<void> {
     this.lostSegments = this.lostSegments.filter((l) => l.nextOffset <= offset);
+    await this.saveExtent(Math.min(this.oldestOffset, offset), offset);
     await this.saveSegmentList(sealedKept);
     this.damaged = clipDamage(this.damaged, 0, offset - 1);
     await saveDamage(this.fs, this.dir, this.damaged);
     const highWatermark = await loadHighWatermark(this.fs, this.dir);
     if (highWatermark !== undefined && highWatermark >= offset) {
       await saveHighWatermark(this.fs, this.dir, offset - 1);
+    }
+  }
+
+  private async saveExtent(oldestOffset: number, nextOffset: number): Promise<void> {
+    if (this.options.extentBesideDir) {
+      await saveLogExtent(this.fs, this.dir, oldestOffset, nextOffset);
     }
   }
 
@@ -1176,7 +1181,7 @@ export class CommitLog {
     if (this.epochsDirty) await this.saveEpochs();
     const point: RecoveryPoint = await this.active.sync();
     await saveRecoveryPoint(this.fs, this.dir, point);
-    await saveLogExtent(this.fs, this.dir, this.oldestOffset, this.nextOffset);
+    await this.saveExtent(this.oldestOffset, this.nextOffset);
     this.bytesSinceRecoveryPoint = 0;
     this.counters.recoveryPoints++;
   }
@@ -1340,8 +1345,9 @@ function highestKnownOffset(
   listed: readonly ListedSegment[] | undefined,
   highWatermark: number | undefined,
   damage: readonly LogDamage[],
+  extent: { nextOffset: number } | undefined,
 ): number {
-  let known = highWatermark ?? -1;
+  let known = Math.max(highWatermark ?? -1, (extent?.nextOffset ?? 0) - 1);
   if (point) known = Math.max(known, point.baseOffset + point.entries - 1);
   for (const entry of listed ?? []) known = Math.max(known, entry.nextOffset - 1);
   for (const d of damage) known = Math.max(known, d.toOffset);

@@ -235,6 +235,7 @@ export class PartitionStore implements PartitionRegistry {
       keyOf: messageKey,
       fs: this.options.fs,
       notice: (message, details) => logger.warn(message, { ...where, ...details }),
+      extentBesideDir: true,
     });
     // Every repair and every damage the open found, so that none goes unnoticed.
     const { recovery } = log;
