@@ -273,7 +273,11 @@ export class CommitLog {
         loadedHw === undefined ? undefined : Math.min(loadedHw, nextOffset - 1),
         report,
       );
-      log.damaged = mergeDamage(recorded, found);
+      // What this open found describes the damage best; what was recorded before fills in.
+      log.damaged = mergeDamage(
+        found,
+        recorded.map((d) => inHoldingSegment(d, segments)),
+      );
       log.lostSegments = (listed ?? []).filter(
         (l) =>
           !report.compaction &&
@@ -1337,6 +1341,13 @@ function foundDamage(
     });
   }
   return found;
+}
+
+/** A recorded corrupt range, named by the segment that holds it (missing ones keep their file). */
+function inHoldingSegment(damage: LogDamage, segments: readonly Segment[]): LogDamage {
+  if (damage.kind !== "corrupt") return damage;
+  const holder = segments.findLast((s) => s.baseOffset <= damage.fromOffset);
+  return holder ? { ...damage, segment: holder.logPath } : damage;
 }
 
 /** The highest offset the checkpoints say the log held; -1 when they say none. */
