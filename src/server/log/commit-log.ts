@@ -505,8 +505,16 @@ export class CommitLog {
           (l) => l.nextOffset <= fromOffset || l.baseOffset > toOffset,
         );
         await this.rewriteWith(fromOffset, toOffset, records);
+        const repaired = this.damaged[at]!;
         this.damaged = this.damaged.filter((_, i) => i !== at);
         await saveDamage(this.fs, this.dir, this.damaged);
+        this.options.notice?.("damaged offsets repaired", {
+          fromOffset,
+          toOffset,
+          records: records.length,
+          segment: repaired.segment,
+          reason: repaired.reason,
+        });
       }),
     );
   }
