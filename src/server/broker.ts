@@ -93,7 +93,7 @@ export class Broker {
       const nc = await connectNats(servers, config, serverId);
       cleanup.push(() => nc.close());
 
-      const state = new MetadataState();
+      const state = new MetadataState(logger);
       const metadataLog = await MetadataRaft.open({
         dir: join(config.dataDir, "raft"),
         serverId,
@@ -172,7 +172,9 @@ export class Broker {
             Date.now() + REGISTER_TIMEOUT_MS,
           );
         }
-        liveness = new BrokerLiveness(nc, config.namespace, { id: serverId, ...advertised });
+        liveness = new BrokerLiveness(nc, config.namespace, { id: serverId, ...advertised }, () =>
+          partitions.localFailures(),
+        );
         await liveness.start();
         cleanup.push(async () => liveness?.stop());
       };
@@ -190,7 +192,12 @@ export class Broker {
         metadata: state,
         replicatedLog: metadataLog,
         partitions,
-        cluster: { status: () => clusterStatus(serverId, metadataLog, state) },
+        cluster: {
+          status: () =>
+            clusterStatus(serverId, metadataLog, state, (id) =>
+              id === serverId ? partitions.localFailures() : (liveness?.failuresOf(id) ?? []),
+            ),
+        },
         acks,
         shutdown: shutdown.signal,
       };
