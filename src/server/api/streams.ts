@@ -60,8 +60,8 @@ export async function createStream(
  * The stream a CreateStream asks for, every field checked: what is proposed must open on
  * every broker, so anything a replica could not serve is refused here, before the log.
  */
-function checkedStream(
-  ctx: ApiContext,
+export function checkedStream(
+  ctx: Pick<ApiContext, "metadata" | "config">,
   req: CreateStreamRequest,
   options: { syncPolicy?: string },
 ): StreamInfo {
