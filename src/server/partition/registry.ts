@@ -4,6 +4,7 @@ import type { NatsConnection } from "nats";
 import type { Ack } from "../../wire/api.js";
 import type { PartitionRegistry } from "../api/context.js";
 import type { BrokerConfig } from "../config/index.js";
+import { StartupError } from "../data-dir.js";
 import { masterKeyFromEnv, PartitionCipher } from "../encryption.js";
 import { CommitLog, type LogFileSystem, messageKey } from "../log/index.js";
 import type { Logger } from "../logger.js";
@@ -87,8 +88,14 @@ export class PartitionStore implements PartitionRegistry {
     return this.transition(stream.name, "open stream", async () => {
       const partitions: Replica[] = [];
       this.open.set(stream.name, partitions);
-      for (const info of stream.partitions) await this.openInto(partitions, stream, info);
+      let misconfigured: StartupError | undefined;
+      for (const info of stream.partitions) {
+        const err = await this.openInto(partitions, stream, info);
+        if (err instanceof StartupError) misconfigured ??= err;
+      }
       await this.flush(stream.name);
+      // The broker's own configuration is wrong (the encryption key): start-up stops and says so.
+      if (misconfigured) throw misconfigured;
     });
   }
 
@@ -99,17 +106,21 @@ export class PartitionStore implements PartitionRegistry {
     );
   }
 
-  /** Opens this broker's replica of the partition into `partitions`, or records why not. */
+  /**
+   * Opens this broker's replica of the partition into `partitions`, or records why not and
+   * returns the error.
+   */
   private async openInto(
     partitions: Replica[],
     stream: StreamInfo,
     info: PartitionInfo,
-  ): Promise<void> {
+  ): Promise<unknown> {
     const key = `${stream.name}/${info.id}`;
     try {
       const replica = await this.openReplica(stream, info);
       this.failures.delete(key);
       if (replica) partitions[info.id] = replica;
+      return undefined;
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       this.options.logger.error("could not open partition; serving the others", {
@@ -118,6 +129,7 @@ export class PartitionStore implements PartitionRegistry {
         error,
       });
       this.failures.set(key, { stream: stream.name, partition: info.id, error, atMs: Date.now() });
+      return err;
     }
   }
 
