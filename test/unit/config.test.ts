@@ -570,8 +570,13 @@ test("limits that keep a broker serving: segment sizes and ages, partitions, sna
     const got = await configError(loadConfig({ flags: { [key]: value }, env: {} }));
     t.is(got.replace(/\(from flag [^)]+\)/, "(from flag ORIGIN)"), message, key);
   }
+  t.regex(
+    await configError(loadConfig({ flags: { "clustering.namespace": "n".repeat(256) }, env: {} })),
+    /for clustering\.namespace .*expected a non-empty name of at most 255 UTF-8 bytes/,
+  );
   const config = await loadConfig({
     flags: {
+      "clustering.namespace": "n".repeat(255),
       "streams.segment.max.bytes": 1024,
       "streams.segment.max.age": "1s",
       "streams.retention.max.age": "0",
