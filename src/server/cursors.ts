@@ -5,7 +5,7 @@ import type { ApiContext } from "./api/context.js";
 import { resumeIfPaused } from "./api/lifecycle.js";
 import { publish } from "./api/publish.js";
 import { failedPrecondition, internal, invalidArgument, unavailable } from "./api/status.js";
-import { validateId } from "./api/validate.js";
+import { checkStreamName, validateId } from "./api/validate.js";
 import { nowNanos } from "./clock.js";
 import { placePartitions } from "./metadata/placement.js";
 import type { StreamInfo } from "./metadata/types.js";
@@ -140,6 +140,7 @@ export class CursorManager {
 
   private locate(stream: string, partition: number, cursorId: string) {
     if (stream === "") throw invalidArgument("No stream provided");
+    checkStreamName(stream, "stream");
     validateId("cursorId", cursorId);
     const cursors = this.ctx.metadata.getStream(CURSORS_STREAM);
     if (!cursors) {

@@ -133,6 +133,14 @@ test("the other metadata requests refuse bad fields before proposing them", asyn
     await refused("joinConsumerGroup", { groupId: "g", consumerId: "c", streams: ["a b"] }),
     /^Invalid streams entry "a b"/,
   );
+  t.regex(
+    await refused("setCursor", { stream: "s", cursorId: "c".repeat(1025), offset: 1 }),
+    /^Invalid cursorId "c+"\.\.\. \(1025 bytes\): expected at most 1024 UTF-8 bytes$/,
+  );
+  t.regex(
+    await refused("fetchCursor", { stream: "s*", cursorId: "c" }),
+    /^Invalid stream "s\*": expected at most 249 UTF-8 bytes/,
+  );
   t.is(
     await refused("publish", { stream: "s", value: bytes("x"), ackPolicy: 7 }),
     "Invalid ackPolicy 7: expected LEADER (0), ALL (1) or NONE (2)",
