@@ -204,6 +204,10 @@ test("a malformed or unknown committed command is skipped and logged, never appl
   ];
   for (const entry of bad)
     t.deepEqual(state.apply(decodeCommand(entry)), { ok: false, reason: "invalid" });
-  t.is(logged.length, bad.length);
+  // Not from JSON at all (an in-process caller): still no throw.
+  const cyclic: Record<string, unknown> = { op: "createStream", n: 1n };
+  cyclic.self = cyclic;
+  t.deepEqual(state.apply(cyclic as unknown as MetadataCommand), { ok: false, reason: "invalid" });
+  t.is(logged.length, bad.length + 1);
   t.deepEqual(state.listStreams(), []);
 });

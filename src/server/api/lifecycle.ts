@@ -7,10 +7,12 @@ import { checkStreamName, validatePartitionList } from "./validate.js";
 /** The listed partitions, or all of them when none are listed; NotFound for unknown ones. */
 function checkPartitions(ctx: ApiContext, name: string, partitions: number[]): number[] {
   if (name === "") throw invalidArgument("Name cannot be empty");
-  checkStreamName(name);
   validatePartitionList("partitions", partitions);
   const stream = ctx.metadata.getStream(name);
-  if (!stream) throw notFound(`No such stream: ${name}`);
+  if (!stream) {
+    checkStreamName(name);
+    throw notFound(`No such stream: ${name}`);
+  }
   const missing = partitions.find((id) => !stream.partitions[id]);
   if (missing !== undefined) {
     throw notFound(

@@ -33,6 +33,15 @@ interface StateSnapshot {
   groups: GroupInfo[];
 }
 
+/** The start of a command as JSON, for the log; never throws. */
+function preview(command: unknown): string {
+  try {
+    return String(JSON.stringify(command)).slice(0, 500);
+  } catch {
+    return String(command);
+  }
+}
+
 /** Where the state reports commands it skipped and listeners that threw. */
 export interface StateLogger {
   error(message: string, fields?: Record<string, unknown>): void;
@@ -60,7 +69,7 @@ export class MetadataState {
     if (problem) {
       this.logger?.error("skipped a committed metadata command", {
         problem,
-        command: JSON.stringify(command)?.slice(0, 500),
+        command: preview(command),
       });
       return { ok: false, reason: "invalid" };
     }
