@@ -11,6 +11,7 @@ import type {
 import { startBroker } from "../helpers/broker.js";
 import { runLb } from "../helpers/cli.js";
 import { clusterStatusOf } from "../helpers/cluster.js";
+import { FaultFs } from "../helpers/fault-fs.js";
 import { startNats } from "../helpers/nats.js";
 import { call, failure, rawClient } from "../helpers/rpc.js";
 
@@ -205,4 +206,36 @@ test("a partition that cannot be opened does not stop the broker: the rest serve
     after.brokers.flatMap((b) => b.localFailures),
     [],
   );
+});
+
+test("a stream created while this broker cannot open files is committed, reported, and opens at the next start", async (t) => {
+  const nats = await startNats(t);
+  const fs = new FaultFs();
+  const first = await startBroker(t, nats.url, { logFileSystem: fs });
+  let client = rawClient(t, first.address);
+  await call(client, "createStream", { name: "before", subject: "before" });
+  fs.failWith.open = "EMFILE";
+  await call(client, "createStream", { name: "starved", subject: "starved" });
+  const cluster = await clusterStatusOf(t, first.address);
+  t.deepEqual(
+    cluster.brokers[0]!.localFailures.map((f) => [f.stream, f.partition, f.error.slice(0, 6)]),
+    [["starved", 0, "EMFILE"]],
+  );
+  const before = await call<unknown, PublishResponse>(client, "publish", {
+    stream: "before",
+    value: bytes("open before the failures"),
+    ackPolicy: 0,
+  });
+  t.is(before.ack?.offset, 0);
+
+  fs.failWith = {};
+  const second = await first.restart();
+  client = rawClient(t, second.address);
+  t.deepEqual((await clusterStatusOf(t, second.address)).brokers[0]!.localFailures, []);
+  const starved = await call<unknown, PublishResponse>(client, "publish", {
+    stream: "starved",
+    value: bytes("opened at the restart"),
+    ackPolicy: 0,
+  });
+  t.is(starved.ack?.offset, 0);
 });
