@@ -2,6 +2,7 @@ import {
   type BrokerInfo,
   type DescribeClusterResponse,
   formatAddress,
+  type LocalFailure,
   type PartitionMetadata,
   type PartitionProgress,
   type ReplicaProgress,
@@ -13,6 +14,8 @@ export interface DescribedBroker extends BrokerInfo {
   membership?: string;
   /** This broker is the controller (the metadata Raft leader). */
   controller?: boolean;
+  /** Partitions the broker holds but could not open. */
+  localFailures?: LocalFailure[];
 }
 
 /** A partition as lb describe STREAM shows it: its metadata, plus its leader's progress. */
@@ -38,6 +41,7 @@ export function describeBrokers(
       alive: b?.alive ?? false,
       membership: b?.membership || "none",
       controller: id === cluster.controller,
+      localFailures: b?.localFailures ?? [],
     };
   };
   const listed = new Set(brokers.map((b) => b.id));
@@ -80,6 +84,15 @@ export function brokerTableRow(b: DescribedBroker): string[] {
     b.membership ?? "-",
     b.controller ? "*" : "",
   ];
+}
+
+export const LOCAL_FAILURE_TABLE_HEADERS = ["BROKER", "STREAM", "PARTITION", "COULD NOT OPEN"];
+
+/** One row per partition a broker holds but could not open; none when all opened. */
+export function localFailureRows(brokers: readonly DescribedBroker[]): string[][] {
+  return brokers.flatMap((b) =>
+    (b.localFailures ?? []).map((f) => [b.id, f.stream, String(f.partition), f.error]),
+  );
 }
 
 /** One line: who leads the metadata group and how far the broker that answered has got. */

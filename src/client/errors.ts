@@ -12,6 +12,8 @@ export type LbErrorKind =
   | "permission_denied"
   | "unimplemented"
   | "cancelled"
+  /** Stored records are damaged: retrying reads the same damage. */
+  | "data_loss"
   | "internal";
 
 interface ErrorKindRule {
@@ -47,6 +49,7 @@ const GRPC_STATUS_RULES: ReadonlyMap<status, ErrorKindRule> = new Map([
   [status.UNAUTHENTICATED, { kind: "permission_denied", retriable: false, staleMetadata: false }],
   [status.UNIMPLEMENTED, { kind: "unimplemented", retriable: false, staleMetadata: false }],
   [status.CANCELLED, { kind: "cancelled", retriable: false, staleMetadata: false }],
+  [status.DATA_LOSS, { kind: "data_loss", retriable: false, staleMetadata: false }],
 ]);
 
 const INTERNAL_RULE: ErrorKindRule = { kind: "internal", retriable: false, staleMetadata: false };

@@ -3,6 +3,7 @@
 export type {
   ClusterBroker,
   DescribeClusterResponse,
+  LocalFailure,
   PartitionProgress,
   ReplicaProgress,
 } from "../wire/admin.js";

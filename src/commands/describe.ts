@@ -7,6 +7,8 @@ import {
   type DescribedPartition,
   describeBrokers,
   describePartition,
+  LOCAL_FAILURE_TABLE_HEADERS,
+  localFailureRows,
   PARTITION_TABLE_HEADERS,
   partitionTableRow,
   REPLICA_TABLE_HEADERS,
@@ -84,6 +86,10 @@ export default class Describe extends LbCommand<typeof Describe> {
 
   private printBrokers(brokers: readonly DescribedBroker[]): void {
     this.output.table(BROKER_TABLE_HEADERS, brokers.map(brokerTableRow));
+    const failures = localFailureRows(brokers);
+    if (failures.length === 0) return;
+    this.output.line("");
+    this.output.table(LOCAL_FAILURE_TABLE_HEADERS, failures);
   }
 
   /** The cluster as the broker answering sees it; unknown to brokers without lb.admin (upstream). */

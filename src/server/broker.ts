@@ -134,7 +134,7 @@ export class Broker {
       cleanup.push(() => nc.close());
       checkAborted();
 
-      const state = new MetadataState();
+      const state = new MetadataState(logger);
       const metadataLog = await MetadataRaft.open({
         dir: join(config.dataDir, "raft"),
         serverId,
@@ -219,7 +219,9 @@ export class Broker {
             ),
           );
         }
-        liveness = new BrokerLiveness(nc, config.namespace, { id: serverId, ...advertised });
+        liveness = new BrokerLiveness(nc, config.namespace, { id: serverId, ...advertised }, () =>
+          partitions.localFailures(),
+        );
         await liveness.start();
         cleanup.push(async () => liveness?.stop());
       };
@@ -237,7 +239,12 @@ export class Broker {
         metadata: state,
         replicatedLog: metadataLog,
         partitions,
-        cluster: { status: () => clusterStatus(serverId, metadataLog, state) },
+        cluster: {
+          status: () =>
+            clusterStatus(serverId, metadataLog, state, (id) =>
+              id === serverId ? partitions.localFailures() : (liveness?.failuresOf(id) ?? []),
+            ),
+        },
         acks,
         shutdown: shutdown.signal,
       };

@@ -5,6 +5,7 @@ import type { ApiContext } from "./api/context.js";
 import { resumeIfPaused } from "./api/lifecycle.js";
 import { publish } from "./api/publish.js";
 import { failedPrecondition, internal, invalidArgument, unavailable } from "./api/status.js";
+import { checkStreamName, validateId } from "./api/validate.js";
 import { nowNanos } from "./clock.js";
 import { placePartitions } from "./metadata/placement.js";
 import type { StreamInfo } from "./metadata/types.js";
@@ -139,7 +140,8 @@ export class CursorManager {
 
   private locate(stream: string, partition: number, cursorId: string) {
     if (stream === "") throw invalidArgument("No stream provided");
-    if (cursorId === "") throw invalidArgument("No cursorId provided");
+    checkStreamName(stream, "stream");
+    validateId("cursorId", cursorId);
     const cursors = this.ctx.metadata.getStream(CURSORS_STREAM);
     if (!cursors) {
       throw internal(

@@ -8,6 +8,7 @@ import type {
 } from "../wire/api.js";
 import type { ApiContext } from "./api/context.js";
 import { failedPrecondition, invalidArgument, notFound } from "./api/status.js";
+import { checkStreamName, validateId } from "./api/validate.js";
 import { memberAssignments } from "./metadata/group-assignment.js";
 
 const NANOS_PER_MS = 1_000_000;
@@ -23,9 +24,10 @@ export class GroupCoordinator {
   constructor(private readonly ctx: ApiContext) {}
 
   async join(req: JoinConsumerGroupRequest): Promise<JoinConsumerGroupResponse> {
-    if (!req.groupId) throw invalidArgument("No groupId provided");
-    if (!req.consumerId) throw invalidArgument("No consumerId provided");
+    validateId("groupId", req.groupId);
+    validateId("consumerId", req.consumerId);
     if (req.streams.length === 0) throw invalidArgument("No streams provided");
+    for (const stream of req.streams) checkStreamName(stream, "streams entry");
     const missing = req.streams.find((s) => !this.ctx.metadata.getStream(s));
     if (missing !== undefined) throw notFound(`No such stream: ${missing}`);
     const existing = this.ctx.metadata.getGroup(req.groupId);
@@ -52,8 +54,8 @@ export class GroupCoordinator {
   }
 
   async leave(req: LeaveConsumerGroupRequest, expired = false): Promise<void> {
-    if (!req.groupId) throw invalidArgument("No groupId provided");
-    if (!req.consumerId) throw invalidArgument("No consumerId provided");
+    validateId("groupId", req.groupId);
+    validateId("consumerId", req.consumerId);
     const result = await this.ctx.replicatedLog.propose({
       op: "leaveGroup",
       group: req.groupId,

@@ -57,6 +57,14 @@ export interface ClusterBroker {
   alive: boolean;
   /** "voter", "learner" or "none". */
   membership: string;
+  /** Partitions the broker could not open locally. */
+  localFailures: LocalFailure[];
+}
+
+export interface LocalFailure {
+  stream: string;
+  partition: number;
+  error: string;
 }
 
 export interface DescribeClusterResponse {
@@ -264,17 +272,46 @@ export function encodeClusterBroker(m: MessageInit<ClusterBroker>): Uint8Array {
   if (m.port) w.writeInt32(3, m.port);
   if (m.alive) w.writeBool(4, m.alive);
   if (m.membership) w.writeString(5, m.membership);
+  for (const failure of m.localFailures ?? []) w.writeBytes(6, encodeLocalFailure(failure));
   return w.getResultBuffer();
 }
 
+export function encodeLocalFailure(m: MessageInit<LocalFailure>): Uint8Array {
+  const w = new BinaryWriter();
+  if (m.stream) w.writeString(1, m.stream);
+  if (m.partition) w.writeInt32(2, m.partition);
+  if (m.error) w.writeString(3, m.error);
+  return w.getResultBuffer();
+}
+
+export function decodeLocalFailure(b: Uint8Array): LocalFailure {
+  const m: LocalFailure = { stream: "", partition: 0, error: "" };
+  readFields(b, (r, n) => {
+    if (n === 1) m.stream = r.readString();
+    else if (n === 2) m.partition = r.readInt32();
+    else if (n === 3) m.error = r.readString();
+    else return false;
+    return true;
+  });
+  return m;
+}
+
 export function decodeClusterBroker(b: Uint8Array): ClusterBroker {
-  const m: ClusterBroker = { id: "", host: "", port: 0, alive: false, membership: "" };
+  const m: ClusterBroker = {
+    id: "",
+    host: "",
+    port: 0,
+    alive: false,
+    membership: "",
+    localFailures: [],
+  };
   readFields(b, (r, n) => {
     if (n === 1) m.id = r.readString();
     else if (n === 2) m.host = r.readString();
     else if (n === 3) m.port = r.readInt32();
     else if (n === 4) m.alive = r.readBool();
     else if (n === 5) m.membership = r.readString();
+    else if (n === 6) m.localFailures.push(decodeLocalFailure(r.readBytes()));
     else return false;
     return true;
   });

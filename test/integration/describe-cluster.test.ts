@@ -18,7 +18,14 @@ test("DescribeCluster and DescribePartitions through the client, from one broker
   t.true(cluster.term >= 1);
   t.true(cluster.appliedIndex <= cluster.commitIndex);
   t.deepEqual(cluster.brokers, [
-    { id, host: "127.0.0.1", port: broker.address.port, alive: true, membership: "voter" },
+    {
+      id,
+      host: "127.0.0.1",
+      port: broker.address.port,
+      alive: true,
+      membership: "voter",
+      localFailures: [],
+    },
   ]);
 
   await client.createStream("orders", "orders", { partitions: 3 });

@@ -39,6 +39,10 @@ const clusterBroker: admin.ClusterBroker = {
   port: 9292,
   alive: true,
   membership: "learner",
+  localFailures: [
+    { stream: "orders", partition: 0, error: "EEXIST: file already exists" },
+    { stream: "é".repeat(3), partition: 7, error: "" },
+  ],
 };
 
 interface Case<T> {

@@ -28,6 +28,7 @@ test("each gRPC status of the contract maps to one kind with its retry rules", (
     [status.RESOURCE_EXHAUSTED, "resource_exhausted", false, false],
     [status.PERMISSION_DENIED, "permission_denied", false, false],
     [status.UNIMPLEMENTED, "unimplemented", false, false],
+    [status.DATA_LOSS, "data_loss", false, false],
     [status.INTERNAL, "internal", false, false],
     [status.UNKNOWN, "internal", false, false],
   ] as const;

@@ -5,6 +5,7 @@ import {
   describeBrokers,
   describePartition,
   formatMsAgo,
+  localFailureRows,
   partitionTableRow,
   replicaTableRows,
 } from "../../src/cli/cluster-view.js";
@@ -31,9 +32,16 @@ const cluster: DescribeClusterResponse = {
   commitIndex: 40,
   appliedIndex: 39,
   brokers: [
-    { id: "b1", host: "127.0.0.1", port: 1, alive: true, membership: "voter" },
-    { id: "b2", host: "127.0.0.1", port: 2, alive: true, membership: "learner" },
-    { id: "b3", host: "::1", port: 3, alive: false, membership: "voter" },
+    { id: "b1", host: "127.0.0.1", port: 1, alive: true, membership: "voter", localFailures: [] },
+    {
+      id: "b2",
+      host: "127.0.0.1",
+      port: 2,
+      alive: true,
+      membership: "learner",
+      localFailures: [{ stream: "orders", partition: 1, error: "EMFILE: too many open files" }],
+    },
+    { id: "b3", host: "::1", port: 3, alive: false, membership: "voter", localFailures: [] },
   ],
 };
 
@@ -59,6 +67,12 @@ test("brokers gain the cluster's view; one only the cluster knows is listed afte
     "*",
   ]);
   t.deepEqual(brokerTableRow(described[2]!).slice(5), ["no", "voter", ""]);
+});
+
+test("partitions a broker could not open get one row each; none when all opened", (t) => {
+  const described = describeBrokers([broker("b2", 2), broker("b1", 1)], cluster);
+  t.deepEqual(localFailureRows(described), [["b2", "orders", "1", "EMFILE: too many open files"]]);
+  t.deepEqual(localFailureRows(describeBrokers([broker("b1", 1)], undefined)), []);
 });
 
 test("a broker the cluster does not know is not alive and not a member", (t) => {

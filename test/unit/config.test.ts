@@ -145,7 +145,7 @@ logging: { level: warn, recovery: true, raft: true, nats: true }
 streams:
   retention.max: { bytes: 1024, messages: 100, age: 1h }
   cleaner.interval: 1m
-  segment.max: { bytes: 64, age: 1m }
+  segment.max: { bytes: 65536, age: 1m }
   compact: { enabled: true, max.goroutines: 2 }
   auto.pause: { time: 30s, disable.if.subscribers: true }
   concurrency.control: true
@@ -191,8 +191,9 @@ telemetry: { enabled: false, interval.seconds: 60 }
     retentionMaxMessages: 100,
     retentionMaxAgeMs: HOUR,
     cleanerIntervalMs: 60_000,
-    segmentMaxBytes: 64,
+    segmentMaxBytes: 65536,
     segmentMaxAgeMs: 60_000,
+    maxPartitions: 1000,
     compactEnabled: true,
     compactMaxGoroutines: 2,
     autoPauseTimeMs: 30_000,
@@ -531,4 +532,76 @@ test("describeKeys lists every key with its type, default and variable", (t) => 
   t.regex(policy?.description ?? "", /\[always\|interval\|none\]/);
   t.is(rows.find((row) => row.key === "streams.sync.interval")?.default, "100ms");
   for (const row of rows) t.truthy(row.description, row.key);
+});
+
+test("limits that keep a broker serving: segment sizes and ages, partitions, snapshots", async (t) => {
+  const refused: [string, unknown, string][] = [
+    [
+      "streams.segment.max.bytes",
+      1,
+      "1 for streams.segment.max.bytes",
+      "an integer from 1024 to 2147483647",
+    ],
+    [
+      "streams.segment.max.age",
+      "1ms",
+      '"1ms" for streams.segment.max.age',
+      "0 or a duration of at least 1s",
+    ],
+    [
+      "streams.retention.max.age",
+      "500ms",
+      '"500ms" for streams.retention.max.age',
+      "0 or a duration of at least 1s",
+    ],
+    ["streams.cleaner.interval", "0", '"0" for streams.cleaner.interval', "a duration above 0"],
+    [
+      "clustering.raft.snapshot.threshold",
+      0,
+      "0 for clustering.raft.snapshot.threshold",
+      "an integer >= 1",
+    ],
+    ["streams.max.partitions", 0, "0 for streams.max.partitions", "an integer from 1 to 10000"],
+  ].map(([key, value, what, expected]) => [
+    key as string,
+    value,
+    `invalid value ${what} (from flag ORIGIN): expected ${expected}`,
+  ]);
+  for (const [key, value, message] of refused) {
+    const got = await configError(loadConfig({ flags: { [key]: value }, env: {} }));
+    t.is(got.replace(/\(from flag [^)]+\)/, "(from flag ORIGIN)"), message, key);
+  }
+  t.regex(
+    await configError(loadConfig({ flags: { "clustering.namespace": "n".repeat(256) }, env: {} })),
+    /for clustering\.namespace .*expected a non-empty name of at most 255 UTF-8 bytes/,
+  );
+  const config = await loadConfig({
+    flags: {
+      "clustering.namespace": "n".repeat(255),
+      "streams.segment.max.bytes": 1024,
+      "streams.segment.max.age": "1s",
+      "streams.retention.max.age": "0",
+      "streams.max.partitions": 10_000,
+    },
+    env: {},
+  });
+  t.is(config.streams.segmentMaxBytes, 1024);
+  t.is(config.streams.segmentMaxAgeMs, 1000);
+  t.is(config.streams.retentionMaxAgeMs, 0);
+  t.is(config.streams.maxPartitions, 10_000);
+  t.is((await loadConfig({ flags: {}, env: {} })).streams.maxPartitions, 1000);
+});
+
+test("a YAML alias bomb is refused in one line naming the file", async (t) => {
+  const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+  for (let i = 1; i < 9; i++) {
+    const prev = String.fromCharCode(96 + i);
+    const name = String.fromCharCode(97 + i);
+    levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+  }
+  const bomb = await writeConfig(t, `${levels.join("\n")}\n`);
+  t.is(
+    await configError(loadConfig({ configFile: bomb, flags: {}, env: {} })),
+    `config file ${bomb} expands YAML aliases too much (limit 100); refused as a resource exhaustion attack`,
+  );
 });

@@ -113,6 +113,7 @@ function describeCluster(ctx: ApiContext): DescribeClusterResponse {
       port: b.port,
       alive: b.alive,
       membership: b.membership,
+      localFailures: b.localFailures,
     })),
   };
 }

@@ -2,12 +2,17 @@ import type { PauseStreamRequest, SetStreamReadonlyRequest } from "../../wire/ap
 import { nowNanos } from "../clock.js";
 import type { ApiContext } from "./context.js";
 import { invalidArgument, notFound } from "./status.js";
+import { checkStreamName, validatePartitionList } from "./validate.js";
 
 /** The listed partitions, or all of them when none are listed; NotFound for unknown ones. */
 function checkPartitions(ctx: ApiContext, name: string, partitions: number[]): number[] {
   if (name === "") throw invalidArgument("Name cannot be empty");
+  validatePartitionList("partitions", partitions);
   const stream = ctx.metadata.getStream(name);
-  if (!stream) throw notFound(`No such stream: ${name}`);
+  if (!stream) {
+    checkStreamName(name);
+    throw notFound(`No such stream: ${name}`);
+  }
   const missing = partitions.find((id) => !stream.partitions[id]);
   if (missing !== undefined) {
     throw notFound(

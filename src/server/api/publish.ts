@@ -15,7 +15,7 @@ import { partitionSubject } from "../partition/subjects.js";
 import type { ApiContext } from "./context.js";
 import { resumeIfPaused } from "./lifecycle.js";
 import { ApiError, deadlineExceeded, resourceExhausted } from "./status.js";
-import { isValidSubject } from "./validate.js";
+import { ackPolicyProblem, isAckPolicy, isValidSubject } from "./validate.js";
 
 /** How long a Publish without a gRPC deadline waits for its ack. */
 export const DEFAULT_ACK_TIMEOUT_MS = 5000;
@@ -49,6 +49,9 @@ export class PublishRefusal extends Error {
 export function publishSubject(ctx: ApiContext, req: PublishRequest): string {
   if (req.stream === "") {
     throw new PublishRefusal(PublishAsyncErrorCode.BAD_REQUEST, "no stream provided");
+  }
+  if (!isAckPolicy(req.ackPolicy)) {
+    throw new PublishRefusal(PublishAsyncErrorCode.BAD_REQUEST, ackPolicyProblem(req.ackPolicy));
   }
   const stream = ctx.metadata.getStream(req.stream);
   if (!stream) {
@@ -202,6 +205,9 @@ export async function publishToSubject(
       status.INVALID_ARGUMENT,
       `Subject is invalid: ${JSON.stringify(req.subject)} (expected a NATS subject without wildcards)`,
     );
+  }
+  if (!isAckPolicy(req.ackPolicy)) {
+    throw new ApiError(status.INVALID_ARGUMENT, ackPolicyProblem(req.ackPolicy));
   }
   const ack = await publishAndWait(
     ctx,

@@ -16,44 +16,30 @@ import { placePartitions } from "../metadata/placement.js";
 import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
 import { STREAM_SETTING_KEYS, SYNC_POLICIES, type SyncPolicy } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
-import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./status.js";
-import { RESERVED_STREAMS, validateStreamName, validateSubject } from "./validate.js";
+import {
+  alreadyExists,
+  failedPrecondition,
+  internal,
+  invalidArgument,
+  notFound,
+} from "./status.js";
+import {
+  checkStreamName,
+  LIMITS,
+  RESERVED_STREAMS,
+  validateGroup,
+  validateRange,
+  validateStreamName,
+  validateSubject,
+} from "./validate.js";
 
 export async function createStream(
   ctx: ApiContext,
   req: CreateStreamRequest,
   options: { syncPolicy?: string } = {},
 ): Promise<void> {
-  if (options.syncPolicy && !SYNC_POLICIES.includes(options.syncPolicy as SyncPolicy)) {
-    throw invalidArgument(
-      `Invalid syncPolicy ${JSON.stringify(options.syncPolicy)}: expected always, interval or none`,
-    );
-  }
-  validateStreamName(req.name);
-  validateSubject(req.subject);
-  if (req.partitions < 0) {
-    throw invalidArgument(`Invalid partitions ${req.partitions}: expected 0 (meaning 1) or more`);
-  }
-  const partitionCount = req.partitions === 0 ? 1 : req.partitions;
-  const brokers = ctx.metadata.placementLoad();
-  const replicationFactor =
-    req.replicationFactor === -1 ? brokers.length : req.replicationFactor || 1;
-  if (replicationFactor <= 0) {
-    throw invalidArgument(`Invalid replicationFactor ${req.replicationFactor}`);
-  }
-  if (replicationFactor > brokers.length) {
-    throw invalidArgument(
-      `Invalid replicationFactor ${replicationFactor}, cluster size ${brokers.length}`,
-    );
-  }
-  const settings = streamSettings(req);
-  if (options.syncPolicy) settings.syncPolicy = options.syncPolicy as SyncPolicy;
-  if (settings.minIsr !== undefined && settings.minIsr > replicationFactor) {
-    throw invalidArgument(
-      `Invalid minIsr ${settings.minIsr}: it cannot exceed the replicationFactor ${replicationFactor}`,
-    );
-  }
-  if (settings.encryption ?? ctx.config.streams.encryption) {
+  const stream = checkedStream(ctx, req, options);
+  if (stream.settings.encryption ?? ctx.config.streams.encryption) {
     try {
       masterKeyFromEnv();
     } catch (err) {
@@ -62,38 +48,104 @@ export async function createStream(
       );
     }
   }
-  const partitions = placePartitions(brokers, partitionCount, replicationFactor);
-  const stream: StreamInfo = {
-    name: req.name,
-    subject: req.subject,
-    group: req.group,
-    replicationFactor,
-    partitions,
-    settings,
-    creationTimestamp: nowNanos().toString(),
-  };
   const result = await ctx.replicatedLog.propose({ op: "createStream", stream });
+  if (!result.ok && result.reason === "invalid") {
+    throw internal(`Stream ${req.name} was refused by the metadata state machine (see the log)`);
+  }
   if (!result.ok) throw alreadyExists(`Stream already exists: ${req.name}`);
   await ctx.partitions.whenSettled(req.name);
 }
 
-function streamSettings(req: CreateStreamRequest): StreamSettings {
+/**
+ * The stream a CreateStream asks for, every field checked: what is proposed must open on
+ * every broker, so anything a replica could not serve is refused here, before the log.
+ */
+export function checkedStream(
+  ctx: Pick<ApiContext, "metadata" | "config">,
+  req: CreateStreamRequest,
+  options: { syncPolicy?: string },
+): StreamInfo {
+  if (options.syncPolicy && !SYNC_POLICIES.includes(options.syncPolicy as SyncPolicy)) {
+    throw invalidArgument(
+      `Invalid syncPolicy ${JSON.stringify(options.syncPolicy)}: expected always, interval or none`,
+    );
+  }
+  validateStreamName(req.name);
+  validateSubject(req.subject);
+  validateGroup(req.group);
+  const maxPartitions = ctx.config.streams.maxPartitions;
+  if (req.partitions < 0 || req.partitions > maxPartitions) {
+    throw invalidArgument(
+      `Invalid partitions ${req.partitions}: expected 0 (meaning 1) to ${maxPartitions} (streams.max.partitions)`,
+    );
+  }
+  const partitionCount = req.partitions === 0 ? 1 : req.partitions;
+  const brokers = ctx.metadata.placementLoad();
+  const replicationFactor =
+    req.replicationFactor === -1 ? brokers.length : req.replicationFactor || 1;
+  if (replicationFactor <= 0) {
+    throw invalidArgument(
+      `Invalid replicationFactor ${req.replicationFactor}: expected -1 (all brokers), 0 (meaning 1) or 1 to the cluster size ${brokers.length}`,
+    );
+  }
+  if (replicationFactor > brokers.length) {
+    throw invalidArgument(
+      `Invalid replicationFactor ${replicationFactor}, cluster size ${brokers.length}`,
+    );
+  }
+  const settings = streamSettings(req, replicationFactor);
+  if (options.syncPolicy) settings.syncPolicy = options.syncPolicy as SyncPolicy;
+  return {
+    name: req.name,
+    subject: req.subject,
+    group: req.group,
+    replicationFactor,
+    partitions: placePartitions(brokers, partitionCount, replicationFactor),
+    settings,
+    creationTimestamp: nowNanos().toString(),
+  };
+}
+
+/** The ranges of CreateStream's optional settings (durations in milliseconds). */
+function settingRanges(replicationFactor: number) {
+  const { segmentMinBytes, segmentMaxBytes, segmentMinAgeMs } = LIMITS;
+  return {
+    retentionMaxBytes: { min: 0 },
+    retentionMaxMessages: { min: 0 },
+    retentionMaxAge: { min: segmentMinAgeMs, orZero: true, unit: "ms" },
+    cleanerInterval: { min: 1, unit: "ms" },
+    segmentMaxBytes: { min: segmentMinBytes, max: segmentMaxBytes, orZero: true },
+    segmentMaxAge: { min: segmentMinAgeMs, orZero: true, unit: "ms" },
+    compactMaxGoroutines: { min: 1 },
+    autoPauseTime: { min: 0, unit: "ms" },
+    minIsr: { min: 1, max: replicationFactor },
+  } satisfies Partial<Record<keyof StreamSettings, Parameters<typeof validateRange>[2]>>;
+}
+
+function streamSettings(req: CreateStreamRequest, replicationFactor: number): StreamSettings {
   const settings: StreamSettings = {};
   for (const key of STREAM_SETTING_KEYS) {
     const value = req[key];
     if (value !== undefined) (settings as Record<string, unknown>)[key] = value;
   }
-  for (const key of ["retentionMaxBytes", "retentionMaxMessages", "segmentMaxBytes"] as const) {
-    const value = settings[key];
-    if (value !== undefined && value < 0) {
-      throw invalidArgument(`Invalid ${key} ${value}: expected 0 (no limit) or more`);
+  const ranges = settingRanges(replicationFactor);
+  for (const [key, range] of Object.entries(ranges)) {
+    const value = settings[key as keyof typeof ranges];
+    if (value === undefined) continue;
+    if (key === "minIsr" && value > replicationFactor) {
+      throw invalidArgument(
+        `Invalid minIsr ${value}: it cannot exceed the replicationFactor ${replicationFactor}`,
+      );
     }
+    validateRange(key, value, range);
   }
   return settings;
 }
 
 export async function deleteStream(ctx: ApiContext, req: DeleteStreamRequest): Promise<void> {
   if (req.name === "") throw invalidArgument("Name cannot be empty");
+  // A stream created before today's limits keeps a name they refuse: it can still be deleted.
+  if (!ctx.metadata.getStream(req.name)) checkStreamName(req.name);
   if (RESERVED_STREAMS.has(req.name)) throw invalidArgument(`Stream is reserved: ${req.name}`);
   const result = await ctx.replicatedLog.propose({ op: "deleteStream", name: req.name });
   if (!result.ok) throw notFound(`No such stream: ${req.name}`);
@@ -167,7 +219,8 @@ async function partitionMetadata(
   stream: StreamInfo,
   info: PartitionInfo,
 ): Promise<PartitionMetadata> {
-  const local = ctx.partitions.get(stream.name, info.id);
+  // The leader's replica, or a follower's (its high watermark trails the leader's a little).
+  const local = ctx.partitions.replica(stream.name, info.id);
   const timestamps = local ? await local.messageTimestamps() : undefined;
   return {
     id: info.id,

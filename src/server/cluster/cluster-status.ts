@@ -1,12 +1,13 @@
 import type { MetadataState } from "../metadata/state.js";
 import type { MetadataRaft } from "./metadata-raft.js";
-import type { ClusterStatus } from "./status.js";
+import type { ClusterStatus, PartitionFailure } from "./status.js";
 
 /** This broker's view of the metadata Raft group and the brokers, for lb describe. */
 export function clusterStatus(
   serverId: string,
   raft: MetadataRaft,
   state: MetadataState,
+  failuresOf: (brokerId: string) => PartitionFailure[] = () => [],
 ): ClusterStatus {
   const status = raft.status();
   const { voters, learners } = status.confState;
@@ -23,6 +24,7 @@ export function clusterStatus(
       port: b.port,
       alive: b.alive !== false,
       membership: voters.includes(b.id) ? "voter" : learners.includes(b.id) ? "learner" : "none",
+      localFailures: failuresOf(b.id),
     })),
   };
 }

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Msg, NatsConnection, Subscription } from "nats";
 import type { Logger } from "../logger.js";
+import { decodeCommand } from "../metadata/command-check.js";
 import {
   type AppliedEntry,
   MetadataCommandTooLargeError,
@@ -550,7 +551,7 @@ export class MetadataRaft implements ReplicatedLog {
     for (const entry of batch.entries) {
       let result: ApplyResult = { ok: true };
       if (entry.kind === "normal" && entry.data.length > 0) {
-        const command = JSON.parse(Buffer.from(entry.data).toString("utf8")) as MetadataCommand;
+        const command = decodeCommand(entry.data);
         result = state.apply(command);
         this.history.set(entry.index, { command, result });
         this.history.delete(entry.index - HISTORY_KEPT);

@@ -9,6 +9,15 @@ export interface BrokerStatus {
   alive: boolean;
   /** Raft membership: "voter", "learner", or "none" (not (yet) a member). */
   membership: "voter" | "learner" | "none";
+  /** Partitions the broker holds but could not open, as it last reported them. */
+  localFailures: PartitionFailure[];
+}
+
+/** A partition a broker should hold but could not open locally. */
+export interface PartitionFailure {
+  stream: string;
+  partition: number;
+  error: string;
 }
 
 /** The metadata Raft group and the brokers, as this broker knows them. */

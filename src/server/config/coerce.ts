@@ -1,4 +1,4 @@
-import { parseGoDuration } from "./duration.js";
+import { formatDuration, parseGoDuration } from "./duration.js";
 import { ConfigError, showValue } from "./errors.js";
 import type { KeySpec } from "./keys.js";
 
@@ -51,11 +51,15 @@ export function coerceValue(spec: KeySpec, raw: RawSetting): TypedValue {
     }
     case "duration": {
       const expected = 'a duration such as "100ms", "5s", "1h30m" or "0"';
-      if (value === 0) return 0;
+      if (value === 0 && !spec.nonZero) return 0;
       if (typeof value !== "string") return fail(expected);
       const ms = parseGoDuration(value);
       if (ms === undefined) return fail(expected);
       if (ms < 0) return fail("a duration that is not negative");
+      if (ms === 0 && spec.nonZero) return fail("a duration above 0");
+      if (ms !== 0 && spec.minNonZero !== undefined && ms < spec.minNonZero) {
+        return fail(`0 or a duration of at least ${formatDuration(spec.minNonZero)}`);
+      }
       return ms;
     }
     case "list": {

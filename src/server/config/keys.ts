@@ -19,7 +19,14 @@ export type KeySpec =
       rule?: { test: (n: number) => boolean; expected: string };
     })
   | (BaseSpec & { type: "bool"; default: boolean })
-  | (BaseSpec & { type: "duration"; default: number })
+  | (BaseSpec & {
+      type: "duration";
+      default: number;
+      /** Smallest duration accepted other than 0, in milliseconds. */
+      minNonZero?: number;
+      /** Refuse 0. */
+      nonZero?: boolean;
+    })
   | (BaseSpec & { type: "list"; default: readonly string[] })
   | (BaseSpec & { type: "enum"; values: readonly string[]; default: string })
   /** "host:port", ":port" or a bare port number. */
@@ -182,27 +189,41 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     key: "streams.retention.max.age",
     type: "duration",
     default: 168 * HOUR,
-    description: "Age after which a segment is deleted; 0: no limit.",
+    minNonZero: SECOND,
+    description: "Age after which a segment is deleted: 0 (no limit) or at least 1s.",
   },
   {
     key: "streams.cleaner.interval",
     type: "duration",
     default: 5 * MINUTE,
+    nonZero: true,
     description: "How often retention, segment rolling and compaction run.",
   },
   {
     key: "streams.segment.max.bytes",
     type: "int",
     default: 256 * 1024 * 1024,
-    min: 1,
-    description: "Size in bytes at which a new segment is started.",
+    min: 1024,
+    max: 2 ** 31 - 1,
+    description: "Size in bytes at which a new segment is started (1 KiB to 2 GiB - 1).",
   },
   {
     key: "streams.segment.max.age",
     type: "duration",
     default: 0,
-    description: "Age at which a new segment is started.",
+    minNonZero: SECOND,
+    description:
+      "Age at which a new segment is started: 0 (follow streams.retention.max.age) or at least 1s.",
     defaultText: "streams.retention.max.age",
+  },
+  {
+    key: "streams.max.partitions",
+    type: "int",
+    default: 1000,
+    min: 1,
+    max: 10_000,
+    description:
+      "Most partitions a CreateStream may ask for (lb's own; each open partition holds files open).",
   },
   {
     key: "streams.compact.enabled",
@@ -279,7 +300,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     key: "clustering.raft.snapshot.threshold",
     type: "int",
     default: 8192,
-    min: 0,
+    min: 1,
     description: "Raft log entries accumulated before a snapshot is taken.",
   },
   {

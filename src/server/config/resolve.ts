@@ -9,7 +9,8 @@ const LOOPBACK = "127.0.0.1";
 const WILDCARD_HOSTS = new Set(["", "0.0.0.0", "::", "[::]"]);
 /** When the user disables the embedded server but names no NATS server: NATS's default URL. */
 const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
-const IDENTIFIER_EXPECTED = "a non-empty name without spaces, periods, '*' or '>'";
+const MAX_IDENTIFIER_BYTES = 255;
+const IDENTIFIER_EXPECTED = `a non-empty name of at most ${MAX_IDENTIFIER_BYTES} UTF-8 bytes without spaces, periods, '*' or '>'`;
 
 /** Turns merged settings into a BrokerConfig, applying the rules that span several keys. */
 export function resolveConfig(settings: Settings, env: NodeJS.ProcessEnv): BrokerConfig {
@@ -56,6 +57,7 @@ export function resolveConfig(settings: Settings, env: NodeJS.ProcessEnv): Broke
       segmentMaxBytes: settings.number("streams.segment.max.bytes"),
       // As upstream: an unset or zero segment age follows the retention age.
       segmentMaxAgeMs: settings.number("streams.segment.max.age") || retentionMaxAgeMs,
+      maxPartitions: settings.number("streams.max.partitions"),
       compactEnabled: settings.bool("streams.compact.enabled"),
       compactMaxGoroutines: settings.number("streams.compact.max.goroutines"),
       autoPauseTimeMs: settings.number("streams.auto.pause.time"),
@@ -186,6 +188,9 @@ function requirePair(settings: Settings, a: string, b: string): void {
 }
 
 /** Namespaces and server IDs become NATS subject tokens: no separators, wildcards or spaces. */
+/** One NATS subject token, short enough that every internal subject stays a short line. */
 function isIdentifier(name: string): boolean {
-  return name !== "" && !/[\s.*>]/.test(name);
+  return (
+    name !== "" && !/[\s.*>\p{Cc}]/u.test(name) && Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES
+  );
 }

@@ -11,6 +11,9 @@ export type Layer = Map<string, RawSetting>;
 
 const KNOWN_KEYS = CONFIG_KEYS.map((spec) => spec.key);
 
+/** The yaml package's default: plenty for a config file, fatal to a "billion laughs". */
+const MAX_YAML_ALIASES = 100;
+
 export function unknownKeyError(key: string, where: string): ConfigError {
   const suggestion = suggestKey(key, KNOWN_KEYS);
   const hint = suggestion ? `; did you mean ${suggestion}?` : "";
@@ -32,13 +35,19 @@ export async function readFileLayer(file: string): Promise<Layer> {
   }
   let document: unknown;
   try {
-    document = parseYaml(text);
+    document = parseYaml(text, { maxAliasCount: MAX_YAML_ALIASES });
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const reason = err.message.split("\n")[0]!.replace(/:$/, "");
       throw new ConfigError(`config file ${file} is not valid YAML: ${reason}`);
     }
-    throw err;
+    // The yaml package throws a ReferenceError when expanding aliases would exceed the limit.
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      throw new ConfigError(
+        `config file ${file} expands YAML aliases too much (limit ${MAX_YAML_ALIASES}); refused as a resource exhaustion attack`,
+      );
+    }
+    throw new ConfigError(`config file ${file} cannot be read as YAML: ${(err as Error).message}`);
   }
   if (document === null || document === undefined) return new Map();
   if (!isMapping(document)) {

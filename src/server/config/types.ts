@@ -52,6 +52,8 @@ export interface BrokerConfig {
     cleanerIntervalMs: number;
     segmentMaxBytes: number;
     segmentMaxAgeMs: number;
+    /** The most partitions one stream may have (lb's own streams.max.partitions). */
+    maxPartitions: number;
     compactEnabled: boolean;
     compactMaxGoroutines: number;
     autoPauseTimeMs: number;

@@ -1,3 +1,4 @@
+import { commandProblem } from "./command-check.js";
 import type { BrokerLoad } from "./placement.js";
 import type {
   ApplyResult,
@@ -32,9 +33,24 @@ interface StateSnapshot {
   groups: GroupInfo[];
 }
 
+/** The start of a command as JSON, for the log; never throws. */
+function preview(command: unknown): string {
+  try {
+    return String(JSON.stringify(command)).slice(0, 500);
+  } catch {
+    return String(command);
+  }
+}
+
+/** Where the state reports commands it skipped and listeners that threw. */
+export interface StateLogger {
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
 /**
  * The replicated metadata: every broker applies the same committed commands in the same
- * order, so `apply` must be deterministic and must not look at clocks or local state.
+ * order, so `apply` must be deterministic and must not look at clocks or local state. It never
+ * throws: a committed command that cannot be applied is logged and skipped, alike everywhere.
  */
 export class MetadataState {
   private readonly brokers = new Map<string, BrokerInfo>();
@@ -42,11 +58,34 @@ export class MetadataState {
   private readonly groups = new Map<string, GroupInfo>();
   private readonly listeners: ((event: MetadataEvent) => void)[] = [];
 
+  constructor(private readonly logger?: StateLogger) {}
+
   onEvent(listener: (event: MetadataEvent) => void): void {
     this.listeners.push(listener);
   }
 
   apply(command: MetadataCommand): ApplyResult {
+    const problem = commandProblem(command);
+    if (problem) {
+      this.logger?.error("skipped a committed metadata command", {
+        problem,
+        command: preview(command),
+      });
+      return { ok: false, reason: "invalid" };
+    }
+    try {
+      return this.applyChecked(command);
+    } catch (err) {
+      // Only a bug gets here; the command is skipped rather than stopping this broker.
+      this.logger?.error("a committed metadata command failed to apply", {
+        op: command.op,
+        error: err,
+      });
+      return { ok: false, reason: "invalid" };
+    }
+  }
+
+  private applyChecked(command: MetadataCommand): ApplyResult {
     switch (command.op) {
       case "upsertBroker":
         this.brokers.set(command.broker.id, { ...command.broker, alive: true });
@@ -301,7 +340,14 @@ export class MetadataState {
     return [...this.brokers.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  /** A listener's failure is its own: the state and the other listeners carry on. */
   private emit(event: MetadataEvent): void {
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.logger?.error("a metadata listener failed", { event: event.type, error: err });
+      }
+    }
   }
 }

@@ -116,4 +116,5 @@ export type MetadataCommand =
 
 export type ApplyResult =
   | { ok: true }
-  | { ok: false; reason: "exists" | "not_found" | "stale" | "not_in_isr" };
+  /** `invalid`: a committed command that could not be applied, skipped alike on every broker. */
+  | { ok: false; reason: "exists" | "not_found" | "stale" | "not_in_isr" | "invalid" };

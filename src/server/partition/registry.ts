@@ -4,6 +4,7 @@ import type { NatsConnection } from "nats";
 import type { Ack } from "../../wire/api.js";
 import type { PartitionRegistry } from "../api/context.js";
 import type { BrokerConfig } from "../config/index.js";
+import { StartupError } from "../data-dir.js";
 import { masterKeyFromEnv, PartitionCipher } from "../encryption.js";
 import { CommitLog, type LogFileSystem, messageKey } from "../log/index.js";
 import type { Logger } from "../logger.js";
@@ -35,6 +36,15 @@ export interface PartitionStoreOptions {
 /** This broker's replica of a partition: the leader, or a follower copying from it. */
 type Replica = Partition | FollowerReplica;
 
+/** A partition this broker should hold but could not open (its files, the disk, descriptors). */
+export interface LocalFailure {
+  stream: string;
+  partition: number;
+  error: string;
+  /** When the last attempt failed, ms since the epoch. */
+  atMs: number;
+}
+
 /** A stream setting: the stream's own value, else the broker-wide default. */
 function setting<K extends keyof StreamSettings, D>(stream: StreamInfo, key: K, fallback: D) {
   return (stream.settings[key] ?? fallback) as NonNullable<StreamSettings[K]> | D;
@@ -49,6 +59,8 @@ function setting<K extends keyof StreamSettings, D>(stream: StreamInfo, key: K, 
 export class PartitionStore implements PartitionRegistry {
   private readonly open = new Map<string, Replica[]>();
   private readonly opening = new Map<string, Promise<void>>();
+  /** By `<stream>/<partition>`; tried again whenever the partition is opened again. */
+  private readonly failures = new Map<string, LocalFailure>();
 
   constructor(private readonly options: PartitionStoreOptions) {}
 
@@ -67,17 +79,74 @@ export class PartitionStore implements PartitionRegistry {
     return this.opening.get(stream) ?? Promise.resolve();
   }
 
-  /** Starts opening the stream's local partitions; whenSettled() tells when it is done. */
+  /**
+   * Starts opening the stream's local partitions; whenSettled() tells when it is done. A
+   * partition that cannot be opened here is logged and listed in localFailures(); the others
+   * open and serve, and the promise resolves all the same.
+   */
   add(stream: StreamInfo): Promise<void> {
     return this.transition(stream.name, "open stream", async () => {
       const partitions: Replica[] = [];
       this.open.set(stream.name, partitions);
+      let misconfigured: StartupError | undefined;
       for (const info of stream.partitions) {
-        const replica = await this.openReplica(stream, info);
-        if (replica) partitions[info.id] = replica;
+        const err = await this.openInto(partitions, stream, info);
+        if (err instanceof StartupError) misconfigured ??= err;
       }
-      await this.options.nc.flush();
+      await this.flush(stream.name);
+      // The broker's own configuration is wrong (the encryption key): start-up stops and says so.
+      if (misconfigured) throw misconfigured;
     });
+  }
+
+  /** Partitions this broker holds in the metadata but could not open, oldest stream first. */
+  localFailures(): LocalFailure[] {
+    return [...this.failures.values()].sort(
+      (a, b) => a.stream.localeCompare(b.stream) || a.partition - b.partition,
+    );
+  }
+
+  /**
+   * Opens this broker's replica of the partition into `partitions`, or records why not and
+   * returns the error.
+   */
+  private async openInto(
+    partitions: Replica[],
+    stream: StreamInfo,
+    info: PartitionInfo,
+  ): Promise<unknown> {
+    const key = `${stream.name}/${info.id}`;
+    try {
+      const replica = await this.openReplica(stream, info);
+      this.failures.delete(key);
+      if (replica) partitions[info.id] = replica;
+      return undefined;
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      this.options.logger.error("could not open partition; serving the others", {
+        stream: stream.name,
+        partition: info.id,
+        error,
+      });
+      this.failures.set(key, { stream: stream.name, partition: info.id, error, atMs: Date.now() });
+      return err;
+    }
+  }
+
+  /** Sends pending subscriptions; a NATS outage is the connection's to recover from. */
+  private async flush(stream: string): Promise<void> {
+    await this.options.nc.flush().catch((err) => {
+      this.options.logger.warn("NATS flush failed after opening partitions", {
+        stream,
+        error: err,
+      });
+    });
+  }
+
+  private forgetFailures(stream: string): void {
+    for (const [key, failure] of this.failures) {
+      if (failure.stream === stream) this.failures.delete(key);
+    }
   }
 
   /**
@@ -93,9 +162,8 @@ export class PartitionStore implements PartitionRegistry {
         delete partitions[info.id];
         await current.close("closed");
       }
-      const replica = await this.openReplica(stream, info);
-      if (replica) partitions[info.id] = replica;
-      await this.options.nc.flush();
+      await this.openInto(partitions, stream, info);
+      await this.flush(stream.name);
     });
   }
 
@@ -117,6 +185,7 @@ export class PartitionStore implements PartitionRegistry {
         await this.remove(name);
         continue;
       }
+      this.forgetFailures(name);
       await this.transition(name, "reopen stream", async () => {
         this.open.delete(name);
         await Promise.all(partitions.map((p) => p?.close("closed")));
@@ -137,6 +206,7 @@ export class PartitionStore implements PartitionRegistry {
     return this.transition(name, "delete stream data", async () => {
       const partitions = this.open.get(name) ?? [];
       this.open.delete(name);
+      this.forgetFailures(name);
       await Promise.all(partitions.map((p) => p?.close("deleted")));
       await CommitLog.destroy(this.streamDir(name), this.options.fs);
     });
@@ -156,13 +226,12 @@ export class PartitionStore implements PartitionRegistry {
           delete partitions[info.id];
           await current.close("paused");
         } else if (!info.paused && !current) {
-          const replica = await this.openReplica(stream, info);
-          if (replica) partitions[info.id] = replica;
+          await this.openInto(partitions, stream, info);
         } else if (current instanceof Partition) {
           await current.readonlyChanged();
         }
       }
-      await this.options.nc.flush();
+      await this.flush(stream.name);
     });
   }
 

@@ -1,0 +1,64 @@
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import test from "ava";
+import type { FetchMetadataResponse, PublishResponse } from "../../src/wire/api.js";
+import { runLb } from "../helpers/cli.js";
+import { clusterStatusOf, startCluster } from "../helpers/cluster.js";
+import { FAST_REPLICATION } from "../helpers/replication.js";
+import { call, rawClient } from "../helpers/rpc.js";
+import { waitFor } from "../helpers/wait.js";
+
+const ALL = 1;
+
+test("a follower answers FetchMetadata with its HW; one that cannot open a partition still starts, serves the rest, and the cluster's describe shows it", async (t) => {
+  const cluster = await startCluster(t, 2, FAST_REPLICATION);
+  const first = rawClient(t, cluster.nodes[0]!.address);
+  for (const name of ["rep", "other"]) {
+    await call(first, "createStream", { name, subject: name, replicationFactor: 2 });
+  }
+  const md = await call<unknown, FetchMetadataResponse>(first, "fetchMetadata", {
+    streams: ["rep"],
+  });
+  const leader = md.streamMetadata[0]!.partitions[0]!.leader;
+  const follower = cluster.nodes.find((n) => n.id !== leader)!;
+  for (let i = 0; i < 3; i++) {
+    await call(first, "publish", { stream: "rep", value: Buffer.from(`m${i}`), ackPolicy: ALL });
+  }
+  const viaFollower = rawClient(t, follower.address);
+  await waitFor(
+    async () => {
+      const seen = await call<unknown, FetchMetadataResponse>(viaFollower, "fetchMetadata", {
+        streams: ["rep"],
+      });
+      const p = seen.streamMetadata[0]!.partitions[0]!;
+      return p.highWatermark === 2 && p.newestOffset === 2;
+    },
+    { timeoutMs: 10_000, message: "the follower to report high watermark and newest offset 2" },
+  );
+
+  await follower.kill("SIGTERM");
+  const blocked = join(follower.dataDir, "streams", "rep", "0");
+  await rm(blocked, { recursive: true });
+  await writeFile(blocked, "not a directory");
+  await follower.start();
+
+  const again = rawClient(t, follower.address);
+  const other = await call<unknown, PublishResponse>(again, "publish", {
+    stream: "other",
+    value: Buffer.from("both replicas have it"),
+    ackPolicy: ALL,
+  });
+  t.is(other.ack?.offset, 0);
+  const leaderNode = cluster.node(leader);
+  await waitFor(
+    async () => {
+      const view = await clusterStatusOf(t, leaderNode.address);
+      const reported = view.brokers.find((b) => b.id === follower.id)?.localFailures ?? [];
+      return reported.some((f) => f.stream === "rep" && f.partition === 0);
+    },
+    { timeoutMs: 10_000, message: "the leader to learn of the follower's failure" },
+  );
+  const described = await runLb(["describe"], { env: { LB_ADDRESS: leaderNode.address } });
+  t.is(described.code, 0, described.stderr);
+  t.regex(described.stdout, new RegExp(`^${follower.id} +rep +0 +\\S`, "m"));
+});
