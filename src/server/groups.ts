@@ -28,7 +28,9 @@ export class GroupCoordinator {
     validateId("consumerId", req.consumerId);
     if (req.streams.length === 0) throw invalidArgument("No streams provided");
     for (const stream of req.streams) checkStreamName(stream, "streams entry");
-    const missing = req.streams.find((s) => !this.ctx.metadata.getStream(s));
+    const unknown = (s: string) => !this.ctx.metadata.getStream(s);
+    if (req.streams.some(unknown)) await this.ctx.replicatedLog.catchUp();
+    const missing = req.streams.find(unknown);
     if (missing !== undefined) throw notFound(`No such stream: ${missing}`);
     const existing = this.ctx.metadata.getGroup(req.groupId);
     if (existing && existing.coordinator !== this.ctx.serverId) {

@@ -4,10 +4,19 @@ import type { ApiContext } from "./context.js";
 import { invalidArgument, notFound } from "./status.js";
 import { checkStreamName, validatePartitionList } from "./validate.js";
 
-/** The listed partitions, or all of them when none are listed; NotFound for unknown ones. */
-function checkPartitions(ctx: ApiContext, name: string, partitions: number[]): number[] {
+/**
+ * The listed partitions, or all of them when none are listed; NotFound for unknown ones, decided
+ * only once this broker has caught up with the controller.
+ */
+async function checkPartitions(
+  ctx: ApiContext,
+  name: string,
+  partitions: number[],
+): Promise<number[]> {
   if (name === "") throw invalidArgument("Name cannot be empty");
   validatePartitionList("partitions", partitions);
+  const known = ctx.metadata.getStream(name);
+  if (!known || partitions.some((id) => !known.partitions[id])) await ctx.replicatedLog.catchUp();
   const stream = ctx.metadata.getStream(name);
   if (!stream) {
     checkStreamName(name);
@@ -24,7 +33,7 @@ function checkPartitions(ctx: ApiContext, name: string, partitions: number[]): n
 
 /** PauseStream: paused partitions close their files and stop recording their subject. */
 export async function pauseStream(ctx: ApiContext, req: PauseStreamRequest): Promise<void> {
-  const partitions = checkPartitions(ctx, req.name, req.partitions);
+  const partitions = await checkPartitions(ctx, req.name, req.partitions);
   const result = await ctx.replicatedLog.propose({
     op: "pauseStream",
     stream: req.name,
@@ -40,7 +49,7 @@ export async function setStreamReadonly(
   ctx: ApiContext,
   req: SetStreamReadonlyRequest,
 ): Promise<void> {
-  const partitions = checkPartitions(ctx, req.name, req.partitions);
+  const partitions = await checkPartitions(ctx, req.name, req.partitions);
   const result = await ctx.replicatedLog.propose({
     op: "setReadonly",
     stream: req.name,

@@ -287,6 +287,20 @@ export class MetadataRaft implements ReplicatedLog {
     }
   }
 
+  async catchUp(deadline = Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS): Promise<void> {
+    this.checkUsable();
+    if (this.isLeader) return;
+    let index: number;
+    try {
+      ({ index } = (await this.requestController({ kind: "commitIndex" }, deadline)) as {
+        index: number;
+      });
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+    await this.waitApplied(index, deadline);
+  }
+
   /** Sends a request to whichever broker is the controller now. */
   async requestController(
     request: RpcRequest,

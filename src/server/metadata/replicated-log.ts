@@ -8,6 +8,13 @@ import type { ApplyResult, MetadataCommand } from "./types.js";
 export interface ReplicatedLog {
   /** Rejects with MetadataUnavailableError when not committed and applied by `deadline` (ms). */
   propose(command: MetadataCommand, deadline?: number): Promise<ApplyResult>;
+  /**
+   * Resolves once this broker has applied everything the controller had committed when asked
+   * (at once on the controller). A check against local metadata that would refuse a request
+   * (no such stream) waits for this first, so a follower that has not yet applied a change
+   * another broker already acknowledged does not deny it. Rejects with MetadataUnavailableError.
+   */
+  catchUp(deadline?: number): Promise<void>;
   /** Index of the newest applied command (1-based; 0 when none). */
   readonly appliedIndex: number;
   /** A command applied earlier, with what applying it did; undefined once compacted away. */
