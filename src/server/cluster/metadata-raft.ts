@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Msg, NatsConnection, Subscription } from "nats";
 import type { Logger } from "../logger.js";
 import {
@@ -28,8 +29,8 @@ import { clusterSubjects } from "./subjects.js";
 export const TICK_MS = 100;
 const ELECTION_TICKS = 10;
 const DEFAULT_PROPOSE_TIMEOUT_MS = 5000;
-const JOIN_ATTEMPTS = 30;
-const JOIN_RETRY_MS = 1000;
+/** How long one join request waits for the controller's answer. */
+const JOIN_REQUEST_MS = 1000;
 /** Applied commands kept for entry() (the activity stream reads them shortly after apply). */
 const HISTORY_KEPT = 10_000;
 
@@ -51,6 +52,10 @@ export interface MetadataRaftOptions {
   maxQuorumSize: number;
   /** Applied entries between snapshots (0: never). */
   snapshotThreshold: number;
+  /** How long a broker with no Raft state asks the cluster to add it before giving up. */
+  joinTimeoutMs: number;
+  /** Aborted when the broker is stopped during start-up: a join in progress gives up. */
+  signal?: AbortSignal;
 }
 
 type RpcRequest = { kind: string; [key: string]: unknown };
@@ -115,7 +120,14 @@ export class MetadataRaft implements ReplicatedLog {
     });
     const raft = new MetadataRaft(options, storage, node);
     await raft.start();
-    if (pristine && bootstrap.mode === "join") await raft.join();
+    if (pristine && bootstrap.mode === "join") {
+      try {
+        await raft.join();
+      } catch (err) {
+        await raft.close();
+        throw err;
+      }
+    }
     return raft;
   }
 
@@ -156,19 +168,23 @@ export class MetadataRaft implements ReplicatedLog {
     this.ticker = setInterval(() => this.withNode((node) => node.tick()), TICK_MS);
   }
 
-  /** Asks the controller to add this broker, until it answers or the attempts run out. */
+  /** Asks the controller to add this broker, until it answers or the join timeout passes. */
   private async join(): Promise<void> {
-    const { nc, serverId, logger, namespace } = this.options;
+    const { nc, serverId, logger, namespace, joinTimeoutMs, signal } = this.options;
     logger.info(
       "no Raft state yet: asking the cluster on NATS to add this broker (the first broker of a cluster needs --raft-bootstrap-seed or --raft-bootstrap-peers)",
       { namespace },
     );
-    for (let attempt = 1; attempt <= JOIN_ATTEMPTS && !this.closed; attempt++) {
+    const deadline = Date.now() + joinTimeoutMs;
+    for (let attempt = 1; !this.closed; attempt++) {
+      signal?.throwIfAborted();
+      const left = deadline - Date.now();
+      if (left <= 0) break;
       try {
         const reply = await nc.request(
           this.subjects.join,
           Buffer.from(JSON.stringify({ id: serverId })),
-          { timeout: JOIN_RETRY_MS },
+          { timeout: Math.min(JOIN_REQUEST_MS, left) },
         );
         const answer = JSON.parse(Buffer.from(reply.data).toString("utf8")) as RpcReply;
         if (answer.ok) {
@@ -179,10 +195,13 @@ export class MetadataRaft implements ReplicatedLog {
       } catch {
         logger.debug("no controller answered the join request yet", { attempt });
       }
-      await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS / 4));
+      // A request without responders fails at once: pace the retries.
+      const pause = Math.min(JOIN_REQUEST_MS / 4, Math.max(0, deadline - Date.now()));
+      await delay(pause, undefined, { signal }).catch(() => undefined);
     }
+    signal?.throwIfAborted();
     throw new Error(
-      `no cluster in namespace ${namespace} answered ${JOIN_ATTEMPTS} join requests: start the first broker with --raft-bootstrap-seed (or all with --raft-bootstrap-peers)`,
+      `no cluster in namespace ${namespace} answered within ${formatJoinTimeout(joinTimeoutMs)} (clustering.raft.join.timeout): start the first broker with --raft-bootstrap-seed (or all with --raft-bootstrap-peers)`,
     );
   }
 
@@ -576,6 +595,10 @@ export class MetadataRaft implements ReplicatedLog {
       await new Promise((resolve) => setTimeout(resolve, TICK_MS / 2));
     }
   }
+}
+
+function formatJoinTimeout(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** Not committed this time, but a later attempt may be (no leader yet, leader changed...). */
