@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "nats";
@@ -231,6 +232,8 @@ export class Broker {
 
       await acks.flush();
       const shutdown = new AbortController();
+      // Every call waiting for an ack listens for shutdown; their number has no useful limit.
+      setMaxListeners(0, shutdown.signal);
       const ctx: ApiContext = {
         serverId,
         config,

@@ -62,7 +62,7 @@ export class FrameBatch {
 /** A message body refused by the decoder; `kind` picks the gRPC status. */
 export class FrameError extends Error {
   constructor(
-    readonly kind: "too-large" | "compressed",
+    readonly kind: "too-large" | "compressed" | "out-of-memory",
     message: string,
   ) {
     super(message);
@@ -71,28 +71,64 @@ export class FrameError extends Error {
 }
 
 /**
+ * Bytes of partly received messages that several decoders share (the streams of one HTTP/2
+ * connection): reserve() refuses what would go over `limit`.
+ */
+export class MemoryBudget {
+  private used = 0;
+
+  constructor(readonly limit: number) {}
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  reserve(bytes: number): boolean {
+    if (this.used + bytes > this.limit) return false;
+    this.used += bytes;
+    return true;
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+  }
+}
+
+/**
  * Splits a request body into messages however it arrives: a message may span several DATA
  * chunks, and one chunk may hold several messages. Throws FrameError on a message larger than
- * `maxMessageBytes` (checked from its prefix, before it is buffered) or a compressed one.
+ * `maxMessageBytes` (checked from its prefix), a compressed one, or a partial message that would
+ * take the shared `budget` over its limit. Only bytes received are buffered, never the length a
+ * prefix announces; dispose() gives them back when the stream ends early.
  */
 export class FrameDecoder {
   private header = Buffer.alloc(FRAME_HEADER_BYTES);
   private headerFilled = 0;
-  private body: Buffer | undefined;
-  private bodyFilled = 0;
+  /** Length of the message being received, or -1 between messages. */
+  private bodyLength = -1;
+  private parts: Buffer[] = [];
+  private partsBytes = 0;
 
-  constructor(private readonly maxMessageBytes = Number.POSITIVE_INFINITY) {}
+  constructor(
+    private readonly maxMessageBytes = Number.POSITIVE_INFINITY,
+    private readonly budget?: MemoryBudget,
+  ) {}
 
   /** True when no message is partly received (a body may end here). */
   get idle(): boolean {
-    return this.headerFilled === 0 && this.body === undefined;
+    return this.headerFilled === 0 && this.bodyLength < 0;
+  }
+
+  /** Bytes of the partly received message held now. */
+  get bufferedBytes(): number {
+    return this.partsBytes;
   }
 
   push(chunk: Buffer): Buffer[] {
     const messages: Buffer[] = [];
     let at = 0;
     while (at < chunk.length) {
-      if (this.body === undefined) {
+      if (this.bodyLength < 0) {
         // Fast path: a whole message inside this chunk needs no copy.
         if (this.headerFilled === 0 && chunk.length - at >= FRAME_HEADER_BYTES) {
           const length = this.checkPrefix(chunk[at]!, chunk.readUInt32BE(at + 1));
@@ -102,7 +138,7 @@ export class FrameDecoder {
             at = start + length;
             continue;
           }
-          this.startBody(length);
+          this.bodyLength = length;
           at = start;
           continue;
         }
@@ -112,21 +148,45 @@ export class FrameDecoder {
         at += take;
         if (this.headerFilled < FRAME_HEADER_BYTES) break;
         this.headerFilled = 0;
-        const length = this.checkPrefix(this.header[0]!, this.header.readUInt32BE(1));
-        this.startBody(length);
+        this.bodyLength = this.checkPrefix(this.header[0]!, this.header.readUInt32BE(1));
       }
-      const body = this.body!;
-      const take = Math.min(body.length - this.bodyFilled, chunk.length - at);
-      chunk.copy(body, this.bodyFilled, at, at + take);
-      this.bodyFilled += take;
+      const take = Math.min(this.bodyLength - this.partsBytes, chunk.length - at);
+      if (take > 0) this.hold(chunk.subarray(at, at + take));
       at += take;
-      if (this.bodyFilled === body.length) {
-        messages.push(body);
-        this.body = undefined;
-        this.bodyFilled = 0;
-      }
+      if (this.partsBytes === this.bodyLength) messages.push(this.takeBody());
     }
     return messages;
+  }
+
+  /** Drops a partly received message, returning its bytes to the budget. */
+  dispose(): void {
+    this.budget?.release(this.partsBytes);
+    this.parts = [];
+    this.partsBytes = 0;
+    this.bodyLength = -1;
+    this.headerFilled = 0;
+  }
+
+  /** Keeps a piece of the message (copied: the chunk's memory may be a larger pooled buffer). */
+  private hold(piece: Buffer): void {
+    if (this.budget && !this.budget.reserve(piece.length)) {
+      throw new FrameError(
+        "out-of-memory",
+        `Partly received messages on this connection exceed the session memory limit of ${this.budget.limit} bytes`,
+      );
+    }
+    this.parts.push(Buffer.from(piece));
+    this.partsBytes += piece.length;
+  }
+
+  private takeBody(): Buffer {
+    const body =
+      this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partsBytes);
+    this.budget?.release(this.partsBytes);
+    this.parts = [];
+    this.partsBytes = 0;
+    this.bodyLength = -1;
+    return body;
   }
 
   private checkPrefix(flag: number, length: number): number {
@@ -143,10 +203,5 @@ export class FrameDecoder {
       );
     }
     return length;
-  }
-
-  private startBody(length: number): void {
-    this.body = Buffer.allocUnsafe(length);
-    this.bodyFilled = 0;
   }
 }

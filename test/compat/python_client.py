@@ -1,11 +1,13 @@
 """An upstream-style Liftbridge client made only from a .proto file and Python's grpcio.
 
-Usage: python3 python_client.py PROTO_FILE HOST:PORT STREAM
+Usage: python3 python_client.py PROTO_FILE HOST:PORT STREAM [deadlines]
 
 It generates stubs from PROTO_FILE with grpc_tools.protoc into a temp dir, then, like any
 Liftbridge client would: creates STREAM, publishes three messages with ack policy ALL,
 fetches metadata, subscribes from the earliest offset up to the latest, and prints one JSON
-object with what it saw. Protobuf and gRPC here share no code with lb's TypeScript.
+object with what it saw. With `deadlines`, it instead creates STREAM and calls Publish,
+PublishToSubject and Subscribe with fractional and very large timeouts, printing what each
+returned. Protobuf and gRPC here share no code with lb's TypeScript.
 """
 import importlib
 import json
@@ -31,6 +33,38 @@ def generate(proto_file, out_dir):
     return importlib.import_module("api_pb2"), importlib.import_module("api_pb2_grpc")
 
 
+# Seconds: not whole milliseconds, and far beyond 2**31 ms (grpcio sends these as "1235m",
+# "1501m" and hours).
+DEADLINE_TIMEOUTS = [1.2345678, 1.5000001, 3e9]
+
+
+def deadlines(pb, api, stream):
+    api.CreateStream(pb.CreateStreamRequest(subject=stream, name=stream), timeout=10)
+    seen = []
+    for timeout in DEADLINE_TIMEOUTS:
+        entry = {"timeout": timeout}
+        try:
+            resp = api.Publish(pb.PublishRequest(stream=stream, value=b"d", ackPolicy=pb.LEADER),
+                               timeout=timeout)
+            entry["publish"] = int(resp.ack.offset)
+            resp = api.PublishToSubject(pb.PublishToSubjectRequest(subject=stream, value=b"d",
+                                                                   ackPolicy=pb.LEADER),
+                                        timeout=timeout)
+            entry["publishToSubject"] = int(resp.ack.offset)
+            req = pb.SubscribeRequest(stream=stream, startPosition=pb.EARLIEST,
+                                      stopPosition=pb.STOP_LATEST)
+            entry["subscribed"] = 0
+            try:
+                for _ in api.Subscribe(req, timeout=timeout):
+                    entry["subscribed"] += 1
+            except grpc.RpcError as err:
+                entry["subscribeEnd"] = err.code().name
+        except grpc.RpcError as err:
+            entry["error"] = f"{err.code().name}: {err.details()}"
+        seen.append(entry)
+    print(json.dumps(seen))
+
+
 def main():
     proto_file, address, stream = sys.argv[1:4]
     out_dir = tempfile.mkdtemp(prefix="lb-pyclient-")
@@ -38,6 +72,9 @@ def main():
         pb, rpc = generate(proto_file, out_dir)
         channel = grpc.insecure_channel(address)
         api = rpc.APIStub(channel)
+        if sys.argv[4:] == ["deadlines"]:
+            deadlines(pb, api, stream)
+            return
         api.CreateStream(pb.CreateStreamRequest(subject=f"{stream}.subject", name=stream,
                                                 partitions=1, replicationFactor=1), timeout=10)
         acks = []

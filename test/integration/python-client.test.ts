@@ -62,3 +62,45 @@ test("a client generated from the .proto with Python grpcio creates, publishes a
   );
   t.is(seen.end, "RESOURCE_EXHAUSTED");
 });
+
+test("grpcio's fractional and very large timeouts work on Publish, PublishToSubject and Subscribe", async (t) => {
+  if (!(await pythonHasGrpc())) {
+    if (required) t.fail("LB_REQUIRE_COMPAT=1 but /usr/bin/python3 lacks grpc and grpc_tools");
+    else t.log("skipped: apt-get install python3-grpcio python3-grpc-tools to run it");
+    t.pass();
+    return;
+  }
+  const nats = await startNats(t);
+  const { address } = await startBroker(t, nats.url);
+  const { stdout } = await run(python, [
+    `${root}test/compat/python_client.py`,
+    `${root}proto/api.proto`,
+    address,
+    "py-deadlines",
+    "deadlines",
+  ]);
+  // Each round publishes twice, then reads everything so far: the handshake and the messages.
+  t.deepEqual(JSON.parse(stdout), [
+    {
+      timeout: 1.2345678,
+      publish: 0,
+      publishToSubject: 1,
+      subscribed: 3,
+      subscribeEnd: "RESOURCE_EXHAUSTED",
+    },
+    {
+      timeout: 1.5000001,
+      publish: 2,
+      publishToSubject: 3,
+      subscribed: 5,
+      subscribeEnd: "RESOURCE_EXHAUSTED",
+    },
+    {
+      timeout: 3e9,
+      publish: 4,
+      publishToSubject: 5,
+      subscribed: 7,
+      subscribeEnd: "RESOURCE_EXHAUSTED",
+    },
+  ]);
+});

@@ -133,6 +133,27 @@ test("a deadline is sent as grpc-timeout and enforced locally", async (t) => {
   t.true(Number(seenTimeout!.slice(0, -1)) <= 2000);
 });
 
+test("a deadline beyond a timer's range is sent in seconds and does not fire early", async (t) => {
+  let seenTimeout: string | undefined;
+  const address = await rawServer(t, (stream, headers) => {
+    seenTimeout = headers["grpc-timeout"] as string;
+    // Answers a moment later: a timer that overflowed would have fired after 1 ms.
+    setTimeout(
+      () => stream.respond({ ...GRPC_HEADERS, "grpc-status": "5" }, { endStream: true }),
+      100,
+    );
+  });
+  const days = 40 * 24 * 3600 * 1000;
+  const error = await rejection(
+    stub(t, address).unary("FetchMetadata", {}, { deadline: new Date(Date.now() + days) }),
+  );
+  t.is(error.code, Code.NOT_FOUND);
+  // 40 days in seconds, less what connecting took.
+  t.regex(seenTimeout ?? "", /^\d{1,8}S$/);
+  t.true(Number(seenTimeout!.slice(0, -1)) > 3_455_000, seenTimeout);
+  t.true(Number(seenTimeout!.slice(0, -1)) <= 3_456_000, seenTimeout);
+});
+
 test("requests carry the gRPC headers", async (t) => {
   let seen: IncomingHttpHeaders = {};
   const address = await rawServer(t, (stream, headers) => {

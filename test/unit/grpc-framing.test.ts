@@ -1,6 +1,13 @@
 import test from "ava";
+import { ackTimeoutMs } from "../../src/server/api/publish.js";
 import { parseTimeout, percentEncode } from "../../src/server/grpc/protocol.js";
-import { encodeFrame, FrameDecoder, FrameError } from "../../src/wire/grpc-frames.js";
+import {
+  encodeFrame,
+  FrameDecoder,
+  FrameError,
+  frameHeader,
+  MemoryBudget,
+} from "../../src/wire/grpc-frames.js";
 
 const messages = [Buffer.from("first"), Buffer.alloc(0), Buffer.alloc(70_000, 7), Buffer.from("z")];
 const body = Buffer.concat(messages.map(encodeFrame));
@@ -76,4 +83,43 @@ test("grpc-timeout values parse in every unit; malformed ones do not", (t) => {
   for (const bad of ["", "10", "S", "123456789S", "1x", "-1S", "1.5S"]) {
     t.is(parseTimeout(bad), undefined, bad);
   }
+});
+
+test("a partial message holds only the bytes received, not the length its prefix announces", (t) => {
+  const decoder = new FrameDecoder(64 << 20);
+  const before = process.memoryUsage().arrayBuffers;
+  t.deepEqual(decoder.push(Buffer.concat([frameHeader(60 << 20), Buffer.alloc(10)])), []);
+  t.is(decoder.bufferedBytes, 10);
+  t.true(process.memoryUsage().arrayBuffers - before < 1 << 20);
+  decoder.dispose();
+  t.true(decoder.idle);
+});
+
+test("decoders sharing a budget are refused past it, and give bytes back when done or disposed", (t) => {
+  const budget = new MemoryBudget(100);
+  const a = new FrameDecoder(1000, budget);
+  const b = new FrameDecoder(1000, budget);
+  a.push(Buffer.concat([frameHeader(80), Buffer.alloc(60)]));
+  b.push(Buffer.concat([frameHeader(50), Buffer.alloc(40)]));
+  t.is(budget.inUse, 100);
+  const err = t.throws(() => b.push(Buffer.alloc(1)), { instanceOf: FrameError });
+  t.is(err.kind, "out-of-memory");
+  t.is(
+    err.message,
+    "Partly received messages on this connection exceed the session memory limit of 100 bytes",
+  );
+  a.dispose();
+  t.is(budget.inUse, 40);
+  t.deepEqual(b.push(Buffer.alloc(10, 2)), [
+    Buffer.concat([Buffer.alloc(40), Buffer.alloc(10, 2)]),
+  ]);
+  t.is(budget.inUse, 0);
+});
+
+test("an ack wait is whole milliseconds within a timer's range, whatever the deadline", (t) => {
+  t.is(ackTimeoutMs(1000.000001, 0), 1001);
+  t.is(ackTimeoutMs(99.999999, 0), 100);
+  t.is(ackTimeoutMs(99_999_999 * 3_600_000, 0), 2 ** 31 - 1);
+  t.is(ackTimeoutMs(-5, 0), 0);
+  t.is(ackTimeoutMs(Number.POSITIVE_INFINITY, 0), 5000);
 });

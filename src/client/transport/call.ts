@@ -11,6 +11,8 @@ import {
 } from "./status.js";
 
 const USER_AGENT = `lb-client node-http2/${process.versions.node}`;
+/** setTimeout's limit (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface CallOptions {
   /** Absolute deadline. */
@@ -52,7 +54,7 @@ export class Http2Call {
   private streamError: Error | undefined;
   private readonly decoder = new FrameDecoder();
   private readonly abort = new AbortController();
-  private readonly timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
 
   constructor(
@@ -62,12 +64,7 @@ export class Http2Call {
     private readonly options: CallOptions = {},
   ) {
     const deadline = options.deadline?.getTime();
-    if (deadline !== undefined) {
-      this.timer = setTimeout(
-        () => this.fail({ code: Code.DEADLINE_EXCEEDED, details: "Deadline exceeded" }),
-        Math.max(0, deadline - Date.now()),
-      );
-    }
+    if (deadline !== undefined) this.armDeadline(deadline);
     const ready = connection.ready;
     if (ready) {
       this.open(ready);
@@ -127,6 +124,18 @@ export class Http2Call {
   /** Resets the stream with CANCEL; the call ends with CANCELLED. */
   cancel(): void {
     this.fail({ code: Code.CANCELLED, details: "Cancelled on client" });
+  }
+
+  /** Fails the call at `deadline`; one beyond a timer's range (about 24.8 days) re-arms. */
+  private armDeadline(deadline: number): void {
+    const remaining = deadline - Date.now();
+    this.timer =
+      remaining > MAX_TIMER_MS
+        ? setTimeout(() => this.armDeadline(deadline), MAX_TIMER_MS)
+        : setTimeout(
+            () => this.fail({ code: Code.DEADLINE_EXCEEDED, details: "Deadline exceeded" }),
+            Math.max(0, remaining),
+          );
   }
 
   private open(session: Parameters<Http2Connection["request"]>[0]): void {

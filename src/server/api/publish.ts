@@ -111,8 +111,36 @@ export function sendToNats(ctx: ApiContext, subject: string, data: Uint8Array): 
   ctx.nc.publish(subject, data);
 }
 
-function ackTimeoutMs(deadline: number): number {
-  return Number.isFinite(deadline) ? Math.max(0, deadline - Date.now()) : DEFAULT_ACK_TIMEOUT_MS;
+/** setTimeout's limit; a deadline further away than this (about 24.8 days) is waited for this long. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Milliseconds to wait for an ack: until the call's deadline, or DEFAULT_ACK_TIMEOUT_MS without
+ * one. Whole milliseconds within setTimeout's range, whatever the deadline's unit or size.
+ */
+export function ackTimeoutMs(deadline: number, now = Date.now()): number {
+  if (!Number.isFinite(deadline)) return DEFAULT_ACK_TIMEOUT_MS;
+  return Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(deadline - now)));
+}
+
+/**
+ * Aborts when the ack wait is over: its timeout passed or the broker shuts down. dispose()
+ * clears the timer and the listener on the broker's long-lived shutdown signal, so a finished
+ * call leaves nothing behind (AbortSignal.any/timeout retained every call's signal on Node 20).
+ */
+function ackWait(ctx: ApiContext, timeoutMs: number): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, timeoutMs);
+  if (ctx.shutdown.aborted) abort();
+  else ctx.shutdown.addEventListener("abort", abort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      ctx.shutdown.removeEventListener("abort", abort);
+    },
+  };
 }
 
 /** Sends one message and, unless its ack policy is NONE, waits for the leader's ack. */
@@ -128,8 +156,8 @@ async function publishAndWait(
     sendToNats(ctx, subject, build(requestedInbox));
     return undefined;
   }
-  const timeout = AbortSignal.timeout(ackTimeoutMs(deadline));
-  const signal = AbortSignal.any([timeout, ctx.shutdown]);
+  const wait = ackWait(ctx, ackTimeoutMs(deadline));
+  const { signal } = wait;
   let ack: Promise<Ack | undefined>;
   let release = () => {};
   if (requestedInbox) {
@@ -143,11 +171,14 @@ async function publishAndWait(
     release = registration.release;
     requestedInbox = registration.inbox;
   }
+  let onAbort = () => {};
   try {
     sendToNats(ctx, subject, build(requestedInbox));
-    const aborted = new Promise<undefined>((resolve) =>
-      signal.addEventListener("abort", () => resolve(undefined), { once: true }),
-    );
+    const aborted = new Promise<undefined>((resolve) => {
+      onAbort = () => resolve(undefined);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
     const result = await Promise.race([ack, aborted]);
     if (!result) {
       throw deadlineExceeded(
@@ -158,6 +189,8 @@ async function publishAndWait(
     }
     return result;
   } finally {
+    signal.removeEventListener("abort", onAbort);
+    wait.dispose();
     release();
   }
 }

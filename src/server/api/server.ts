@@ -113,8 +113,6 @@ export function apiImplementation(
   };
 }
 
-const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-
 /**
  * The gRPC server for `proto.API` and `lb.admin.Admin`: our node:http2 server, or grpc-js's
  * with LB_GRPC_SERVER=grpc-js (same wire; grpc-js writes each streamed message on its own).
@@ -124,12 +122,15 @@ export function createRpcServer(
   cursors: CursorManager,
   groups: GroupCoordinator,
 ): RpcServer {
+  const limits = ctx.config.grpc;
   const server: RpcServer =
     process.env.LB_GRPC_SERVER === "grpc-js"
-      ? new GrpcJsServer(MAX_MESSAGE_BYTES)
+      ? new GrpcJsServer(limits)
       : new Http2GrpcServer({
-          maxReceiveMessageBytes: MAX_MESSAGE_BYTES,
-          maxSendMessageBytes: MAX_MESSAGE_BYTES,
+          maxReceiveMessageBytes: limits.maxMessageBytes,
+          maxSendMessageBytes: limits.maxMessageBytes,
+          maxConcurrentStreams: limits.maxConcurrentStreams,
+          maxSessionMemoryBytes: limits.maxSessionMemoryBytes,
         });
   server.addService(apiServerDefinition, apiImplementation(ctx, cursors, groups));
   server.addService(adminServiceDefinition, adminImplementation(ctx));

@@ -156,6 +156,11 @@ export async function fetchMetadata(
   ctx: ApiContext,
   req: FetchMetadataRequest,
 ): Promise<FetchMetadataResponse> {
+  if (req.streams.length > ctx.config.metadataMaxNames) {
+    throw invalidArgument(
+      `FetchMetadata lists ${req.streams.length} stream names; the limit is ${ctx.config.metadataMaxNames} (metadata.max.names)`,
+    );
+  }
   const streams =
     req.streams.length > 0
       ? req.streams.map((name) => ({ name, stream: ctx.metadata.getStream(name) }))

@@ -439,6 +439,42 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     min: 0,
     description: "Accepted so upstream config files load; lb sends no telemetry.",
   },
+  // lb's gRPC limits (upstream has none of these keys).
+  {
+    key: "grpc.max.message.bytes",
+    type: "int",
+    default: 64 * 1024 * 1024,
+    min: 1,
+    max: 2 ** 31 - 1,
+    description:
+      "Largest gRPC message received or sent, in bytes; larger ones end the call with ResourceExhausted.",
+  },
+  {
+    key: "grpc.max.concurrent.streams",
+    type: "int",
+    default: 1000,
+    min: 1,
+    max: 2 ** 31 - 1,
+    description:
+      "Calls open at once on one client connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS); more are refused.",
+  },
+  {
+    key: "grpc.max.session.memory",
+    type: "int",
+    default: 256 * 1024 * 1024,
+    min: 1024 * 1024,
+    max: Number.MAX_SAFE_INTEGER,
+    description:
+      "Memory one client connection may hold, in bytes: partly received messages across its calls (more ends the call with ResourceExhausted) and HTTP/2 session buffers (more refuses new calls). At least grpc.max.message.bytes.",
+  },
+  {
+    key: "metadata.max.names",
+    type: "int",
+    default: 1000,
+    min: 1,
+    max: 2 ** 31 - 1,
+    description: "Most stream names one FetchMetadata request may list (InvalidArgument above).",
+  },
 ];
 
 const BY_KEY = new Map(CONFIG_KEYS.map((spec) => [spec.key, spec]));

@@ -98,6 +98,23 @@ export function resolveConfig(settings: Settings, env: NodeJS.ProcessEnv): Broke
       consumerTimeoutMs: settings.number("groups.consumer.timeout"),
       coordinatorTimeoutMs: settings.number("groups.coordinator.timeout"),
     },
+    grpc: resolveGrpcLimits(settings),
+    metadataMaxNames: settings.number("metadata.max.names"),
+  };
+}
+
+function resolveGrpcLimits(settings: Settings): BrokerConfig["grpc"] {
+  const maxMessageBytes = settings.number("grpc.max.message.bytes");
+  const maxSessionMemoryBytes = settings.number("grpc.max.session.memory");
+  if (maxSessionMemoryBytes < maxMessageBytes) {
+    throw new ConfigError(
+      `grpc.max.session.memory (${maxSessionMemoryBytes}) must be at least grpc.max.message.bytes (${maxMessageBytes}), or no message of the maximum size could be received`,
+    );
+  }
+  return {
+    maxMessageBytes,
+    maxConcurrentStreams: settings.number("grpc.max.concurrent.streams"),
+    maxSessionMemoryBytes,
   };
 }
 

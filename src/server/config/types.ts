@@ -90,4 +90,7 @@ export interface BrokerConfig {
     streamAutoPauseTimeMs: number;
   };
   groups: { consumerTimeoutMs: number; coordinatorTimeoutMs: number };
+  /** gRPC limits; maxSessionMemoryBytes is at least maxMessageBytes. */
+  grpc: { maxMessageBytes: number; maxConcurrentStreams: number; maxSessionMemoryBytes: number };
+  metadataMaxNames: number;
 }

@@ -16,7 +16,7 @@ const FLUSH_BYTES = 64 * 1024;
 const HIGH_WATER_BYTES = 1024 * 1024;
 
 const NO_DEADLINE = Number.POSITIVE_INFINITY;
-/** setTimeout's limit; a deadline further away than this never fires in practice. */
+/** setTimeout's limit (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
@@ -55,10 +55,7 @@ export class Http2Call extends EventEmitter {
       this.needDrain = false;
       this.emit("drain");
     });
-    const remaining = deadline - Date.now();
-    if (remaining < MAX_TIMER_MS) {
-      this.deadlineTimer = setTimeout(() => this.expire(), Math.max(0, remaining));
-    }
+    if (deadline !== NO_DEADLINE) this.armDeadline();
   }
 
   get metadata(): Metadata {
@@ -156,11 +153,12 @@ export class Http2Call extends EventEmitter {
       try {
         frames = decoder.push(chunk);
       } catch (err) {
-        const tooLarge = err instanceof FrameError && err.kind === "too-large";
+        const exhausted = err instanceof FrameError && err.kind !== "compressed";
         this.sendStatus(
-          tooLarge ? status.RESOURCE_EXHAUSTED : status.INTERNAL,
+          exhausted ? status.RESOURCE_EXHAUSTED : status.INTERNAL,
           (err as Error).message,
         );
+        decoder.dispose();
         return;
       }
       for (const frame of frames) {
@@ -175,6 +173,8 @@ export class Http2Call extends EventEmitter {
         onMessage(message);
       }
     });
+    // A partly received message gives its bytes back to the connection's budget.
+    this.stream.once("close", () => decoder.dispose());
     this.stream.on("end", () => {
       if (this.finished) return;
       if (!decoder.idle) {
@@ -232,6 +232,16 @@ export class Http2Call extends EventEmitter {
       });
     }
     stream.write(data);
+  }
+
+  /** Expires the call at its deadline; one further away than a timer can wait re-arms. */
+  private armDeadline(): void {
+    const remaining = this.deadline - Date.now();
+    if (remaining > MAX_TIMER_MS) {
+      this.deadlineTimer = setTimeout(() => this.armDeadline(), MAX_TIMER_MS);
+      return;
+    }
+    this.deadlineTimer = setTimeout(() => this.expire(), Math.max(0, Math.ceil(remaining)));
   }
 
   private expire(): void {

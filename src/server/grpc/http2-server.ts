@@ -2,13 +2,16 @@ import { lookup } from "node:dns/promises";
 import http2 from "node:http2";
 import { isIP } from "node:net";
 import { type MethodDefinition, type ServiceDefinition, status } from "@grpc/grpc-js";
-import { FrameDecoder } from "../../wire/grpc-frames.js";
+import { FrameDecoder, MemoryBudget } from "../../wire/grpc-frames.js";
 import { Http2Call } from "./call.js";
 import type { CallHandler, ServiceImplementation } from "./calls.js";
 import { parseTimeout, percentEncode, TRAILERS_ONLY_HEADERS } from "./protocol.js";
 import type { RpcServer } from "./rpc-server.js";
 
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_CONCURRENT_STREAMS = 1000;
+const DEFAULT_MAX_SESSION_MEMORY_BYTES = 256 * 1024 * 1024;
+const MIB = 1024 * 1024;
 /** Per-stream receive window we advertise; Node's default (64 KiB) throttles PublishAsync. */
 const STREAM_WINDOW_BYTES = 1024 * 1024;
 const SESSION_WINDOW_BYTES = 16 * 1024 * 1024;
@@ -16,6 +19,14 @@ const SESSION_WINDOW_BYTES = 16 * 1024 * 1024;
 export interface Http2GrpcServerOptions {
   maxReceiveMessageBytes?: number;
   maxSendMessageBytes?: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS: calls open at once on one connection. */
+  maxConcurrentStreams?: number;
+  /**
+   * Memory one connection may hold: partly received request messages across its streams, and
+   * node:http2's own session memory (queued frames, header tables), which refuses new streams
+   * above it.
+   */
+  maxSessionMemoryBytes?: number;
 }
 
 export interface TlsFiles {
@@ -40,12 +51,17 @@ export class Http2GrpcServer implements RpcServer {
   private readonly routes = new Map<string, Route>();
   private readonly servers: Server[] = [];
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly budgets = new WeakMap<http2.Http2Session, MemoryBudget>();
   private readonly maxReceive: number;
   private readonly maxSend: number;
+  private readonly maxStreams: number;
+  private readonly maxSessionMemory: number;
 
   constructor(options: Http2GrpcServerOptions = {}) {
     this.maxReceive = options.maxReceiveMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxSend = options.maxSendMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxStreams = options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
+    this.maxSessionMemory = options.maxSessionMemoryBytes ?? DEFAULT_MAX_SESSION_MEMORY_BYTES;
   }
 
   addService(definition: ServiceDefinition, implementation: ServiceImplementation): void {
@@ -101,9 +117,13 @@ export class Http2GrpcServer implements RpcServer {
 
   private listenOn(address: string, port: number, tls?: TlsFiles): Promise<number> {
     const options: http2.SecureServerOptions = {
-      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+      // node:http2 counts this in MB.
+      maxSessionMemory: Math.max(1, Math.ceil(this.maxSessionMemory / MIB)),
       maxSendHeaderBlockLength: Number.MAX_SAFE_INTEGER,
-      settings: { initialWindowSize: STREAM_WINDOW_BYTES },
+      settings: {
+        initialWindowSize: STREAM_WINDOW_BYTES,
+        maxConcurrentStreams: this.maxStreams,
+      },
     };
     const server: Server = tls
       ? http2.createSecureServer({ ...options, cert: tls.cert, key: tls.key, allowHTTP1: false })
@@ -128,6 +148,7 @@ export class Http2GrpcServer implements RpcServer {
     // Clients reset streams and drop connections; that is not the server's error.
     session.on("error", () => undefined);
     this.sessions.add(session);
+    this.budgets.set(session, new MemoryBudget(this.maxSessionMemory));
     session.once("close", () => this.sessions.delete(session));
     try {
       session.setLocalWindowSize(SESSION_WINDOW_BYTES);
@@ -184,7 +205,7 @@ export class Http2GrpcServer implements RpcServer {
     deadline: number | undefined,
   ): void {
     const call = new Http2Call(stream, headers, method.responseSerialize, this.maxSend, deadline);
-    const decoder = new FrameDecoder(this.maxReceive);
+    const decoder = new FrameDecoder(this.maxReceive, this.budgets.get(stream.session!));
     const run = (...args: unknown[]) => {
       try {
         handler(call, ...args);

@@ -16,10 +16,20 @@ export interface RpcServer {
 export class GrpcJsServer implements RpcServer {
   private readonly server: Server;
 
-  constructor(maxMessageBytes: number) {
+  constructor(limits: {
+    maxMessageBytes: number;
+    maxConcurrentStreams: number;
+    maxSessionMemoryBytes: number;
+  }) {
     this.server = new Server({
-      "grpc.max_receive_message_length": maxMessageBytes,
-      "grpc.max_send_message_length": maxMessageBytes,
+      "grpc.max_receive_message_length": limits.maxMessageBytes,
+      "grpc.max_send_message_length": limits.maxMessageBytes,
+      "grpc.max_concurrent_streams": limits.maxConcurrentStreams,
+      // node:http2 counts this in MB.
+      "grpc-node.max_session_memory": Math.max(
+        1,
+        Math.ceil(limits.maxSessionMemoryBytes / 2 ** 20),
+      ),
     });
   }
 
