@@ -480,6 +480,10 @@ export class LiftbridgeClient {
         route: (stream, publishOptions) => this.routePublish(stream, publishOptions),
         stub: (address) => this.stub(address),
         brokerFailed: () => this.refreshMetadataInBackground(),
+        refresh: async (stream) => {
+          if (this.closed) return;
+          await this.refreshMetadata([stream]).catch(() => undefined);
+        },
         closed: (closedPublisher) => this.publishers.delete(closedPublisher),
       },
       timeoutMs,

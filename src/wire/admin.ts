@@ -20,6 +20,9 @@ export interface StreamDescription {
   config: CreateStreamRequest;
   creationTimestamp: bigint;
   syncPolicy: string;
+  /** Every setting as the answering broker applies it (the stream's own, else its default). */
+  effective: CreateStreamRequest;
+  effectiveSyncPolicy: string;
 }
 
 export interface DescribeStreamsResponse {
@@ -131,6 +134,8 @@ export function encodeDescribeStreamsResponse(m: DescribeStreamsResponse): Uint8
     inner.writeBytes(1, encodeCreateStreamRequest(s.config));
     if (s.creationTimestamp !== 0n) inner.writeInt64String(2, s.creationTimestamp.toString());
     if (s.syncPolicy) inner.writeString(3, s.syncPolicy);
+    inner.writeBytes(4, encodeCreateStreamRequest(s.effective));
+    if (s.effectiveSyncPolicy) inner.writeString(5, s.effectiveSyncPolicy);
     w.writeBytes(1, inner.getResultBuffer());
   }
   return w.getResultBuffer();
@@ -151,9 +156,13 @@ function decodeStreamDescription(b: Uint8Array): StreamDescription {
     config: decodeCreateStreamRequest(new Uint8Array(0)),
     creationTimestamp: 0n,
     syncPolicy: "",
+    effective: decodeCreateStreamRequest(new Uint8Array(0)),
+    effectiveSyncPolicy: "",
   };
   readFields(b, (r, n) => {
     if (n === 1) d.config = decodeCreateStreamRequest(r.readBytes());
+    else if (n === 4) d.effective = decodeCreateStreamRequest(r.readBytes());
+    else if (n === 5) d.effectiveSyncPolicy = r.readString();
     else if (n === 2) d.creationTimestamp = BigInt(r.readInt64String());
     else if (n === 3) d.syncPolicy = r.readString();
     else return false;

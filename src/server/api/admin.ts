@@ -9,7 +9,10 @@ import type {
   DescribeStreamsResponse,
 } from "../../wire/admin.js";
 import type { ServiceImplementation, UnaryCall, UnaryCallback } from "../grpc/calls.js";
-import { STREAM_SETTING_KEYS } from "../metadata/types.js";
+import { STREAM_SETTING_KEYS, type StreamSettings } from "../metadata/types.js";
+
+type StreamSettingValues = Omit<StreamSettings, "syncPolicy">;
+
 import type { ApiContext } from "./context.js";
 import { partitionProgress, pausedPartitionProgress } from "./partition-progress.js";
 import {
@@ -60,19 +63,42 @@ function describeStreams(ctx: ApiContext, req: DescribeStreamsRequest): Describe
     streams: streams.map((s) => {
       const settings: Record<string, unknown> = {};
       for (const key of STREAM_SETTING_KEYS) settings[key] = s.settings[key];
+      const base = {
+        name: s.name,
+        subject: s.subject,
+        group: s.group,
+        replicationFactor: s.replicationFactor,
+        partitions: s.partitions.length,
+      };
       return {
-        config: {
-          name: s.name,
-          subject: s.subject,
-          group: s.group,
-          replicationFactor: s.replicationFactor,
-          partitions: s.partitions.length,
-          ...settings,
-        },
+        config: { ...base, ...settings },
         creationTimestamp: BigInt(s.creationTimestamp),
         syncPolicy: s.settings.syncPolicy ?? "",
+        effective: { ...base, ...effectiveSettings(ctx, s.settings) },
+        effectiveSyncPolicy: s.settings.syncPolicy ?? ctx.config.streams.syncPolicy,
       };
     }),
+  };
+}
+
+/** A stream's settings with every unset one filled in from this broker's defaults. */
+function effectiveSettings(ctx: ApiContext, own: StreamSettings): Required<StreamSettingValues> {
+  const d = ctx.config.streams;
+  return {
+    retentionMaxBytes: own.retentionMaxBytes ?? d.retentionMaxBytes,
+    retentionMaxMessages: own.retentionMaxMessages ?? d.retentionMaxMessages,
+    retentionMaxAge: own.retentionMaxAge ?? d.retentionMaxAgeMs,
+    cleanerInterval: own.cleanerInterval ?? d.cleanerIntervalMs,
+    segmentMaxBytes: own.segmentMaxBytes ?? d.segmentMaxBytes,
+    segmentMaxAge: own.segmentMaxAge ?? d.segmentMaxAgeMs,
+    compactMaxGoroutines: own.compactMaxGoroutines ?? d.compactMaxGoroutines,
+    compactEnabled: own.compactEnabled ?? d.compactEnabled,
+    autoPauseTime: own.autoPauseTime ?? d.autoPauseTimeMs,
+    autoPauseDisableIfSubscribers:
+      own.autoPauseDisableIfSubscribers ?? d.autoPauseDisableIfSubscribers,
+    minIsr: own.minIsr ?? ctx.config.clustering.minInsyncReplicas,
+    optimisticConcurrencyControl: own.optimisticConcurrencyControl ?? d.concurrencyControl,
+    encryption: own.encryption ?? d.encryption,
   };
 }
 
