@@ -93,7 +93,12 @@ export class Output {
     return this.stderr.isTTY === true;
   }
 
+  /** Lined-up columns on a terminal; tab-separated lines (header first) anywhere else. */
   table(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+    if (!this.stdoutIsTTY) {
+      this.stdout.write([headers, ...rows].map((row) => `${row.join("\t")}\n`).join(""));
+      return;
+    }
     this.stdout.write(renderTable(headers, rows, (text) => this.stdoutColor.bold(text)));
   }
 

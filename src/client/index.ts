@@ -5,6 +5,7 @@ export type {
   DescribeClusterResponse,
   PartitionProgress,
   ReplicaProgress,
+  StreamDescription,
 } from "../wire/admin.js";
 export { DEFAULT_ADDRESS, formatAddress, parseAddress, parseAddressList } from "./address.js";
 export { LiftbridgeClient } from "./client.js";
