@@ -20,10 +20,11 @@ export class Progress {
     this.enabled = wanted && output.stderrIsTTY;
   }
 
-  tick(): void {
+  /** Redraws, at most every REDRAW_MS unless `now` (a step worth showing at once). */
+  tick(immediately = false): void {
     if (!this.enabled) return;
     const now = Date.now();
-    if (now - this.drawnAt < REDRAW_MS) return;
+    if (!immediately && now - this.drawnAt < REDRAW_MS) return;
     this.drawnAt = now;
     this.drawn = true;
     this.output.talk(`\r\u001b[K${this.text()}`);

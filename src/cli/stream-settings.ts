@@ -142,7 +142,14 @@ export function retentionText(s: StreamSettings): string {
   return limits.length ? limits.join(",") : "none";
 }
 
-export const SETTINGS_TABLE_HEADERS = ["RETENTION", "COMPACT", "SYNC", "ENCRYPTED", "MIN ISR", "OCC"];
+export const SETTINGS_TABLE_HEADERS = [
+  "RETENTION",
+  "COMPACT",
+  "SYNC",
+  "ENCRYPTED",
+  "MIN ISR",
+  "OCC",
+];
 
 export function settingsTableCells(s: StreamSettings | undefined): string[] {
   if (!s) return SETTINGS_TABLE_HEADERS.map(() => "?");

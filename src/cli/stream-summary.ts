@@ -66,9 +66,12 @@ export function streamTableRow(summary: StreamSummary): string[] {
 }
 
 /** Each stream's settings by name, from lb.admin (empty against a broker without it). */
-export async function describeStreamSettings(client: {
-  describeStreams(streams?: string[]): Promise<{ streams: StreamDescription[] }>;
-}, names: string[] = []): Promise<Map<string, StreamDescription>> {
+export async function describeStreamSettings(
+  client: {
+    describeStreams(streams?: string[]): Promise<{ streams: StreamDescription[] }>;
+  },
+  names: string[] = [],
+): Promise<Map<string, StreamDescription>> {
   try {
     const { streams } = await client.describeStreams(names);
     return new Map(streams.map((d) => [d.config.name, d]));

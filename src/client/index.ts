@@ -3,6 +3,7 @@
 export type {
   ClusterBroker,
   DescribeClusterResponse,
+  PartitionCompaction,
   PartitionProgress,
   ReplicaProgress,
   StreamDescription,

@@ -8,6 +8,7 @@ import { LbCommand } from "../cli/lb-command.js";
 import { parseDelimiter, readRecords } from "../cli/lines.js";
 import { ackToJson } from "../cli/message-json.js";
 import { Progress } from "../cli/progress.js";
+import { requireStreamPartition } from "../cli/require-partition.js";
 import { hasWildcard, subjectMatches } from "../cli/subject-match.js";
 import { UsageError } from "../cli/usage-error.js";
 import {
@@ -153,21 +154,7 @@ export default class Pub extends LbCommand<typeof Pub> {
     }
 
     const client = await this.connect();
-    const metadata = await client.fetchMetadata([stream]);
-    const info = metadata.stream(stream);
-    if (!info) {
-      throw new LbError("not_found", `stream "${stream}" not found`, {
-        hint: "see: lb stream list",
-      });
-    }
-    if (options.partition !== undefined && options.partition >= info.partitions.length) {
-      const count = info.partitions.length;
-      throw new LbError(
-        "not_found",
-        `stream "${stream}" has no partition ${options.partition} (it has ${count}: 0 to ${count - 1})`,
-        { hint: `see: lb describe ${stream}` },
-      );
-    }
+    const info = await requireStreamPartition(client, stream, options.partition ?? 0);
     if (ackPolicy === "none") await this.refuseUnackedOcc(client, stream);
 
     const publisher = client.publisher({ timeoutMs: options.timeoutMs });

@@ -1,9 +1,9 @@
 import { Args, Flags } from "@oclif/core";
 import { parseDurationMs } from "../../cli/duration.js";
 import { LbCommand } from "../../cli/lb-command.js";
-import { UsageError } from "../../cli/usage-error.js";
 import { type SettingDifference, settingDifferences } from "../../cli/stream-settings.js";
 import { describeStreamSettings } from "../../cli/stream-summary.js";
+import { UsageError } from "../../cli/usage-error.js";
 import { type CreateStreamOptions, isLbError, type LiftbridgeClient } from "../../client/index.js";
 
 const durationFlag = (summary: string) =>
@@ -123,10 +123,13 @@ export default class StreamCreate extends LbCommand<typeof StreamCreate> {
     if (!description) return [];
     const asked = { ...options, subject: this.flags.subject, partitions: this.flags.partitions };
     // Only flags actually typed count: a default partition count of 1 is not a request.
-    const typed = (flag: string) => this.argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+    const typed = (flag: string) =>
+      this.argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
     if (!typed("partitions")) asked.partitions = description.config.partitions;
     const rf =
-      typed("replication-factor") || this.argv.includes("-r") || this.argv.some((a) => /^-r\d/.test(a))
+      typed("replication-factor") ||
+      this.argv.includes("-r") ||
+      this.argv.some((a) => /^-r\d/.test(a))
         ? options.replicationFactor
         : undefined;
     return settingDifferences(asked, description, rf);
