@@ -1,5 +1,6 @@
 import type {
   DescribeClusterResponse,
+  DescribeGroupsResponse,
   DescribeStreamsResponse,
   PartitionCompaction,
   PartitionProgress,
@@ -267,6 +268,23 @@ export class LiftbridgeClient {
     return this.callAnyBroker("describe streams", (stub) =>
       stub.admin("DescribeStreams", { streams }, { deadline: deadlineIn(this.requestTimeoutMs) }),
     );
+  }
+
+  /** Consumer groups (all, or those named) with members and assignments (lb.admin). */
+  async describeGroups(groups: string[] = []): Promise<DescribeGroupsResponse> {
+    try {
+      return await this.callAnyBroker("describe groups", (stub) =>
+        stub.admin("DescribeGroups", { groups }, { deadline: deadlineIn(this.requestTimeoutMs) }),
+      );
+    } catch (err) {
+      if (isLbError(err, "not_found") && groups.length === 1) {
+        throw err.with({
+          message: `consumer group "${groups[0]}" not found`,
+          hint: "see: lb group list",
+        });
+      }
+      throw err;
+    }
   }
 
   /** The metadata Raft group and the brokers, as the broker answering sees them. */

@@ -3,6 +3,8 @@
 export type {
   ClusterBroker,
   DescribeClusterResponse,
+  DescribeGroupsResponse,
+  GroupDescription,
   PartitionCompaction,
   PartitionProgress,
   ReplicaProgress,

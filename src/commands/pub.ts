@@ -16,7 +16,6 @@ import {
   type AckPolicyName,
   type AsyncPublisher,
   ackPartition,
-  LbError,
   type LiftbridgeClient,
   type PartitionerName,
   type PublishOptions,

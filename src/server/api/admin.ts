@@ -3,16 +3,16 @@ import type {
   CompactRequest,
   CompactResponse,
   DescribeClusterResponse,
+  DescribeGroupsRequest,
+  DescribeGroupsResponse,
   DescribePartitionsRequest,
   DescribePartitionsResponse,
   DescribeStreamsRequest,
   DescribeStreamsResponse,
 } from "../../wire/admin.js";
 import type { ServiceImplementation, UnaryCall, UnaryCallback } from "../grpc/calls.js";
+import { assignPartitions } from "../metadata/group-assignment.js";
 import { STREAM_SETTING_KEYS, type StreamSettings } from "../metadata/types.js";
-
-type StreamSettingValues = Omit<StreamSettings, "syncPolicy">;
-
 import type { ApiContext } from "./context.js";
 import { partitionProgress, pausedPartitionProgress } from "./partition-progress.js";
 import {
@@ -48,6 +48,7 @@ export function adminImplementation(ctx: ApiContext): ServiceImplementation {
     Compact: unary((req: CompactRequest) => compact(ctx, req)),
     DescribeCluster: unary(() => describeCluster(ctx)),
     DescribePartitions: unary((req: DescribePartitionsRequest) => describePartitions(ctx, req)),
+    DescribeGroups: unary((req: DescribeGroupsRequest) => describeGroups(ctx, req)),
   };
 }
 
@@ -80,6 +81,38 @@ function describeStreams(ctx: ApiContext, req: DescribeStreamsRequest): Describe
     }),
   };
 }
+
+function describeGroups(ctx: ApiContext, req: DescribeGroupsRequest): DescribeGroupsResponse {
+  const groups = req.groups.length
+    ? req.groups.map((id) => {
+        const group = ctx.metadata.getGroup(id);
+        if (!group) throw notFound(`No such consumer group: ${id}`);
+        return group;
+      })
+    : ctx.metadata.listGroups();
+  return {
+    groups: groups.map((group) => {
+      const assigned = assignPartitions(
+        group,
+        (s) => ctx.metadata.getStream(s)?.partitions.length ?? 0,
+      );
+      return {
+        groupId: group.id,
+        coordinator: group.coordinator,
+        epoch: group.epoch,
+        members: group.members.map((member) => ({
+          consumerId: member.id,
+          streams: [...member.streams],
+          assignments: [...(assigned.get(member.id) ?? new Map<string, number[]>())].map(
+            ([stream, partitions]) => ({ stream, partitions: [...partitions] }),
+          ),
+        })),
+      };
+    }),
+  };
+}
+
+type StreamSettingValues = Omit<StreamSettings, "syncPolicy">;
 
 /** A stream's settings with every unset one filled in from this broker's defaults. */
 function effectiveSettings(ctx: ApiContext, own: StreamSettings): Required<StreamSettingValues> {
