@@ -159,7 +159,9 @@ export default class Pub extends LbCommand<typeof Pub> {
     const publisher = client.publisher({ timeoutMs: options.timeoutMs });
     const send = this.sender(client, publisher, info);
     const inFlight = new InFlightLimit(MAX_IN_FLIGHT);
-    const progress = new Progress(this.output, !this.flags.quiet, () => this.progressText());
+    // Not between ack lines on the same terminal: only when they are off it or not printed.
+    const showProgress = this.flags.quiet || !this.output.stdoutIsTTY;
+    const progress = new Progress(this.output, showProgress, () => this.progressText());
     try {
       for await (const record of await this.messages(value, delimiter)) {
         if (this.firstFailure) break;

@@ -1,8 +1,11 @@
 import { spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import test from "ava";
 import { startBroker } from "../helpers/broker.js";
 import { LB_BIN, runLb } from "../helpers/cli.js";
 import { startNats } from "../helpers/nats.js";
+import { makeTempDir } from "../helpers/tmp.js";
 
 /** Runs lb on a pseudo-terminal (util-linux script), as a person at a terminal would. */
 function runOnTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -101,6 +104,20 @@ test("tables line up on a terminal and are tab-separated in a pipe; settings are
   t.deepEqual(JSON.parse(again.stdout).differences, [
     { setting: "retention-max-age", existing: "24h", requested: "1h" },
   ]);
+  // Progress on a terminal's stderr, never in a pipe.
+  const dir = await makeTempDir("lb-progress-", t);
+  await writeFile(join(dir, "in.txt"), Array.from({ length: 100 }, (_, i) => `m${i}\n`).join(""));
+  const onTerminal = await runOnTerminal(
+    ["pub", "audit", "-q", "--file", join(dir, "in.txt"), "-D", "\\n"],
+    { ...env, NO_COLOR: "1" },
+  );
+  t.regex(onTerminal, /\u001b\[K\d+ sent, \d+ acked, 0 failed/);
+  t.regex(onTerminal, /100 acked on 1 partition, 0 failed/);
+  const inPipe = await runLb(["pub", "audit", "-q", "--file", join(dir, "in.txt"), "-D", "\\n"], {
+    env,
+  });
+  t.is(inPipe.stderr, "100 acked on 1 partition, 0 failed\n");
+
   const same = await runLb(
     ["stream", "create", "audit", "--subject", "audit", "--if-not-exists", "--compact"],
     { env },
