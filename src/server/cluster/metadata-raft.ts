@@ -1,7 +1,9 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Msg, NatsConnection, Subscription } from "nats";
 import type { Logger } from "../logger.js";
 import {
   type AppliedEntry,
+  MetadataCommandTooLargeError,
   MetadataUnavailableError,
   type ReplicatedLog,
 } from "../metadata/replicated-log.js";
@@ -10,26 +12,24 @@ import type { ApplyResult, MetadataCommand } from "../metadata/types.js";
 import {
   type ApplyBatch,
   type ConfState,
-  decodeMessage,
-  encodeMessage,
   FileStorage,
   isMember,
   isPristine,
-  type Message,
   makeConfState,
   persistUpdate,
   type RaftStatus,
   RawNode,
   systemRandom,
 } from "../raft/index.js";
+import { RaftTransport, transportLimits } from "./raft-transport.js";
 import { clusterSubjects } from "./subjects.js";
 
 /** One Raft tick; elections time out after 10 to 20 ticks, leaders heartbeat every tick. */
 export const TICK_MS = 100;
 const ELECTION_TICKS = 10;
 const DEFAULT_PROPOSE_TIMEOUT_MS = 5000;
-const JOIN_ATTEMPTS = 30;
-const JOIN_RETRY_MS = 1000;
+/** How long one join request waits for the controller's answer. */
+const JOIN_REQUEST_MS = 1000;
 /** Applied commands kept for entry() (the activity stream reads them shortly after apply). */
 const HISTORY_KEPT = 10_000;
 
@@ -51,10 +51,17 @@ export interface MetadataRaftOptions {
   maxQuorumSize: number;
   /** Applied entries between snapshots (0: never). */
   snapshotThreshold: number;
+  /** How long a broker with no Raft state asks the cluster to add it before giving up. */
+  joinTimeoutMs: number;
+  /** Aborted when the broker is stopped during start-up: a join in progress gives up. */
+  signal?: AbortSignal;
 }
 
 type RpcRequest = { kind: string; [key: string]: unknown };
-type RpcReply = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+type RpcReply =
+  | { ok: true; [key: string]: unknown }
+  /** tooLarge: the command can never fit one Raft entry; retrying is pointless. */
+  | { ok: false; error: string; tooLarge?: boolean };
 export type RpcHandler = (request: RpcRequest) => Promise<Record<string, unknown>>;
 
 interface ProposalWaiter {
@@ -85,6 +92,7 @@ export class MetadataRaft implements ReplicatedLog {
   private closed = false;
   private ticker?: NodeJS.Timeout;
   private leader = "";
+  private readonly transport: RaftTransport;
 
   private constructor(
     private readonly options: MetadataRaftOptions,
@@ -92,6 +100,17 @@ export class MetadataRaft implements ReplicatedLog {
     private readonly node: RawNode,
   ) {
     this.subjects = clusterSubjects(options.namespace);
+    this.transport = new RaftTransport(
+      options.nc,
+      options.namespace,
+      options.serverId,
+      options.logger,
+      {
+        deliver: (message) => this.withNode((n) => n.step(message)),
+        unreachable: (to) => this.withNode((n) => n.reportUnreachable(to)),
+        snapshotSent: (to, delivered) => this.withNode((n) => n.reportSnapshot(to, delivered)),
+      },
+    );
     this.snapshotIndex = storage.snapshot().metadata.index;
     this.applied = this.snapshotIndex;
   }
@@ -112,29 +131,26 @@ export class MetadataRaft implements ReplicatedLog {
       electionTicks: ELECTION_TICKS,
       heartbeatTicks: 1,
       applied: snapshot.metadata.index,
+      // Every append message fits one NATS message (bigger ones would need chunks).
+      maxMessageBytes: transportLimits(options.nc).maxMessageBytes,
     });
     const raft = new MetadataRaft(options, storage, node);
     await raft.start();
-    if (pristine && bootstrap.mode === "join") await raft.join();
+    if (pristine && bootstrap.mode === "join") {
+      try {
+        await raft.join();
+      } catch (err) {
+        await raft.close();
+        throw err;
+      }
+    }
     return raft;
   }
 
   private async start(): Promise<void> {
-    const { nc, serverId, logger } = this.options;
+    const { nc, serverId } = this.options;
+    this.transport.start();
     this.subscriptions.push(
-      nc.subscribe(this.subjects.raft(serverId), {
-        callback: (err, msg) => {
-          if (err || this.closed) return;
-          let message: Message;
-          try {
-            message = decodeMessage(msg.data);
-          } catch (e) {
-            logger.warn("dropped an undecodable Raft message", { error: e });
-            return;
-          }
-          this.withNode((node) => node.step(message));
-        },
-      }),
       nc.subscribe(this.subjects.rpc(serverId), {
         callback: (err, msg) => {
           if (!err) void this.answerRpc(msg);
@@ -156,19 +172,23 @@ export class MetadataRaft implements ReplicatedLog {
     this.ticker = setInterval(() => this.withNode((node) => node.tick()), TICK_MS);
   }
 
-  /** Asks the controller to add this broker, until it answers or the attempts run out. */
+  /** Asks the controller to add this broker, until it answers or the join timeout passes. */
   private async join(): Promise<void> {
-    const { nc, serverId, logger, namespace } = this.options;
+    const { nc, serverId, logger, namespace, joinTimeoutMs, signal } = this.options;
     logger.info(
       "no Raft state yet: asking the cluster on NATS to add this broker (the first broker of a cluster needs --raft-bootstrap-seed or --raft-bootstrap-peers)",
       { namespace },
     );
-    for (let attempt = 1; attempt <= JOIN_ATTEMPTS && !this.closed; attempt++) {
+    const deadline = Date.now() + joinTimeoutMs;
+    for (let attempt = 1; !this.closed; attempt++) {
+      signal?.throwIfAborted();
+      const left = deadline - Date.now();
+      if (left <= 0) break;
       try {
         const reply = await nc.request(
           this.subjects.join,
           Buffer.from(JSON.stringify({ id: serverId })),
-          { timeout: JOIN_RETRY_MS },
+          { timeout: Math.min(JOIN_REQUEST_MS, left) },
         );
         const answer = JSON.parse(Buffer.from(reply.data).toString("utf8")) as RpcReply;
         if (answer.ok) {
@@ -179,10 +199,13 @@ export class MetadataRaft implements ReplicatedLog {
       } catch {
         logger.debug("no controller answered the join request yet", { attempt });
       }
-      await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS / 4));
+      // A request without responders fails at once: pace the retries.
+      const pause = Math.min(JOIN_REQUEST_MS / 4, Math.max(0, deadline - Date.now()));
+      await delay(pause, undefined, { signal }).catch(() => undefined);
     }
+    signal?.throwIfAborted();
     throw new Error(
-      `no cluster in namespace ${namespace} answered ${JOIN_ATTEMPTS} join requests: start the first broker with --raft-bootstrap-seed (or all with --raft-bootstrap-peers)`,
+      `no cluster in namespace ${namespace} answered within ${formatJoinTimeout(joinTimeoutMs)} (clustering.raft.join.timeout): start the first broker with --raft-bootstrap-seed (or all with --raft-bootstrap-peers)`,
     );
   }
 
@@ -247,11 +270,12 @@ export class MetadataRaft implements ReplicatedLog {
 
   async propose(command: MetadataCommand, deadline?: number): Promise<ApplyResult> {
     const until = deadline ?? Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS;
+    const data = this.encodeCommand(command);
     for (;;) {
       this.checkUsable();
       const leader = this.leader || (await this.waitForLeader(until));
       try {
-        if (leader === this.options.serverId) return await this.proposeHere(command, until);
+        if (leader === this.options.serverId) return await this.proposeHere(data, until);
         const reply = await this.requestBroker(leader, { kind: "propose", command }, until);
         await this.waitApplied(reply.index as number, until);
         return reply.result as ApplyResult;
@@ -277,18 +301,25 @@ export class MetadataRaft implements ReplicatedLog {
     deadline: number,
   ): Promise<Record<string, unknown>> {
     const timeout = Math.max(1, deadline - Date.now());
+    const payload = Buffer.from(JSON.stringify(request));
+    const { maxPayload } = this.transport.limits;
+    if (payload.length > maxPayload) {
+      throw new Error(
+        `the ${request.kind} request is ${payload.length} bytes, more than the NATS max_payload of ${maxPayload}`,
+      );
+    }
     let msg: Msg;
     try {
-      msg = await this.options.nc.request(
-        this.subjects.rpc(to),
-        Buffer.from(JSON.stringify(request)),
-        { timeout },
-      );
+      msg = await this.options.nc.request(this.subjects.rpc(to), payload, { timeout });
     } catch (err) {
       throw new RetryableError(`controller ${to} did not answer: ${(err as Error).message}`);
     }
     const reply = JSON.parse(Buffer.from(msg.data).toString("utf8")) as RpcReply;
-    if (!reply.ok) throw new RetryableError(reply.error);
+    if (!reply.ok) {
+      throw reply.tooLarge
+        ? new MetadataCommandTooLargeError(reply.error)
+        : new RetryableError(reply.error);
+    }
     return reply;
   }
 
@@ -302,7 +333,7 @@ export class MetadataRaft implements ReplicatedLog {
       } else if (request.kind === "propose") {
         if (!this.isLeader) throw new Error(`${this.options.serverId} is not the controller`);
         const result = await this.proposeHere(
-          request.command as MetadataCommand,
+          this.encodeCommand(request.command as MetadataCommand),
           Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS,
         );
         reply = { ok: true, index: this.applied, result };
@@ -312,9 +343,38 @@ export class MetadataRaft implements ReplicatedLog {
         reply = { ok: true, ...(await handler(request)) };
       }
     } catch (err) {
-      reply = { ok: false, error: (err as Error).message };
+      const tooLarge = err instanceof MetadataCommandTooLargeError;
+      reply = { ok: false, error: (err as Error).message, tooLarge };
     }
-    if (msg.reply) msg.respond(Buffer.from(JSON.stringify(reply)));
+    this.respond(msg, reply);
+  }
+
+  /** Answers a request; a reply too large for one NATS message becomes an error saying so. */
+  private respond(msg: Msg, reply: RpcReply): void {
+    if (!msg.reply) return;
+    let bytes = Buffer.from(JSON.stringify(reply));
+    const { maxPayload } = this.transport.limits;
+    if (bytes.length > maxPayload) {
+      const error = `the reply is ${bytes.length} bytes, more than the NATS max_payload of ${maxPayload}`;
+      this.options.logger.error("a control-plane reply does not fit one NATS message", { error });
+      bytes = Buffer.from(JSON.stringify({ ok: false, error }));
+    }
+    msg.respond(bytes);
+  }
+
+  /**
+   * A command's Raft entry must fit one NATS message: refused here, before it is appended
+   * (or forwarded), with the size and the limit. Both a follower and the controller check.
+   */
+  private encodeCommand(command: MetadataCommand): Uint8Array {
+    const data = Buffer.from(JSON.stringify(command), "utf8");
+    const { maxEntryBytes, maxPayload } = this.transport.limits;
+    if (data.length > maxEntryBytes) {
+      throw new MetadataCommandTooLargeError(
+        `the metadata change ${command.op} is ${data.length} bytes encoded, more than the ${maxEntryBytes} bytes one metadata Raft entry can carry (the NATS max_payload of ${maxPayload} bytes less ${maxPayload - maxEntryBytes} bytes of framing): make it smaller (fewer partitions, shorter names or subjects) or raise the NATS server's max_payload`,
+      );
+    }
+    return data;
   }
 
   private async answerJoin(msg: Msg): Promise<void> {
@@ -341,13 +401,13 @@ export class MetadataRaft implements ReplicatedLog {
     } catch (err) {
       reply = { ok: false, error: (err as Error).message };
     }
-    if (msg.reply) msg.respond(Buffer.from(JSON.stringify(reply)));
+    this.respond(msg, reply);
   }
 
-  private proposeHere(command: MetadataCommand, deadline: number): Promise<ApplyResult> {
+  private proposeHere(data: Uint8Array, deadline: number): Promise<ApplyResult> {
     let proposal: { index: number; term: number };
     try {
-      proposal = this.node.propose(Buffer.from(JSON.stringify(command), "utf8"));
+      proposal = this.node.propose(data);
     } catch (err) {
       return Promise.reject(new RetryableError((err as Error).message));
     }
@@ -424,7 +484,9 @@ export class MetadataRaft implements ReplicatedLog {
   }
 
   private unavailable(err: unknown): Error {
-    if (err instanceof MetadataUnavailableError) return err;
+    if (err instanceof MetadataUnavailableError || err instanceof MetadataCommandTooLargeError) {
+      return err;
+    }
     return new MetadataUnavailableError(
       `the metadata change could not be committed: ${(err as Error).message}`,
     );
@@ -457,7 +519,7 @@ export class MetadataRaft implements ReplicatedLog {
         while (this.node.hasReady()) {
           await this.node.handleReady({
             persist: (update) => persistUpdate(this.storage, update),
-            send: (messages) => this.send(messages),
+            send: (messages) => this.transport.send(messages),
             apply: (batch) => this.apply(batch),
             softState: (soft) => this.leaderChanged(soft.leader ?? ""),
           });
@@ -470,16 +532,6 @@ export class MetadataRaft implements ReplicatedLog {
       }
       if (this.node.hasReady() && !this.failure) this.drive();
     })();
-  }
-
-  private send(messages: readonly Message[]): void {
-    for (const message of messages) {
-      try {
-        this.options.nc.publish(this.subjects.raft(message.to), encodeMessage(message));
-      } catch {
-        this.node.reportUnreachable(message.to);
-      }
-    }
   }
 
   private apply(batch: ApplyBatch): void {
@@ -555,6 +607,7 @@ export class MetadataRaft implements ReplicatedLog {
     if (this.isLeader && !this.failure) await this.transferLeadership();
     this.closed = true;
     clearInterval(this.ticker);
+    this.transport.close();
     for (const sub of this.subscriptions) sub.unsubscribe();
     while (this.driving) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const waiter of this.proposals.values()) {
@@ -576,6 +629,10 @@ export class MetadataRaft implements ReplicatedLog {
       await new Promise((resolve) => setTimeout(resolve, TICK_MS / 2));
     }
   }
+}
+
+function formatJoinTimeout(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** Not committed this time, but a later attempt may be (no leader yet, leader changed...). */

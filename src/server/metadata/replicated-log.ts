@@ -32,3 +32,14 @@ export class MetadataUnavailableError extends Error {
     this.name = "MetadataUnavailableError";
   }
 }
+
+/**
+ * The command is too large for one metadata Raft entry (one NATS message): refused before it
+ * was appended, so nothing of it is applied. The API answers InvalidArgument.
+ */
+export class MetadataCommandTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MetadataCommandTooLargeError";
+  }
+}
