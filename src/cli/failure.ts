@@ -13,6 +13,8 @@ export interface Failure {
   /** The one line for stderr, without the "lb:" prefix. */
   message: string;
   exitCode: number;
+  /** Machine-readable extras for --json errors. */
+  details?: Record<string, unknown>;
 }
 
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -53,12 +55,17 @@ export function foldOclifMessage(err: OclifError): string {
 export function describeFailure(err: unknown, commandId: string | undefined): Failure {
   const helpHint = `see: lb ${commandId ? `${commandId.replaceAll(":", " ")} ` : ""}--help`;
   if (err instanceof UsageError) {
-    return { message: withHint(err.message, err.hint ?? helpHint), exitCode: EXIT_USAGE };
+    return {
+      message: withHint(err.message, err.hint ?? helpHint),
+      exitCode: EXIT_USAGE,
+      details: { kind: "usage" },
+    };
   }
   if (isOclifError(err)) {
     return {
       message: withHint(foldOclifMessage(err), helpHint),
       exitCode: err.oclif.exit ?? EXIT_USAGE,
+      details: { kind: "usage" },
     };
   }
   if (isLbError(err)) {
@@ -67,6 +74,7 @@ export function describeFailure(err: unknown, commandId: string | undefined): Fa
     return {
       message: withHint(err.message, err.hint ?? (clientSide ? helpHint : undefined)),
       exitCode: clientSide ? EXIT_USAGE : EXIT_FAILURE,
+      details: { kind: clientSide ? "usage" : err.kind },
     };
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -9,7 +9,10 @@ export function parseHeaderFlag(text: string, field = "--header"): [string, stri
   return [text.slice(0, equals), text.slice(equals + 1)];
 }
 
-/** Collects repeated "-H k=v" flags; a repeated key keeps its last value. */
+/**
+ * Collects repeated "-H k=v" flags. A message header holds one value per key, so a key given
+ * twice is refused rather than one value silently dropped.
+ */
 export function parseHeaderFlags(
   texts: readonly string[],
   field = "--header",
@@ -17,6 +20,11 @@ export function parseHeaderFlags(
   const headers: Record<string, string> = {};
   for (const text of texts) {
     const [key, value] = parseHeaderFlag(text, field);
+    if (Object.hasOwn(headers, key)) {
+      throw new UsageError(
+        `${field} "${key}" given twice ("${headers[key]}" and "${value}"): a header holds one value per key`,
+      );
+    }
     headers[key] = value;
   }
   return headers;

@@ -22,7 +22,12 @@ export abstract class LbCommand<T extends typeof Command> extends Command {
 
   protected flags!: LbFlags<T>;
   protected args!: LbArgs<T>;
-  protected output = new Output(!process.argv.includes("--no-color"));
+  protected output = new Output(
+    !process.argv.includes("--no-color"),
+    process.stdout,
+    process.stderr,
+    process.argv.includes("--json"),
+  );
   private client: LiftbridgeClient | undefined;
 
   override async init(): Promise<void> {
@@ -35,7 +40,7 @@ export abstract class LbCommand<T extends typeof Command> extends Command {
     });
     this.flags = flags as LbFlags<T>;
     this.args = args as LbArgs<T>;
-    this.output = new Output(this.flags.color);
+    this.output = new Output(this.flags.color, process.stdout, process.stderr, this.flags.json);
   }
 
   /** The client for --address, connected on first use. */
@@ -52,7 +57,7 @@ export abstract class LbCommand<T extends typeof Command> extends Command {
   protected override async catch(err: Error & { code?: string }): Promise<void> {
     if (err.code === "EEXIT") throw err; // this.exit(): already decided
     const failure = describeFailure(err, this.id);
-    this.output.error(failure.message);
+    this.output.error(failure.message, { exitCode: failure.exitCode, ...failure.details });
     if (this.argv.includes("--debug") && err.stack) this.output.info(err.stack);
     this.exit(failure.exitCode);
   }

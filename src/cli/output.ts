@@ -78,6 +78,8 @@ export class Output {
     colorFlag: boolean,
     private readonly stdout: OutputStream = process.stdout,
     private readonly stderr: OutputStream = process.stderr,
+    /** --json: errors too are JSON, one object on one line of stderr. */
+    private readonly jsonErrors = false,
   ) {
     this.stdoutColor = new Chalk({ level: colorEnabled(stdout, colorFlag) ? 1 : 0 });
     this.stderrColor = new Chalk({ level: colorEnabled(stderr, colorFlag) ? 1 : 0 });
@@ -91,7 +93,12 @@ export class Output {
     return this.stderr.isTTY === true;
   }
 
+  /** Lined-up columns on a terminal; tab-separated lines (header first) anywhere else. */
   table(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+    if (!this.stdoutIsTTY) {
+      this.stdout.write([headers, ...rows].map((row) => `${row.join("\t")}\n`).join(""));
+      return;
+    }
     this.stdout.write(renderTable(headers, rows, (text) => this.stdoutColor.bold(text)));
   }
 
@@ -119,7 +126,20 @@ export class Output {
     this.stderr.write(`${text}\n`);
   }
 
-  error(text: string): void {
+  /** Raw text on stderr, no newline added (progress lines redrawn in place). */
+  talk(text: string): void {
+    this.stderr.write(text);
+  }
+
+  /**
+   * The one error line: "lb: what (hint)"; with --json {"error": {"message": ..., ...details}}
+   * so that a script reading stderr gets JSON too.
+   */
+  error(text: string, details: Record<string, unknown> = {}): void {
+    if (this.jsonErrors) {
+      this.stderr.write(`${toJson({ error: { message: text, ...details } })}\n`);
+      return;
+    }
     this.stderr.write(`${this.stderrColor.red("lb:")} ${text}\n`);
   }
 }

@@ -25,7 +25,7 @@ export async function partitionRows(
   });
 }
 
-/** Prints the rows: one JSON line each with --json, else a table showing `flag`. */
+/** Prints the rows: with --json one document {"stream", "partitions": [...]}, else a table showing `flag`. */
 export async function printPartitionRows(
   output: Output,
   rows: PartitionRow[],
@@ -33,7 +33,10 @@ export async function printPartitionRows(
   json: boolean,
 ): Promise<void> {
   if (json) {
-    for (const row of rows) await output.jsonLine(row);
+    output.json({
+      stream: rows[0]?.stream,
+      partitions: rows.map(({ partition, paused, readonly }) => ({ partition, paused, readonly })),
+    });
     return;
   }
   output.table(

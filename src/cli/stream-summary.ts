@@ -1,4 +1,10 @@
-import type { PartitionMetadata, StreamInfo } from "../client/index.js";
+import type { PartitionMetadata, StreamDescription, StreamInfo } from "../client/index.js";
+import {
+  SETTINGS_TABLE_HEADERS,
+  type StreamSettings,
+  settingsTableCells,
+  streamSettings,
+} from "./stream-settings.js";
 import { formatTimestampNanos } from "./time.js";
 
 export interface StreamSummary {
@@ -9,9 +15,14 @@ export interface StreamSummary {
   pausedPartitions: number[];
   readonlyPartitions: number[];
   createdAt: string;
+  /** null when the broker does not offer lb.admin (an upstream broker). */
+  settings: StreamSettings | null;
 }
 
-export function summarizeStream(stream: StreamInfo): StreamSummary {
+export function summarizeStream(
+  stream: StreamInfo,
+  description?: StreamDescription,
+): StreamSummary {
   const ids = (keep: (p: PartitionMetadata) => boolean) =>
     stream.partitions.filter(keep).map((p) => p.id);
   return {
@@ -22,6 +33,7 @@ export function summarizeStream(stream: StreamInfo): StreamSummary {
     pausedPartitions: ids((p) => p.paused),
     readonlyPartitions: ids((p) => p.readonly),
     createdAt: formatTimestampNanos(stream.creationTimestamp),
+    settings: description ? streamSettings(description) : null,
   };
 }
 
@@ -31,7 +43,15 @@ function someOf(count: number, total: number): string {
   return count === total ? "yes" : `${count}/${total}`;
 }
 
-export const STREAM_TABLE_HEADERS = ["NAME", "SUBJECT", "PARTITIONS", "RF", "PAUSED", "READONLY"];
+export const STREAM_TABLE_HEADERS = [
+  "NAME",
+  "SUBJECT",
+  "PARTITIONS",
+  "RF",
+  "PAUSED",
+  "READONLY",
+  ...SETTINGS_TABLE_HEADERS,
+];
 
 export function streamTableRow(summary: StreamSummary): string[] {
   return [
@@ -41,5 +61,22 @@ export function streamTableRow(summary: StreamSummary): string[] {
     String(summary.replicationFactor),
     someOf(summary.pausedPartitions.length, summary.partitions),
     someOf(summary.readonlyPartitions.length, summary.partitions),
+    ...settingsTableCells(summary.settings ?? undefined),
   ];
+}
+
+/** Each stream's settings by name, from lb.admin (empty against a broker without it). */
+export async function describeStreamSettings(
+  client: {
+    describeStreams(streams?: string[]): Promise<{ streams: StreamDescription[] }>;
+  },
+  names: string[] = [],
+): Promise<Map<string, StreamDescription>> {
+  try {
+    const { streams } = await client.describeStreams(names);
+    return new Map(streams.map((d) => [d.config.name, d]));
+  } catch (err) {
+    if (err instanceof Error && "kind" in err && err.kind === "unimplemented") return new Map();
+    throw err;
+  }
 }

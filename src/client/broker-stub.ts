@@ -28,6 +28,7 @@ export interface AdminRpcs {
   Compact: [admin.CompactRequest, admin.CompactResponse];
   DescribeCluster: [admin.DescribeClusterRequest, admin.DescribeClusterResponse];
   DescribePartitions: [admin.DescribePartitionsRequest, admin.DescribePartitionsResponse];
+  DescribeGroups: [admin.DescribeGroupsRequest, admin.DescribeGroupsResponse];
 }
 export type AdminRpc = keyof AdminRpcs;
 

@@ -1,5 +1,6 @@
 import type {
   DescribeClusterResponse,
+  DescribeGroupsResponse,
   DescribeStreamsResponse,
   PartitionCompaction,
   PartitionProgress,
@@ -269,6 +270,23 @@ export class LiftbridgeClient {
     );
   }
 
+  /** Consumer groups (all, or those named) with members and assignments (lb.admin). */
+  async describeGroups(groups: string[] = []): Promise<DescribeGroupsResponse> {
+    try {
+      return await this.callAnyBroker("describe groups", (stub) =>
+        stub.admin("DescribeGroups", { groups }, { deadline: deadlineIn(this.requestTimeoutMs) }),
+      );
+    } catch (err) {
+      if (isLbError(err, "not_found") && groups.length === 1) {
+        throw err.with({
+          message: `consumer group "${groups[0]}" not found`,
+          hint: "see: lb group list",
+        });
+      }
+      throw err;
+    }
+  }
+
   /** The metadata Raft group and the brokers, as the broker answering sees them. */
   async describeCluster(): Promise<DescribeClusterResponse> {
     return this.callAnyBroker("describe cluster", (stub) =>
@@ -480,6 +498,10 @@ export class LiftbridgeClient {
         route: (stream, publishOptions) => this.routePublish(stream, publishOptions),
         stub: (address) => this.stub(address),
         brokerFailed: () => this.refreshMetadataInBackground(),
+        refresh: async (stream) => {
+          if (this.closed) return;
+          await this.refreshMetadata([stream]).catch(() => undefined);
+        },
         closed: (closedPublisher) => this.publishers.delete(closedPublisher),
       },
       timeoutMs,

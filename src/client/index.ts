@@ -3,9 +3,13 @@
 export type {
   ClusterBroker,
   DescribeClusterResponse,
+  DescribeGroupsResponse,
+  GroupDescription,
   LocalFailure,
+  PartitionCompaction,
   PartitionProgress,
   ReplicaProgress,
+  StreamDescription,
 } from "../wire/admin.js";
 export { DEFAULT_ADDRESS, formatAddress, parseAddress, parseAddressList } from "./address.js";
 export { LiftbridgeClient } from "./client.js";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { setTimeout as delay } from "node:timers/promises";
 import type { Ack, PublishResponse } from "../wire/api.js";
 import { AckPolicy } from "../wire/api.js";
 import type { BrokerStub, PublishAsyncCall } from "./broker-stub.js";
@@ -10,6 +11,8 @@ import {
   type PublishRequestInit,
   requirePositiveTimeout,
 } from "./requests.js";
+import { backoffDelayMs, type RetryBudget } from "./retry.js";
+import { ackPartition } from "./subjects.js";
 import { type CallStatus, Code } from "./transport/status.js";
 import type { Bytes, PublishOptions } from "./types.js";
 
@@ -29,6 +32,8 @@ export interface PublisherHost {
   stub(address: string): BrokerStub;
   /** A broker went away: metadata should be refreshed before the next route. */
   brokerFailed(address: string): void;
+  /** Refreshes the metadata of a stream before a publish is retried; never rejects. */
+  refresh(stream: string): Promise<void>;
   /** The publisher was closed or cancelled. */
   closed(publisher: AsyncPublisher): void;
 }
@@ -43,6 +48,9 @@ export function nextCorrelationId(): string {
 }
 
 interface PendingAck {
+  /** Where the message was published: an ack from elsewhere is another stream's. */
+  stream: string;
+  partition: number;
   resolve(ack: Ack): void;
   reject(err: LbError): void;
   timer: NodeJS.Timeout;
@@ -95,7 +103,13 @@ class PublishSession {
     }
   }
 
-  expectAck(correlationId: string, timeoutMs: number, context: string): Promise<Ack> {
+  expectAck(
+    correlationId: string,
+    target: { stream: string; partition: number },
+    waitMs: number,
+    context: string,
+    timeoutMs = waitMs,
+  ): Promise<Ack> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<Ack>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -105,8 +119,8 @@ class PublishSession {
             retriable: true,
           }),
         );
-      }, timeoutMs);
-      this.pending.set(correlationId, { resolve, reject, timer });
+      }, waitMs);
+      this.pending.set(correlationId, { ...target, resolve, reject, timer });
     });
   }
 
@@ -134,6 +148,9 @@ class PublishSession {
     const correlationId = response.correlationId || response.ack?.correlationId || "";
     const pending = this.pending.get(correlationId);
     if (!pending) return; // timed out already, or not ours to wait for
+    // A stream whose subject overlaps ours (a wildcard) stored the message too and acked it on
+    // the same inbox with the same correlation id: that ack is not the one we wait for.
+    if (response.ack?.stream && !isAckFor(response.ack, pending)) return;
     this.forget(correlationId);
     const context = `publish ${correlationId}`;
     if (response.asyncError) {
@@ -160,6 +177,28 @@ class PublishSession {
   }
 }
 
+function isAckFor(ack: Ack, target: { stream: string; partition: number }): boolean {
+  return ack.stream === target.stream && ackPartition(ack) === target.partition;
+}
+
+/** Backoff between attempts of one publish; the publish's timeout bounds the total. */
+const PUBLISH_RETRY_BUDGET: RetryBudget = {
+  retries: Number.MAX_SAFE_INTEGER,
+  initialDelayMs: 50,
+  maxDelayMs: 500,
+};
+
+/**
+ * Failures that a changing cluster explains: the connection failed or the broker ended it,
+ * the broker is not the leader, or does not know the stream or partition yet. An ack that did
+ * not come in time is not retried: the message may be stored, and the time is spent anyway.
+ */
+function isRetriablePublishFailure(err: LbError): boolean {
+  if (err.kind === "deadline_exceeded") return false;
+  if (err.kind === "unavailable") return true;
+  return err.grpcCode !== undefined && err.staleMetadata;
+}
+
 /**
  * Pipelined publishing over PublishAsync: publish() sends at once and resolves with the ack (or
  * undefined for ack policy "none") without waiting for earlier messages' acks. Messages are
@@ -170,6 +209,7 @@ export class AsyncPublisher {
   private readonly inFlight = new Set<Promise<unknown>>();
   private writeChain: Promise<void> = Promise.resolve();
   private closed = false;
+  private cancelled = false;
 
   constructor(
     private readonly host: PublisherHost,
@@ -189,13 +229,72 @@ export class AsyncPublisher {
       return Promise.reject(err);
     }
     const correlationId = options.correlationId || nextCorrelationId();
+    const result = this.sendUntil(stream, value, options, correlationId, waitsForAck, {
+      timeoutMs,
+      deadline: Date.now() + timeoutMs,
+    });
+    this.track(result);
+    return result;
+  }
+
+  /**
+   * Sends, and sends again while the failure says the cluster is changing (a broker gone, not
+   * the leader any more, a stream not yet known there), until the publish's own timeout runs
+   * out: a leader failover costs a few retries, not the message.
+   */
+  private async sendUntil(
+    stream: string,
+    value: Bytes,
+    options: PublishOptions,
+    correlationId: string,
+    waitsForAck: boolean,
+    limit: { timeoutMs: number; deadline: number },
+  ): Promise<Ack | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const remainingMs = Math.max(1, limit.deadline - Date.now());
+      try {
+        // The first attempt is written in publish() order (nothing is awaited before this).
+        const { ack } = await this.sendOnce(stream, value, options, correlationId, waitsForAck, {
+          ackWaitMs: remainingMs,
+          timeoutMs: limit.timeoutMs,
+        });
+        return await ack;
+      } catch (err) {
+        const failure = toLbError(err);
+        const pauseMs = backoffDelayMs(attempt, PUBLISH_RETRY_BUDGET);
+        if (this.cancelled) throw failure;
+        if (!isRetriablePublishFailure(failure) || Date.now() + pauseMs >= limit.deadline) {
+          throw attempt === 0
+            ? failure
+            : failure.with({
+                message: `${failure.message} (gave up after ${attempt + 1} attempts in ${limit.timeoutMs}ms)`,
+              });
+        }
+        await delay(pauseMs);
+        await this.host.refresh(stream);
+      }
+    }
+  }
+
+  /** One attempt: routes, writes (in order with other publishes) and returns the ack to await. */
+  private sendOnce(
+    stream: string,
+    value: Bytes,
+    options: PublishOptions,
+    correlationId: string,
+    waitsForAck: boolean,
+    wait: { ackWaitMs: number; timeoutMs: number },
+  ): Promise<{ ack: Promise<Ack> | undefined }> {
     const sent = this.writeChain.then(async () => {
       const route = await this.host.route(stream, options);
       const request = buildPublishRequest(stream, route.partition, value, options, correlationId);
       const session = this.session(route.address);
       const context = `publish to stream "${stream}" partition ${route.partition}`;
+      const target = { stream, partition: route.partition };
       // Register before writing: the ack may arrive before write() resolves.
-      const ack = waitsForAck ? session.expectAck(correlationId, timeoutMs, context) : undefined;
+      const ack = waitsForAck
+        ? session.expectAck(correlationId, target, wait.ackWaitMs, context, wait.timeoutMs)
+        : undefined;
       ack?.catch(() => {}); // observed by the caller; this keeps an early failure from going unhandled
       try {
         await session.write(request);
@@ -209,9 +308,7 @@ export class AsyncPublisher {
       () => {},
       () => {},
     );
-    const result = sent.then(({ ack }) => ack);
-    this.track(result);
-    return result;
+    return sent;
   }
 
   /** Waits for every in-flight ack, then ends the calls. Later publish() calls are rejected. */
@@ -227,6 +324,7 @@ export class AsyncPublisher {
   /** Drops everything in flight at once (their promises reject). */
   cancel(): void {
     this.closed = true;
+    this.cancelled = true;
     for (const session of this.sessions.values()) session.cancel();
     this.sessions.clear();
     this.host.closed(this);

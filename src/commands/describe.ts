@@ -15,7 +15,13 @@ import {
   replicaTableRows,
 } from "../cli/cluster-view.js";
 import { LbCommand } from "../cli/lb-command.js";
-import { STREAM_TABLE_HEADERS, streamTableRow, summarizeStream } from "../cli/stream-summary.js";
+import { settingsLine, streamSettings } from "../cli/stream-settings.js";
+import {
+  describeStreamSettings,
+  STREAM_TABLE_HEADERS,
+  streamTableRow,
+  summarizeStream,
+} from "../cli/stream-summary.js";
 import { formatTimestampNanos } from "../cli/time.js";
 import {
   type DescribeClusterResponse,
@@ -46,14 +52,22 @@ export default class Describe extends LbCommand<typeof Describe> {
     if (name && !stream) {
       throw new LbError("not_found", `stream "${name}" not found`, { hint: "see: lb stream list" });
     }
-    const [cluster, partitions] = await Promise.all([
+    const [cluster, partitions, descriptions] = await Promise.all([
       this.clusterStatus(client),
       stream ? this.partitionsFromLeaders(client, stream) : [],
+      describeStreamSettings(client, name ? [name] : []),
     ]);
     const brokers = describeBrokers(metadata.brokers, cluster);
     if (!stream) {
       if (this.flags.json) {
-        this.output.json({ cluster: cluster ?? null, brokers, streams: metadata.streams });
+        this.output.json({
+          cluster: cluster ?? null,
+          brokers,
+          streams: metadata.streams.map((s) => ({
+            ...s,
+            settings: summarizeStream(s, descriptions.get(s.name)).settings,
+          })),
+        });
         return;
       }
       if (cluster) {
@@ -64,12 +78,18 @@ export default class Describe extends LbCommand<typeof Describe> {
       this.output.line("");
       this.output.table(
         STREAM_TABLE_HEADERS,
-        metadata.streams.map(summarizeStream).map(streamTableRow),
+        metadata.streams.map((s) => streamTableRow(summarizeStream(s, descriptions.get(s.name)))),
       );
       return;
     }
+    const description = descriptions.get(stream.name);
+    const settings = description ? streamSettings(description) : null;
     if (this.flags.json) {
-      this.output.json({ cluster: cluster ?? null, brokers, stream: { ...stream, partitions } });
+      this.output.json({
+        cluster: cluster ?? null,
+        brokers,
+        stream: { ...stream, settings, partitions },
+      });
       return;
     }
     this.printBrokers(brokers);
@@ -77,6 +97,7 @@ export default class Describe extends LbCommand<typeof Describe> {
     this.output.line(
       `stream ${stream.name}  subject ${stream.subject}  created ${formatTimestampNanos(stream.creationTimestamp)}`,
     );
+    if (settings) this.output.line(settingsLine(settings));
     this.output.table(PARTITION_TABLE_HEADERS, partitions.map(partitionTableRow));
     const replicas = replicaTableRows(partitions);
     if (replicas.length === 0) return;

@@ -20,6 +20,9 @@ export interface StreamDescription {
   config: CreateStreamRequest;
   creationTimestamp: bigint;
   syncPolicy: string;
+  /** Every setting as the answering broker applies it (the stream's own, else its default). */
+  effective: CreateStreamRequest;
+  effectiveSyncPolicy: string;
 }
 
 export interface DescribeStreamsResponse {
@@ -139,6 +142,8 @@ export function encodeDescribeStreamsResponse(m: DescribeStreamsResponse): Uint8
     inner.writeBytes(1, encodeCreateStreamRequest(s.config));
     if (s.creationTimestamp !== 0n) inner.writeInt64String(2, s.creationTimestamp.toString());
     if (s.syncPolicy) inner.writeString(3, s.syncPolicy);
+    inner.writeBytes(4, encodeCreateStreamRequest(s.effective));
+    if (s.effectiveSyncPolicy) inner.writeString(5, s.effectiveSyncPolicy);
     w.writeBytes(1, inner.getResultBuffer());
   }
   return w.getResultBuffer();
@@ -159,9 +164,13 @@ function decodeStreamDescription(b: Uint8Array): StreamDescription {
     config: decodeCreateStreamRequest(new Uint8Array(0)),
     creationTimestamp: 0n,
     syncPolicy: "",
+    effective: decodeCreateStreamRequest(new Uint8Array(0)),
+    effectiveSyncPolicy: "",
   };
   readFields(b, (r, n) => {
     if (n === 1) d.config = decodeCreateStreamRequest(r.readBytes());
+    else if (n === 4) d.effective = decodeCreateStreamRequest(r.readBytes());
+    else if (n === 5) d.effectiveSyncPolicy = r.readString();
     else if (n === 2) d.creationTimestamp = BigInt(r.readInt64String());
     else if (n === 3) d.syncPolicy = r.readString();
     else return false;
@@ -455,6 +464,118 @@ export function decodeDescribePartitionsResponse(b: Uint8Array): DescribePartiti
   return m;
 }
 
+export interface DescribeGroupsRequest {
+  groups: string[];
+}
+
+export interface GroupAssignment {
+  stream: string;
+  partitions: number[];
+}
+
+export interface GroupMemberDescription {
+  consumerId: string;
+  streams: string[];
+  assignments: GroupAssignment[];
+}
+
+export interface GroupDescription {
+  groupId: string;
+  coordinator: string;
+  epoch: number;
+  members: GroupMemberDescription[];
+}
+
+export interface DescribeGroupsResponse {
+  groups: GroupDescription[];
+}
+
+export function encodeDescribeGroupsRequest(m: Partial<DescribeGroupsRequest>): Uint8Array {
+  const w = new BinaryWriter();
+  for (const g of m.groups ?? []) w.writeString(1, g);
+  return w.getResultBuffer();
+}
+
+export function decodeDescribeGroupsRequest(b: Uint8Array): DescribeGroupsRequest {
+  const m: DescribeGroupsRequest = { groups: [] };
+  readFields(b, (r, n) => {
+    if (n !== 1) return false;
+    m.groups.push(r.readString());
+    return true;
+  });
+  return m;
+}
+
+function encodeGroupAssignment(m: GroupAssignment): Uint8Array {
+  const w = new BinaryWriter();
+  if (m.stream) w.writeString(1, m.stream);
+  if (m.partitions.length) w.writePackedInt32(2, m.partitions);
+  return w.getResultBuffer();
+}
+
+function decodeGroupAssignment(b: Uint8Array): GroupAssignment {
+  const m: GroupAssignment = { stream: "", partitions: [] };
+  readFields(b, (r, n) => {
+    if (n === 1) m.stream = r.readString();
+    else if (n === 2) readInt32List(r, m.partitions);
+    else return false;
+    return true;
+  });
+  return m;
+}
+
+function encodeGroupMember(m: GroupMemberDescription): Uint8Array {
+  const w = new BinaryWriter();
+  if (m.consumerId) w.writeString(1, m.consumerId);
+  for (const s of m.streams) w.writeString(2, s);
+  for (const a of m.assignments) w.writeBytes(3, encodeGroupAssignment(a));
+  return w.getResultBuffer();
+}
+
+function decodeGroupMember(b: Uint8Array): GroupMemberDescription {
+  const m: GroupMemberDescription = { consumerId: "", streams: [], assignments: [] };
+  readFields(b, (r, n) => {
+    if (n === 1) m.consumerId = r.readString();
+    else if (n === 2) m.streams.push(r.readString());
+    else if (n === 3) m.assignments.push(decodeGroupAssignment(r.readBytes()));
+    else return false;
+    return true;
+  });
+  return m;
+}
+
+export function encodeDescribeGroupsResponse(m: DescribeGroupsResponse): Uint8Array {
+  const w = new BinaryWriter();
+  for (const g of m.groups) {
+    const inner = new BinaryWriter();
+    if (g.groupId) inner.writeString(1, g.groupId);
+    if (g.coordinator) inner.writeString(2, g.coordinator);
+    if (g.epoch) inner.writeUint64(3, g.epoch);
+    for (const member of g.members) inner.writeBytes(4, encodeGroupMember(member));
+    w.writeBytes(1, inner.getResultBuffer());
+  }
+  return w.getResultBuffer();
+}
+
+export function decodeDescribeGroupsResponse(b: Uint8Array): DescribeGroupsResponse {
+  const m: DescribeGroupsResponse = { groups: [] };
+  readFields(b, (r, n) => {
+    if (n !== 1) return false;
+    const g: GroupDescription = { groupId: "", coordinator: "", epoch: 0, members: [] };
+    readFields(r.readBytes(), (gr, gn) => {
+      if (gn === 1) g.groupId = gr.readString();
+      else if (gn === 2) g.coordinator = gr.readString();
+      else if (gn === 3) g.epoch = gr.readUint64();
+      else if (gn === 4) g.members.push(decodeGroupMember(gr.readBytes()));
+      else return false;
+      return true;
+    });
+    m.groups.push(g);
+    return true;
+  });
+  return m;
+}
+
 const toBuffer = (u8: Uint8Array) => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 const empty = () => Buffer.alloc(0);
 
@@ -513,6 +634,13 @@ export const adminServiceDefinition = {
     encodeDescribePartitionsResponse,
     decodeDescribePartitionsResponse,
   ),
+  DescribeGroups: unary(
+    "DescribeGroups",
+    encodeDescribeGroupsRequest,
+    decodeDescribeGroupsRequest,
+    encodeDescribeGroupsResponse,
+    decodeDescribeGroupsResponse,
+  ),
 } satisfies ServiceDefinition;
 
 type Callback<Res> = grpc.requestCallback<Res>;
@@ -543,6 +671,11 @@ export interface AdminClient extends grpc.Client {
     request: MessageInit<DescribePartitionsRequest>,
     options: Options,
     callback: Callback<DescribePartitionsResponse>,
+  ): grpc.ClientUnaryCall;
+  describeGroups(
+    request: Partial<DescribeGroupsRequest>,
+    options: Options,
+    callback: Callback<DescribeGroupsResponse>,
   ): grpc.ClientUnaryCall;
 }
 

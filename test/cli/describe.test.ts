@@ -48,9 +48,12 @@ test("lb describe shows the cluster, and lb describe STREAM each partition's rep
     ),
   );
   t.true(term >= 1 && appliedIndex <= commitIndex);
-  t.regex(text, /^ID +HOST +PORT +PARTITIONS +LEADERS +ALIVE +RAFT +CONTROLLER$/m);
-  t.regex(text, new RegExp(`^${id} +127\\.0\\.0\\.1 +${port} +2 +2 +yes +voter +\\*$`, "m"));
-  t.regex(text, /^orders +orders +2 +1 +no +no$/m);
+  t.regex(text, /^ID\s+HOST\s+PORT\s+PARTITIONS\s+LEADERS\s+ALIVE\s+RAFT\s+CONTROLLER$/m);
+  t.regex(
+    text,
+    new RegExp(`^${id}\\s+127\\.0\\.0\\.1\\s+${port}\\s+2\\s+2\\s+yes\\s+voter\\s+\\*$`, "m"),
+  );
+  t.regex(text, /^orders\s+orders\s+2\s+1\s+no\s+no\s+168h\s+no\s+always\s+no\s+1\s+no$/m);
 
   const streamJson = JSON.parse(await lb("describe", "orders", "--json"));
   t.is(streamJson.cluster.controller, id);
@@ -63,11 +66,14 @@ test("lb describe shows the cluster, and lb describe STREAM each partition's rep
   t.like(p0, { id: 0, highWatermark: -1, logEndOffset: 0 });
 
   const streamText = await lb("describe", "orders");
-  t.regex(streamText, /^ID +LEADER +REPLICAS +ISR +HW +NEWEST +PAUSED +READONLY +EPOCH$/m);
-  t.regex(streamText, new RegExp(`^1 +${id} +${id} +${id} +1 +1 +no +no +\\d+$`, "m"));
-  t.regex(streamText, /^PARTITION +REPLICA +LOG END +LAG +IN SYNC +LAST FETCH$/m);
-  t.regex(streamText, new RegExp(`^0 +${id} +0 +0 +yes +-$`, "m"));
-  t.regex(streamText, new RegExp(`^1 +${id} +2 +0 +yes +-$`, "m"));
+  t.regex(streamText, /^ID\s+LEADER\s+REPLICAS\s+ISR\s+HW\s+NEWEST\s+PAUSED\s+READONLY\s+EPOCH$/m);
+  t.regex(
+    streamText,
+    new RegExp(`^1\\s+${id}\\s+${id}\\s+${id}\\s+1\\s+1\\s+no\\s+no\\s+\\d+$`, "m"),
+  );
+  t.regex(streamText, /^PARTITION\s+REPLICA\s+LOG END\s+LAG\s+IN SYNC\s+LAST FETCH$/m);
+  t.regex(streamText, new RegExp(`^0\\s+${id}\\s+0\\s+0\\s+yes\\s+-$`, "m"));
+  t.regex(streamText, new RegExp(`^1\\s+${id}\\s+2\\s+0\\s+yes\\s+-$`, "m"));
 
   const missing = await runLb(["describe", "nope"], { env });
   t.is(missing.code, 1);

@@ -19,16 +19,13 @@ test("lb stream pause, resume and readonly print a row per partition", async (t)
   t.is((await lb("stream", "create", "s", "--subject", "s", "--partitions", "3")).code, 0);
   const paused = await lb("stream", "pause", "s", "-p", "0,2", "--json");
   t.is(paused.code, 0, paused.stderr);
-  t.deepEqual(
-    paused.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l)),
-    [
-      { stream: "s", partition: 0, paused: true, readonly: false },
-      { stream: "s", partition: 2, paused: true, readonly: false },
+  t.deepEqual(JSON.parse(paused.stdout), {
+    stream: "s",
+    partitions: [
+      { partition: 0, paused: true, readonly: false },
+      { partition: 2, paused: true, readonly: false },
     ],
-  );
+  });
   const list = await lb("stream", "list");
   t.regex(list.stdout, /s\s+s\s+3\s+1\s+2\/3\s+no/);
 
@@ -46,7 +43,7 @@ test("lb stream pause, resume and readonly print a row per partition", async (t)
   const ended = await lb("sub", "s", "-p", "1", "--from-earliest");
   t.is(ended.code, 0, "a read-only partition's end ends lb sub");
   const off = await lb("stream", "readonly", "s", "-p", "1", "--off", "--json");
-  t.like(JSON.parse(off.stdout), { partition: 1, readonly: false });
+  t.like(JSON.parse(off.stdout).partitions[0], { partition: 1, readonly: false });
   t.is((await lb("pub", "s", "x", "-p", "1")).code, 0);
   t.is((await lb("stream", "pause", "missing")).code, 1);
 });
@@ -60,6 +57,26 @@ test("lb cursor set and get", async (t) => {
   );
   const env = { LB_ADDRESS: serve.address };
   const lb = (...args: string[]) => runLb(args, { env });
+  const missing = await lb("cursor", "get", "orders", "--id", "billing");
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /stream "orders" not found/);
+  t.is(
+    (await lb("stream", "create", "orders", "--subject", "orders", "--partitions", "2")).code,
+    0,
+  );
+  const noPartition = await lb(
+    "cursor",
+    "set",
+    "orders",
+    "--id",
+    "billing",
+    "-p",
+    "5",
+    "--offset",
+    "1",
+  );
+  t.is(noPartition.code, 1);
+  t.regex(noPartition.stderr, /stream "orders" has no partition 5 \(it has 2: 0 to 1\)/);
   const unset = await lb("cursor", "get", "orders", "--id", "billing", "-p", "1");
   t.is(unset.code, 0, unset.stderr);
   t.is(unset.stdout.trim(), "-1");
@@ -102,7 +119,7 @@ test("lb compact reports records and bytes before and after; --sync-policy is ke
   t.is((await lb(["pub", "kv", "last", "-k", "same", "-q"])).code, 0);
   const compacted = await lb(["compact", "kv", "--json"]);
   t.is(compacted.code, 0, compacted.stderr);
-  const row = JSON.parse(compacted.stdout.trim());
+  const row = JSON.parse(compacted.stdout).partitions[0];
   t.is(row.partition, 0);
   t.is(row.recordsBefore, 61, compacted.stdout);
   t.is(row.recordsAfter, 2, "the newest sealed record for the key, and the active segment's");

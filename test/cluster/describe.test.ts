@@ -68,6 +68,6 @@ test("describe in a three-broker cluster: each partition's progress comes from i
   const stream = await runLb(["describe", "orders"], { env: { LB_ADDRESS: addresses[1]! } });
   t.is(stream.code, 0, stream.stderr);
   for (const [id, leader] of leaders.entries()) {
-    t.regex(stream.stdout, new RegExp(`^${id} +${leader} +0 +0 +yes +-$`, "m"));
+    t.regex(stream.stdout, new RegExp(`^${id}\\s+${leader}\\s+0\\s+0\\s+yes\\s+-$`, "m"));
   }
 });

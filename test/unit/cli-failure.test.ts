@@ -6,14 +6,14 @@ import { UsageError } from "../../src/cli/usage-error.js";
 import { LbError } from "../../src/client/index.js";
 
 test("usage errors exit 2 and point at the command's help", (t) => {
-  t.deepEqual(describeFailure(new UsageError('--timeout "5x": unknown unit "x"'), "pub"), {
+  t.like(describeFailure(new UsageError('--timeout "5x": unknown unit "x"'), "pub"), {
     message: '--timeout "5x": unknown unit "x" (see: lb pub --help)',
     exitCode: EXIT_USAGE,
   });
-  t.deepEqual(
-    describeFailure(new UsageError("refusing to delete", "pass --yes"), "stream:delete"),
-    { message: "refusing to delete (pass --yes)", exitCode: EXIT_USAGE },
-  );
+  t.like(describeFailure(new UsageError("refusing to delete", "pass --yes"), "stream:delete"), {
+    message: "refusing to delete (pass --yes)",
+    exitCode: EXIT_USAGE,
+  });
 });
 
 test("server-side failures exit 1 with their own hint", (t) => {
@@ -21,7 +21,7 @@ test("server-side failures exit 1 with their own hint", (t) => {
     grpcCode: status.NOT_FOUND,
     hint: "see: lb stream list",
   });
-  t.deepEqual(describeFailure(notFound, "sub"), {
+  t.like(describeFailure(notFound, "sub"), {
     message: 'stream "ordrs" not found (see: lb stream list)',
     exitCode: EXIT_FAILURE,
   });
@@ -36,7 +36,7 @@ test("input the client refused before sending anything is a usage error", (t) =>
     new LbError("invalid_argument", '--address "foo": expected HOST:PORT'),
     "stream:list",
   );
-  t.deepEqual(failure, {
+  t.like(failure, {
     message: '--address "foo": expected HOST:PORT (see: lb stream list --help)',
     exitCode: EXIT_USAGE,
   });
@@ -46,7 +46,7 @@ test("oclif's multi-line parse errors fold into one line and keep exit 2", (t) =
   const parsing = new Errors.CLIError(
     "Parsing --partitions \n\tExpected an integer greater than or equal to 1 but received: 0\nSee more help with --help",
   );
-  t.deepEqual(describeFailure(parsing, "stream:create"), {
+  t.like(describeFailure(parsing, "stream:create"), {
     message:
       "--partitions: Expected an integer greater than or equal to 1 but received: 0 (see: lb stream create --help)",
     exitCode: EXIT_USAGE,
@@ -71,7 +71,7 @@ test("oclif's multi-line parse errors fold into one line and keep exit 2", (t) =
 });
 
 test("unexpected errors exit 1 and suggest --debug", (t) => {
-  t.deepEqual(describeFailure(new TypeError("x is undefined"), "describe"), {
+  t.like(describeFailure(new TypeError("x is undefined"), "describe"), {
     message: "x is undefined (run with --debug for details)",
     exitCode: EXIT_FAILURE,
   });

@@ -14,8 +14,11 @@ test("-H key=value splits at the first equals sign and keeps case", (t) => {
   t.deepEqual(parseHeaderFlag("spaced = yes "), ["spaced ", " yes "]);
 });
 
-test("repeated -H flags collect into one object; the last value of a key wins", (t) => {
-  t.deepEqual(parseHeaderFlags(["a=1", "B=2", "a=3"]), { a: "3", B: "2" });
+test("repeated -H flags collect into one object; a key given twice is refused", (t) => {
+  t.deepEqual(parseHeaderFlags(["a=1", "B=2"]), { a: "1", B: "2" });
+  t.throws(() => parseHeaderFlags(["a=1", "B=2", "a=3"]), {
+    message: '--header "a" given twice ("1" and "3"): a header holds one value per key',
+  });
   t.deepEqual(parseHeaderFlags([]), {});
 });
 

@@ -1,5 +1,6 @@
 import { CURSOR_DESCRIPTION, cursorArgs, cursorFlags } from "../../cli/cursor-flags.js";
 import { LbCommand } from "../../cli/lb-command.js";
+import { requireStreamPartition } from "../../cli/require-partition.js";
 
 export default class CursorGet extends LbCommand<typeof CursorGet> {
   static override summary = "Print a consumer's stored offset (-1 if never set).";
@@ -17,6 +18,7 @@ export default class CursorGet extends LbCommand<typeof CursorGet> {
     const { stream } = this.args;
     const { id, partition } = this.flags;
     const client = await this.connect();
+    await requireStreamPartition(client, stream, partition);
     const offset = await client.fetchCursor(stream, partition, id);
     if (this.flags.json) await this.output.jsonLine({ stream, partition, cursorId: id, offset });
     else this.output.line(String(offset));

@@ -1,6 +1,7 @@
 import { Flags } from "@oclif/core";
 import { CURSOR_DESCRIPTION, cursorArgs, cursorFlags } from "../../cli/cursor-flags.js";
 import { LbCommand } from "../../cli/lb-command.js";
+import { requireStreamPartition } from "../../cli/require-partition.js";
 
 export default class CursorSet extends LbCommand<typeof CursorSet> {
   static override summary = "Store a consumer's offset in a stream partition.";
@@ -21,6 +22,7 @@ export default class CursorSet extends LbCommand<typeof CursorSet> {
     const { stream } = this.args;
     const { id, partition, offset } = this.flags;
     const client = await this.connect();
+    await requireStreamPartition(client, stream, partition);
     await client.setCursor(stream, partition, id, offset);
     if (this.flags.json) await this.output.jsonLine({ stream, partition, cursorId: id, offset });
     else this.output.line(String(offset));

@@ -1,8 +1,10 @@
 import { Args, Flags } from "@oclif/core";
 import { parseDurationMs } from "../../cli/duration.js";
 import { LbCommand } from "../../cli/lb-command.js";
+import { type SettingDifference, settingDifferences } from "../../cli/stream-settings.js";
+import { describeStreamSettings } from "../../cli/stream-summary.js";
 import { UsageError } from "../../cli/usage-error.js";
-import { type CreateStreamOptions, isLbError } from "../../client/index.js";
+import { type CreateStreamOptions, isLbError, type LiftbridgeClient } from "../../client/index.js";
 
 const durationFlag = (summary: string) =>
   Flags.string({ summary, helpValue: "DURATION", helpGroup: "STREAM SETTINGS" });
@@ -72,6 +74,7 @@ export default class StreamCreate extends LbCommand<typeof StreamCreate> {
     const options = this.streamOptions();
     const client = await this.connect();
     let result = "created";
+    let differences: SettingDifference[] = [];
     try {
       await client.createStream(this.flags.subject, name, options);
     } catch (err) {
@@ -81,18 +84,55 @@ export default class StreamCreate extends LbCommand<typeof StreamCreate> {
           : err;
       }
       result = "exists";
+      differences = await this.differencesFromExisting(client, options);
     }
     const stream = (await client.fetchMetadata([name])).stream(name);
     const partitions = stream?.partitions.length ?? options.partitions ?? 1;
     const replicas = stream?.partitions[0]?.replicas.length ?? options.replicationFactor ?? 1;
+    if (differences.length > 0) {
+      this.output.info(
+        `lb: warning: stream "${name}" exists with other settings than asked: ${differences
+          .map((d) => `${d.setting} ${d.existing} (asked ${d.requested})`)
+          .join(", ")}; it was left as it is`,
+      );
+    }
     if (this.flags.json) {
-      this.output.json({ stream: name, partitions, replicationFactor: replicas, result });
+      this.output.json({
+        stream: name,
+        partitions,
+        replicationFactor: replicas,
+        result,
+        ...(result === "exists" ? { differences } : {}),
+      });
     } else {
       this.output.table(
         ["STREAM", "PARTITIONS", "REPLICAS", "RESULT"],
         [[name, String(partitions), String(replicas), result]],
       );
     }
+  }
+
+  /** What the existing stream has that this command asked otherwise (lb.admin needed). */
+  private async differencesFromExisting(
+    client: LiftbridgeClient,
+    options: CreateStreamOptions,
+  ): Promise<SettingDifference[]> {
+    const description = (await describeStreamSettings(client, [this.args.name])).get(
+      this.args.name,
+    );
+    if (!description) return [];
+    const asked = { ...options, subject: this.flags.subject, partitions: this.flags.partitions };
+    // Only flags actually typed count: a default partition count of 1 is not a request.
+    const typed = (flag: string) =>
+      this.argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+    if (!typed("partitions")) asked.partitions = description.config.partitions;
+    const rf =
+      typed("replication-factor") ||
+      this.argv.includes("-r") ||
+      this.argv.some((a) => /^-r\d/.test(a))
+        ? options.replicationFactor
+        : undefined;
+    return settingDifferences(asked, description, rf);
   }
 
   private streamOptions(): CreateStreamOptions {

@@ -1,9 +1,14 @@
 import { Flags } from "@oclif/core";
 import { LbCommand } from "../../cli/lb-command.js";
-import { STREAM_TABLE_HEADERS, streamTableRow, summarizeStream } from "../../cli/stream-summary.js";
+import {
+  describeStreamSettings,
+  STREAM_TABLE_HEADERS,
+  streamTableRow,
+  summarizeStream,
+} from "../../cli/stream-summary.js";
 
 export default class StreamList extends LbCommand<typeof StreamList> {
-  static override summary = "List streams.";
+  static override summary = "List streams with their settings.";
   static override examples = [
     "<%= config.bin %> <%= command.id %>",
     "<%= config.bin %> <%= command.id %> -q",
@@ -16,7 +21,9 @@ export default class StreamList extends LbCommand<typeof StreamList> {
 
   async run(): Promise<void> {
     const client = await this.connect();
-    const streams = (await client.fetchMetadata()).streams.map(summarizeStream);
+    const metadata = await client.fetchMetadata();
+    const settings = this.flags.quiet ? new Map() : await describeStreamSettings(client);
+    const streams = metadata.streams.map((s) => summarizeStream(s, settings.get(s.name)));
     if (this.flags.json) {
       this.output.json(this.flags.quiet ? streams.map((s) => s.name) : streams);
     } else if (this.flags.quiet) {

@@ -3,13 +3,16 @@ import type {
   CompactRequest,
   CompactResponse,
   DescribeClusterResponse,
+  DescribeGroupsRequest,
+  DescribeGroupsResponse,
   DescribePartitionsRequest,
   DescribePartitionsResponse,
   DescribeStreamsRequest,
   DescribeStreamsResponse,
 } from "../../wire/admin.js";
 import type { ServiceImplementation, UnaryCall, UnaryCallback } from "../grpc/calls.js";
-import { STREAM_SETTING_KEYS } from "../metadata/types.js";
+import { assignPartitions } from "../metadata/group-assignment.js";
+import { STREAM_SETTING_KEYS, type StreamSettings } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
 import { partitionProgress, pausedPartitionProgress } from "./partition-progress.js";
 import {
@@ -45,6 +48,7 @@ export function adminImplementation(ctx: ApiContext): ServiceImplementation {
     Compact: unary((req: CompactRequest) => compact(ctx, req)),
     DescribeCluster: unary(() => describeCluster(ctx)),
     DescribePartitions: unary((req: DescribePartitionsRequest) => describePartitions(ctx, req)),
+    DescribeGroups: unary((req: DescribeGroupsRequest) => describeGroups(ctx, req)),
   };
 }
 
@@ -60,19 +64,74 @@ function describeStreams(ctx: ApiContext, req: DescribeStreamsRequest): Describe
     streams: streams.map((s) => {
       const settings: Record<string, unknown> = {};
       for (const key of STREAM_SETTING_KEYS) settings[key] = s.settings[key];
+      const base = {
+        name: s.name,
+        subject: s.subject,
+        group: s.group,
+        replicationFactor: s.replicationFactor,
+        partitions: s.partitions.length,
+      };
       return {
-        config: {
-          name: s.name,
-          subject: s.subject,
-          group: s.group,
-          replicationFactor: s.replicationFactor,
-          partitions: s.partitions.length,
-          ...settings,
-        },
+        config: { ...base, ...settings },
         creationTimestamp: BigInt(s.creationTimestamp),
         syncPolicy: s.settings.syncPolicy ?? "",
+        effective: { ...base, ...effectiveSettings(ctx, s.settings) },
+        effectiveSyncPolicy: s.settings.syncPolicy ?? ctx.config.streams.syncPolicy,
       };
     }),
+  };
+}
+
+function describeGroups(ctx: ApiContext, req: DescribeGroupsRequest): DescribeGroupsResponse {
+  const groups = req.groups.length
+    ? req.groups.map((id) => {
+        const group = ctx.metadata.getGroup(id);
+        if (!group) throw notFound(`No such consumer group: ${id}`);
+        return group;
+      })
+    : ctx.metadata.listGroups();
+  return {
+    groups: groups.map((group) => {
+      const assigned = assignPartitions(
+        group,
+        (s) => ctx.metadata.getStream(s)?.partitions.length ?? 0,
+      );
+      return {
+        groupId: group.id,
+        coordinator: group.coordinator,
+        epoch: group.epoch,
+        members: group.members.map((member) => ({
+          consumerId: member.id,
+          streams: [...member.streams],
+          assignments: [...(assigned.get(member.id) ?? new Map<string, number[]>())].map(
+            ([stream, partitions]) => ({ stream, partitions: [...partitions] }),
+          ),
+        })),
+      };
+    }),
+  };
+}
+
+type StreamSettingValues = Omit<StreamSettings, "syncPolicy">;
+
+/** A stream's settings with every unset one filled in from this broker's defaults. */
+function effectiveSettings(ctx: ApiContext, own: StreamSettings): Required<StreamSettingValues> {
+  const d = ctx.config.streams;
+  return {
+    retentionMaxBytes: own.retentionMaxBytes ?? d.retentionMaxBytes,
+    retentionMaxMessages: own.retentionMaxMessages ?? d.retentionMaxMessages,
+    retentionMaxAge: own.retentionMaxAge ?? d.retentionMaxAgeMs,
+    cleanerInterval: own.cleanerInterval ?? d.cleanerIntervalMs,
+    segmentMaxBytes: own.segmentMaxBytes ?? d.segmentMaxBytes,
+    segmentMaxAge: own.segmentMaxAge ?? d.segmentMaxAgeMs,
+    compactMaxGoroutines: own.compactMaxGoroutines ?? d.compactMaxGoroutines,
+    compactEnabled: own.compactEnabled ?? d.compactEnabled,
+    autoPauseTime: own.autoPauseTime ?? d.autoPauseTimeMs,
+    autoPauseDisableIfSubscribers:
+      own.autoPauseDisableIfSubscribers ?? d.autoPauseDisableIfSubscribers,
+    minIsr: own.minIsr ?? ctx.config.clustering.minInsyncReplicas,
+    optimisticConcurrencyControl: own.optimisticConcurrencyControl ?? d.concurrencyControl,
+    encryption: own.encryption ?? d.encryption,
   };
 }
 
