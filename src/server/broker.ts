@@ -14,11 +14,12 @@ import { type Bootstrap, MetadataRaft } from "./cluster/metadata-raft.js";
 import type { BrokerConfig } from "./config/index.js";
 import { CursorManager } from "./cursors.js";
 import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
+import { DiskSpace, isNoSpace, spaceAwareFileSystem } from "./disk-space.js";
 import { masterKeyFromEnv } from "./encryption.js";
 import { GroupCoordinator } from "./groups.js";
 import type { TlsFiles } from "./grpc/http2-server.js";
 import type { RpcServer } from "./grpc/rpc-server.js";
-import type { LogFileSystem } from "./log/index.js";
+import { type LogFileSystem, nodeFileSystem } from "./log/index.js";
 import type { Logger } from "./logger.js";
 import { MetadataState } from "./metadata/state.js";
 import { type NatsServerHandle, startNatsServer } from "./nats/launcher.js";
@@ -61,6 +62,7 @@ export class Broker {
     private readonly shutdown: AbortController,
     private readonly timers: NodeJS.Timeout[],
     private readonly activity: ActivityPublisher,
+    private readonly diskSpace: DiskSpace,
     private readonly logger: Logger,
   ) {}
 
@@ -72,7 +74,8 @@ export class Broker {
     await prepareDataDir(config.dataDir);
     const serverId = await resolveServerId(config.dataDir, config.serverId);
     if (config.streams.encryption) masterKeyFromEnv();
-    const cleanup: (() => Promise<unknown>)[] = [];
+    const diskSpace = await DiskSpace.open(config.dataDir, logger);
+    const cleanup: (() => Promise<unknown>)[] = [async () => diskSpace.close()];
     try {
       let embeddedNats: NatsServerHandle | undefined;
       let servers = config.nats.servers;
@@ -104,8 +107,13 @@ export class Broker {
         bootstrap: bootstrapMode(config),
         maxQuorumSize: config.clustering.raftMaxQuorumSize,
         snapshotThreshold: config.clustering.raftSnapshotThreshold,
+        reserve: diskSpace,
       }).catch((err) => {
-        throw new StartupError((err as Error).message);
+        throw new StartupError(
+          isNoSpace(err)
+            ? `no space left on device for the metadata log in ${join(config.dataDir, "raft")} (${(err as Error).message}): free space on its file system and start again`
+            : (err as Error).message,
+        );
       });
       cleanup.push(() => metadataLog.close());
 
@@ -120,7 +128,7 @@ export class Broker {
         logger,
         deliverAckLocally: (inbox, ack) => acks.deliverLocally(inbox, ack),
         defaults: config.streams,
-        fs: options.logFileSystem,
+        fs: spaceAwareFileSystem(options.logFileSystem ?? nodeFileSystem, diskSpace),
         replication: {
           settings: replicationSettings(config, serverId),
           control: replicationControl(metadataLog, serverId),
@@ -267,6 +275,7 @@ export class Broker {
         shutdown,
         [autoPauseTimer, syncTimer, cleanerTimer, groupTimer],
         activity,
+        diskSpace,
         logger,
       );
     } catch (err) {
@@ -281,23 +290,38 @@ export class Broker {
     return this.stopping;
   }
 
+  /**
+   * Every step runs even when an earlier one fails (a full disk can fail the final syncs), so
+   * that the process can exit; the first failure is thrown at the end.
+   */
   private async doStop(): Promise<void> {
     this.logger.info("broker stopping", { id: this.serverId });
+    const failures: unknown[] = [];
+    const step = async (what: string, work: () => unknown) => {
+      try {
+        await work();
+      } catch (err) {
+        this.logger.error(`stopping: could not ${what}`, { error: err });
+        failures.push(new Error(`could not ${what}: ${(err as Error)?.message ?? err}`));
+      }
+    };
     for (const timer of this.timers) clearInterval(timer);
     const drained = new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));
     this.shutdown.abort();
-    await this.activity.stop();
-    await this.partitions.closeAll();
+    await step("stop the activity stream", () => this.activity.stop());
+    await step("close the partitions", () => this.partitions.closeAll());
     const forced = setTimeout(() => this.grpc.forceShutdown(), 2000);
     await drained;
     clearTimeout(forced);
     this.acks.close();
     this.controller.stop();
     this.liveness.stop();
-    await this.metadataLog.close();
+    await step("close the metadata log", () => this.metadataLog.close());
+    this.diskSpace.close();
     await this.nc.drain().catch(() => this.nc.close());
-    await this.embeddedNats?.stop();
-    this.logger.info("broker stopped", { id: this.serverId });
+    await step("stop the embedded NATS server", () => this.embeddedNats?.stop());
+    this.logger.info("broker stopped", { id: this.serverId, failures: failures.length });
+    if (failures.length > 0) throw failures[0];
   }
 }
 

@@ -1,5 +1,5 @@
 import { Metadata, status } from "@grpc/grpc-js";
-import { MetadataUnavailableError } from "../metadata/replicated-log.js";
+import { MetadataNotStoredError, MetadataUnavailableError } from "../metadata/replicated-log.js";
 
 /**
  * An error that carries the gRPC status code clients depend on (DESIGN §1: the codes are
@@ -40,5 +40,8 @@ export const internal = (message: string) => new ApiError(status.INTERNAL, messa
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof MetadataUnavailableError) return unavailable(err.message);
+  if (err instanceof MetadataNotStoredError) {
+    return err.diskFull ? resourceExhausted(err.message) : unavailable(err.message);
+  }
   return internal(err instanceof Error ? err.message : String(err));
 }

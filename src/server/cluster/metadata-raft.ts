@@ -1,7 +1,9 @@
 import type { Msg, NatsConnection, Subscription } from "nats";
+import { isNoSpace } from "../disk-space.js";
 import type { Logger } from "../logger.js";
 import {
   type AppliedEntry,
+  MetadataNotStoredError,
   MetadataUnavailableError,
   type ReplicatedLog,
 } from "../metadata/replicated-log.js";
@@ -11,6 +13,7 @@ import {
   type ApplyBatch,
   type ConfState,
   decodeMessage,
+  type Entry,
   encodeMessage,
   FileStorage,
   isMember,
@@ -20,6 +23,7 @@ import {
   persistUpdate,
   type RaftStatus,
   RawNode,
+  type StorageUpdate,
   systemRandom,
 } from "../raft/index.js";
 import { clusterSubjects } from "./subjects.js";
@@ -32,6 +36,10 @@ const JOIN_ATTEMPTS = 30;
 const JOIN_RETRY_MS = 1000;
 /** Applied commands kept for entry() (the activity stream reads them shortly after apply). */
 const HISTORY_KEPT = 10_000;
+/** After a failed write, the node restarts from its storage this much later. */
+const RECOVERY_MS = 1000;
+/** After a failed snapshot, the next attempt waits this long. */
+const SNAPSHOT_RETRY_MS = 5000;
 
 export type Bootstrap =
   | { mode: "seed" }
@@ -51,10 +59,34 @@ export interface MetadataRaftOptions {
   maxQuorumSize: number;
   /** Applied entries between snapshots (0: never). */
   snapshotThreshold: number;
+  /** Room kept for this log on a full disk (DiskSpace); without it, ENOSPC just fails. */
+  reserve?: SpaceReserve;
+}
+
+export interface SpaceReserve {
+  /** The reserve is released: no stream may be created. */
+  readonly full: boolean;
+  /** Frees the reserve's room; true if this call freed some. */
+  release(reason: string): Promise<boolean>;
+}
+
+/** A Ready could not be made durable; `rolledBack` says its entries were taken back. */
+class PersistFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    /** The first index of the failed Ready's entries (everything from it was taken back). */
+    readonly from: number,
+    readonly rolledBack: boolean,
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+    this.name = "PersistFailure";
+  }
 }
 
 type RpcRequest = { kind: string; [key: string]: unknown };
-type RpcReply = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+type RpcReply =
+  | { ok: true; [key: string]: unknown }
+  | { ok: false; error: string; notStored?: boolean; diskFull?: boolean };
 export type RpcHandler = (request: RpcRequest) => Promise<Record<string, unknown>>;
 
 interface ProposalWaiter {
@@ -82,6 +114,10 @@ export class MetadataRaft implements ReplicatedLog {
   private snapshotIndex: number;
   private driving = false;
   private failure?: Error;
+  /** Set while the node restarts from its storage after a failed write. */
+  private recovery?: NodeJS.Timeout;
+  private recovering = false;
+  private snapshotNotBefore = 0;
   private closed = false;
   private ticker?: NodeJS.Timeout;
   private leader = "";
@@ -89,7 +125,7 @@ export class MetadataRaft implements ReplicatedLog {
   private constructor(
     private readonly options: MetadataRaftOptions,
     private readonly storage: FileStorage,
-    private readonly node: RawNode,
+    private node: RawNode,
   ) {
     this.subjects = clusterSubjects(options.namespace);
     this.snapshotIndex = storage.snapshot().metadata.index;
@@ -151,9 +187,13 @@ export class MetadataRaft implements ReplicatedLog {
     // election timeout to lead.
     this.drive();
     await this.waitApplied(this.node.status().commit);
-    const conf = this.node.confState();
-    if (conf.voters.length === 1 && conf.voters[0] === serverId) this.withNode((n) => n.campaign());
+    if (this.isLoneVoter()) this.withNode((n) => n.campaign());
     this.ticker = setInterval(() => this.withNode((node) => node.tick()), TICK_MS);
+  }
+
+  private isLoneVoter(): boolean {
+    const conf = this.node.confState();
+    return conf.voters.length === 1 && conf.voters[0] === this.options.serverId;
   }
 
   /** Asks the controller to add this broker, until it answers or the attempts run out. */
@@ -194,6 +234,8 @@ export class MetadataRaft implements ReplicatedLog {
    * a broker without a quorum still starts.
    */
   async waitCaughtUp(timeoutMs: number): Promise<boolean> {
+    // A lone voter has everything committed in its own log, replayed at open.
+    if (this.isLoneVoter()) return true;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !this.closed) {
       try {
@@ -288,6 +330,8 @@ export class MetadataRaft implements ReplicatedLog {
       throw new RetryableError(`controller ${to} did not answer: ${(err as Error).message}`);
     }
     const reply = JSON.parse(Buffer.from(msg.data).toString("utf8")) as RpcReply;
+    if (!reply.ok && reply.notStored)
+      throw new MetadataNotStoredError(reply.error, !!reply.diskFull);
     if (!reply.ok) throw new RetryableError(reply.error);
     return reply;
   }
@@ -312,7 +356,10 @@ export class MetadataRaft implements ReplicatedLog {
         reply = { ok: true, ...(await handler(request)) };
       }
     } catch (err) {
-      reply = { ok: false, error: (err as Error).message };
+      reply =
+        err instanceof MetadataNotStoredError
+          ? { ok: false, error: err.message, notStored: true, diskFull: err.diskFull }
+          : { ok: false, error: (err as Error).message };
     }
     if (msg.reply) msg.respond(Buffer.from(JSON.stringify(reply)));
   }
@@ -345,6 +392,14 @@ export class MetadataRaft implements ReplicatedLog {
   }
 
   private proposeHere(command: MetadataCommand, deadline: number): Promise<ApplyResult> {
+    if (command.op === "createStream" && this.options.reserve?.full) {
+      return Promise.reject(
+        new MetadataNotStoredError(
+          `no space left on device: the disk of the controller ${this.options.serverId} is full, so no stream can be created; free space (delete streams) and try again`,
+          true,
+        ),
+      );
+    }
     let proposal: { index: number; term: number };
     try {
       proposal = this.node.propose(Buffer.from(JSON.stringify(command), "utf8"));
@@ -424,7 +479,9 @@ export class MetadataRaft implements ReplicatedLog {
   }
 
   private unavailable(err: unknown): Error {
-    if (err instanceof MetadataUnavailableError) return err;
+    if (err instanceof MetadataUnavailableError || err instanceof MetadataNotStoredError) {
+      return err;
+    }
     return new MetadataUnavailableError(
       `the metadata change could not be committed: ${(err as Error).message}`,
     );
@@ -432,7 +489,8 @@ export class MetadataRaft implements ReplicatedLog {
 
   private checkUsable(): void {
     if (this.closed) throw new MetadataUnavailableError("the broker is shutting down");
-    if (this.failure) {
+    // While the node restarts after a failed write, proposals wait for a controller.
+    if (this.failure && !this.recovery) {
       throw new MetadataUnavailableError(`the metadata log failed: ${this.failure.message}`);
     }
   }
@@ -456,13 +514,19 @@ export class MetadataRaft implements ReplicatedLog {
       try {
         while (this.node.hasReady()) {
           await this.node.handleReady({
-            persist: (update) => persistUpdate(this.storage, update),
+            persist: (update) => this.persist(update),
             send: (messages) => this.send(messages),
             apply: (batch) => this.apply(batch),
             softState: (soft) => this.leaderChanged(soft.leader ?? ""),
           });
         }
-        await this.maybeSnapshot();
+        await this.maybeSnapshot().catch((err) => {
+          // Only an optimisation: the log keeps its entries until a snapshot succeeds.
+          this.snapshotNotBefore = Date.now() + SNAPSHOT_RETRY_MS;
+          this.options.logger.warn("could not snapshot the metadata log; will retry", {
+            error: err,
+          });
+        });
       } catch (err) {
         this.fail(err as Error);
       } finally {
@@ -470,6 +534,55 @@ export class MetadataRaft implements ReplicatedLog {
       }
       if (this.node.hasReady() && !this.failure) this.drive();
     })();
+  }
+
+  /**
+   * Makes a Ready durable. On ENOSPC the disk reserve is released and, unless the Ready creates
+   * a stream (which a full disk refuses), the write is tried again. A write that still fails is
+   * taken back (its entries discarded from storage: they were never sent or applied), so that
+   * a proposal reported as failed can never commit later.
+   */
+  private async persist(update: StorageUpdate): Promise<void> {
+    let error: unknown;
+    try {
+      await persistUpdate(this.storage, update);
+      this.noteWriting();
+      return;
+    } catch (err) {
+      error = err;
+    }
+    const { reserve } = this.options;
+    if (isNoSpace(error) && reserve) {
+      const freed = await reserve
+        .release(`the metadata log could not write: ${(error as Error).message}`)
+        .catch(() => false);
+      if (freed && !createsStream(update.entries)) {
+        try {
+          await persistUpdate(this.storage, update);
+          this.noteWriting();
+          return;
+        } catch (err) {
+          error = err;
+        }
+      }
+    }
+    const from = update.entries[0]?.index ?? this.storage.lastIndex() + 1;
+    let rolledBack = true;
+    try {
+      await this.storage.discardFrom(from);
+    } catch (err) {
+      rolledBack = false;
+      this.options.logger.error("could not take back a failed metadata log write", {
+        error: err,
+      });
+    }
+    throw new PersistFailure(error, from, rolledBack);
+  }
+
+  private noteWriting(): void {
+    if (!this.recovering) return;
+    this.recovering = false;
+    this.options.logger.info("the metadata log writes again");
   }
 
   private send(messages: readonly Message[]): void {
@@ -496,6 +609,8 @@ export class MetadataRaft implements ReplicatedLog {
       }
     }
     for (const entry of batch.entries) {
+      // A node restarted after a failed write replays what this broker had already applied.
+      if (entry.index <= this.applied) continue;
       let result: ApplyResult = { ok: true };
       if (entry.kind === "normal" && entry.data.length > 0) {
         const command = JSON.parse(Buffer.from(entry.data).toString("utf8")) as MetadataCommand;
@@ -531,6 +646,8 @@ export class MetadataRaft implements ReplicatedLog {
   private async maybeSnapshot(): Promise<void> {
     const threshold = this.options.snapshotThreshold;
     if (threshold === 0 || this.applied - this.snapshotIndex < threshold) return;
+    // The membership a snapshot records must be as of its index: wait for a replay.
+    if (this.node.appliedIndex() < this.applied || Date.now() < this.snapshotNotBefore) return;
     const index = this.applied;
     await this.storage.createSnapshot(index, this.node.confState(), this.options.state.snapshot());
     await this.storage.compact(index);
@@ -539,11 +656,62 @@ export class MetadataRaft implements ReplicatedLog {
 
   private fail(err: Error): void {
     this.failure = err;
-    this.options.logger.error("the metadata Raft log failed; this broker must restart", {
-      error: err,
+    if (!(err instanceof PersistFailure && err.rolledBack)) {
+      this.options.logger.error("the metadata Raft log failed; this broker must restart", {
+        error: err,
+      });
+      for (const waiter of this.proposals.values()) waiter.reject(this.unavailable(err));
+      this.proposals.clear();
+      return;
+    }
+    const diskFull = isNoSpace(err.cause);
+    const log = this.recovering ? this.options.logger.debug : this.options.logger.error;
+    log.call(
+      this.options.logger,
+      "the metadata log could not write; it restarts from its storage and tries again",
+      { error: err.cause },
+    );
+    // What the failed write held was taken back: those proposals never take effect. Earlier
+    // ones are stored and may still commit; they keep waiting.
+    const reason = diskFull
+      ? `no space left on device: the metadata log on ${this.options.serverId} could not store the change, which will not take effect; free space (delete streams) and try again`
+      : `the metadata log on ${this.options.serverId} could not store the change, which will not take effect: ${err.message}`;
+    for (const [index, waiter] of this.proposals) {
+      if (index < err.from) continue;
+      this.proposals.delete(index);
+      waiter.reject(new MetadataNotStoredError(reason, diskFull));
+    }
+    this.leaderChanged("");
+    this.recovering = true;
+    this.recovery = setTimeout(() => void this.recover(), RECOVERY_MS);
+  }
+
+  /**
+   * Starts a new node from the storage, as after a crash: whatever the failed one held only in
+   * memory is gone. It replays the log (entries this broker applied are skipped) before a lone
+   * voter campaigns, so that it never leads with an outdated membership.
+   */
+  private async recover(): Promise<void> {
+    while (this.driving) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.closed) return;
+    const snapshot = this.storage.snapshot();
+    if (snapshot.metadata.index > this.applied) this.apply({ snapshot, entries: [] });
+    this.node = new RawNode({
+      id: this.options.serverId,
+      storage: this.storage,
+      random: systemRandom,
+      electionTicks: ELECTION_TICKS,
+      heartbeatTicks: 1,
+      applied: snapshot.metadata.index,
     });
-    for (const waiter of this.proposals.values()) waiter.reject(this.unavailable(err));
-    this.proposals.clear();
+    this.failure = undefined;
+    this.recovery = undefined;
+    const commit = this.node.status().commit;
+    this.drive();
+    while (!this.closed && !this.failure && (this.driving || this.node.appliedIndex() < commit)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (!this.closed && !this.failure && this.isLoneVoter()) this.withNode((n) => n.campaign());
   }
 
   /**
@@ -555,6 +723,7 @@ export class MetadataRaft implements ReplicatedLog {
     if (this.isLeader && !this.failure) await this.transferLeadership();
     this.closed = true;
     clearInterval(this.ticker);
+    clearTimeout(this.recovery);
     for (const sub of this.subscriptions) sub.unsubscribe();
     while (this.driving) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const waiter of this.proposals.values()) {
@@ -576,6 +745,21 @@ export class MetadataRaft implements ReplicatedLog {
       await new Promise((resolve) => setTimeout(resolve, TICK_MS / 2));
     }
   }
+}
+
+/** Whether any of the entries is a createStream command. */
+function createsStream(entries: readonly Entry[]): boolean {
+  return entries.some((entry) => {
+    if (entry.kind !== "normal" || entry.data.length === 0) return false;
+    try {
+      return (
+        (JSON.parse(Buffer.from(entry.data).toString("utf8")) as MetadataCommand).op ===
+        "createStream"
+      );
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Not committed this time, but a later attempt may be (no leader yet, leader changed...). */

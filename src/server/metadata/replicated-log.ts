@@ -32,3 +32,18 @@ export class MetadataUnavailableError extends Error {
     this.name = "MetadataUnavailableError";
   }
 }
+
+/**
+ * The change was not stored and will never take effect: the metadata log could not write it
+ * (with `diskFull`, for lack of space) and took it back. The API answers ResourceExhausted
+ * for a full disk, Unavailable otherwise.
+ */
+export class MetadataNotStoredError extends Error {
+  constructor(
+    message: string,
+    readonly diskFull: boolean,
+  ) {
+    super(message);
+    this.name = "MetadataNotStoredError";
+  }
+}

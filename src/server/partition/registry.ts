@@ -137,7 +137,17 @@ export class PartitionStore implements PartitionRegistry {
     return this.transition(name, "delete stream data", async () => {
       const partitions = this.open.get(name) ?? [];
       this.open.delete(name);
-      await Promise.all(partitions.map((p) => p?.close("deleted")));
+      // The data goes anyway: a close that fails (a full disk refuses its last checkpoint)
+      // must not keep it, least of all when deleting is how the space is freed.
+      const closing = partitions.map((p) =>
+        p?.close("deleted").catch((err) =>
+          this.options.logger.warn("could not close a deleted partition cleanly", {
+            stream: name,
+            error: err,
+          }),
+        ),
+      );
+      await Promise.all(closing);
       await CommitLog.destroy(this.streamDir(name), this.options.fs);
     });
   }
