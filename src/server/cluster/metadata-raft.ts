@@ -557,8 +557,12 @@ export class MetadataRaft implements ReplicatedLog {
         .release(`the metadata log could not write: ${(error as Error).message}`)
         .catch(() => false);
       if (freed && !createsStream(update.entries)) {
+        // A snapshot the first attempt stored is not stored twice.
+        const stored = this.storage.snapshot().metadata.index;
+        const snapshot =
+          update.snapshot && update.snapshot.metadata.index > stored ? update.snapshot : undefined;
         try {
-          await persistUpdate(this.storage, update);
+          await persistUpdate(this.storage, { ...update, snapshot });
           this.noteWriting();
           return;
         } catch (err) {
