@@ -218,3 +218,33 @@ test("`lb serve` starts on a full disk and serves reads of its data; a fresh dat
     /^lb: no space left on device .*: free space on its file system and start again\n$/,
   );
 });
+
+test("with the reserve used up too, the metadata log refuses changes, then recovers by itself once space returns", async (t) => {
+  const disk = mountSmallDisk(t, "16m");
+  const nats = await startNats(t);
+  const { address } = await startBroker(t, nats.url, { dataDir: join(disk, "data") });
+  const client = rawClient(t, address);
+  await call(client, "createStream", { name: "s", subject: "s" });
+  const filler = await fillDisk(disk);
+  // The first metadata write on the full disk releases the reserve (and succeeds in its room)...
+  await call(client, "pauseStream", { name: "s", partitions: [0] });
+  // ...which something else then takes.
+  const second = await fillDisk(disk, "filler2");
+  const refused = await failure(call(client, "deleteStream", { name: "s" }));
+  t.is(refused.code, status.RESOURCE_EXHAUSTED, refused.details);
+  t.regex(refused.details, /no space left on device.*will not take effect/);
+  t.deepEqual(await streamNames(client), ["s"]);
+
+  await rm(second);
+  await rm(filler);
+  await waitFor(
+    async () => {
+      await call(client, "deleteStream", { name: "s" });
+      return true;
+    },
+    { message: "DeleteStream to work once space is back", timeoutMs: 15_000, intervalMs: 200 },
+  );
+  t.deepEqual(await streamNames(client), []);
+  await call(client, "createStream", { name: "t", subject: "t" });
+  t.deepEqual(await streamNames(client), ["t"]);
+});

@@ -34,7 +34,10 @@ test("FileStorage on a full disk: a failed append leaves nothing, discardFrom ta
   const hardState = await t.throwsAsync(storage.setHardState({ term: 3, vote: "a", commit: 5 }));
   t.is((hardState as NodeJS.ErrnoException).code, "ENOSPC");
   t.deepEqual(storage.initialState().hardState, { term: 2, vote: "a", commit: 3 });
-  t.false((await readdir(dir)).some((n) => n.endsWith(".tmp")), "no half-written temp file");
+  t.false(
+    (await readdir(dir)).some((n) => n.endsWith(".tmp")),
+    "no half-written temp file",
+  );
 
   // Entries a failed Ready had appended go, from memory and disk; committed ones cannot.
   await storage.discardFrom(4);
