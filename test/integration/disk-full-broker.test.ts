@@ -245,6 +245,13 @@ test("with the reserve used up too, the metadata log refuses changes, then recov
     { message: "DeleteStream to work once space is back", timeoutMs: 15_000, intervalMs: 200 },
   );
   t.deepEqual(await streamNames(client), []);
-  await call(client, "createStream", { name: "t", subject: "t" });
+  // Creations wait for the reserve to be written back (checked every second).
+  await waitFor(
+    async () => {
+      await call(client, "createStream", { name: "t", subject: "t" });
+      return true;
+    },
+    { message: "CreateStream to work once the reserve is back", intervalMs: 200 },
+  );
   t.deepEqual(await streamNames(client), ["t"]);
 });
