@@ -33,8 +33,8 @@ export class DiskSpace {
 
   /** Creates (or finds) the reserve; never fails for lack of space, the disk is then full. */
   static async open(dir: string, logger: Logger): Promise<DiskSpace> {
-    const stats = await statfs(dir);
-    const total = stats.blocks * stats.bsize;
+    const stats = await statfs(dir).catch(() => undefined);
+    const total = stats ? stats.blocks * stats.bsize : 16 * MAX_RESERVE_BYTES;
     const bytes = Math.max(
       PAGE_BYTES,
       Math.min(MAX_RESERVE_BYTES, Math.floor(total / 16 / PAGE_BYTES) * PAGE_BYTES),
@@ -50,7 +50,8 @@ export class DiskSpace {
       })
       .catch(() => -1);
     if (size === bytes) space.held = true;
-    else if (!(await space.createReserve())) {
+    else if (size >= 0) await unlink(space.path); // sized for another file system
+    if (!space.held && !(await space.createReserve())) {
       logger.warn("no space for the disk reserve: partition writes are refused until there is", {
         dir,
         reserveBytes: bytes,
