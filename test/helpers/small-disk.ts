@@ -34,6 +34,15 @@ if (problem !== undefined) {
 export function mountSmallDisk(t: ExecutionContext, size: string): string {
   const dir = mkdtempSync(join(tmpdir(), "lb-small-disk-"));
   execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "pipe" });
+  // A test that times out skips its teardown: never leave the mount behind.
+  const detach = () => {
+    try {
+      execFileSync("umount", ["-l", dir], { stdio: "pipe" });
+    } catch {
+      // Already unmounted.
+    }
+  };
+  process.once("exit", detach);
   t.teardown(async () => {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -44,6 +53,7 @@ export function mountSmallDisk(t: ExecutionContext, size: string): string {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
+    process.removeListener("exit", detach);
     await rm(dir, { recursive: true, force: true });
   });
   return dir;
