@@ -1,10 +1,17 @@
 import { Command, Flags, type Interfaces } from "@oclif/core";
 import { describeFailure } from "../cli/failure.js";
-import { Broker } from "../server/broker.js";
+import { Broker, StartupAbortedError } from "../server/broker.js";
 import { ConfigError, FLAG_KEYS, type FlagSpec, loadConfig } from "../server/config/index.js";
 import { StartupError } from "../server/data-dir.js";
 import { createLogger } from "../server/logger.js";
-import { NatsServerNotFoundError } from "../server/nats/launcher.js";
+import { NatsServerNotFoundError, NatsServerStartError } from "../server/nats/launcher.js";
+import { redactSecrets } from "../server/redact.js";
+
+/**
+ * After a stop or a failed start the process exits by itself; should a stray handle (a library's
+ * timer, a socket) keep the event loop alive, it exits this long after anyway, saying so.
+ */
+const EXIT_GRACE_MS = 5000;
 
 type AnyFlag = Interfaces.Flag<unknown>;
 
@@ -32,7 +39,7 @@ export default class Serve extends Command {
   static override description =
     `Starts an lb broker: the Liftbridge gRPC API on --port (default 9292), a durable log under --data, and a NATS connection. With no NATS servers given (flag, config file or LIFTBRIDGE_NATS_SERVERS), lb starts the nats-server binary as a child process on a free loopback port. Accepts upstream Liftbridge's flags and YAML configuration keys; see the README for every key.
 
-Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-flight appends finish, logs are synced and closed, then NATS.`;
+Prints one line to stderr when ready. SIGINT (Ctrl-C) or SIGTERM stops it gracefully and exits 0: in-flight appends finish, logs are synced and closed, then NATS; during start-up, a signal stops the start at once. A second broker on the same --data is refused (the data dir holds a lock naming the broker's pid).`;
 
   static override examples = [
     "<%= config.bin %> serve --data ./data",
@@ -64,7 +71,8 @@ Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-
     }
 
     // Signal handlers go in before anything starts, so that no signal can find the process
-    // without them: one during start-up stops the broker as soon as it is up.
+    // without them: one during start-up abandons the start, one later stops the broker.
+    const starting = new AbortController();
     let stopBroker: (() => void) | undefined;
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -73,7 +81,8 @@ Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-
         process.exit(1);
       }
       signalled = true;
-      stopBroker?.();
+      if (stopBroker) stopBroker();
+      else starting.abort(signal);
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
@@ -82,18 +91,25 @@ Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-
     try {
       const config = await loadConfig({ configFile, flags: byKey, env: process.env });
       const logger = createLogger(config.logLevel);
-      broker = await Broker.start(config, logger);
+      broker = await Broker.start(config, logger, { signal: starting.signal });
       process.stderr.write(
         `lb ready on ${broker.address.host}:${broker.address.port}, nats ${broker.natsUrl}, data ${config.dataDir}, id ${broker.serverId}\n`,
       );
     } catch (err) {
+      exitSoon();
+      // A signal to the process group also reaches an embedded nats-server that is starting:
+      // its exit is then part of the stop, not a failure.
+      if (err instanceof StartupAbortedError || starting.signal.aborted) {
+        process.stderr.write(`lb: stopped during start-up (${String(starting.signal.reason)})\n`);
+        return;
+      }
       const known =
         err instanceof ConfigError ||
         err instanceof StartupError ||
-        err instanceof NatsServerNotFoundError;
-      process.stderr.write(
-        `lb: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`,
-      );
+        err instanceof NatsServerNotFoundError ||
+        err instanceof NatsServerStartError;
+      const text = known ? (err as Error).message : String((err as Error)?.stack ?? err);
+      process.stderr.write(`lb: ${redactSecrets(text)}\n`);
       process.exitCode = err instanceof ConfigError ? 2 : 1;
       return;
     }
@@ -101,11 +117,19 @@ Prints one line to stderr when ready. SIGINT or SIGTERM stops it gracefully: in-
     await new Promise<void>((resolve) => {
       stopBroker = () =>
         broker.stop().then(resolve, (err) => {
-          process.stderr.write(`lb: stop failed: ${(err as Error).message}\n`);
+          process.stderr.write(`lb: stop failed: ${redactSecrets((err as Error).message)}\n`);
           process.exitCode = 1;
           resolve();
         });
       if (signalled) stopBroker();
     });
+    exitSoon();
   }
+}
+
+function exitSoon(): void {
+  setTimeout(() => {
+    process.stderr.write("lb: something still held the process open after the stop; exiting\n");
+    process.exit();
+  }, EXIT_GRACE_MS).unref();
 }

@@ -14,14 +14,16 @@ import { type Bootstrap, MetadataRaft } from "./cluster/metadata-raft.js";
 import type { BrokerConfig } from "./config/index.js";
 import { CursorManager } from "./cursors.js";
 import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
+import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
 import { DiskSpace, isNoSpace, spaceAwareFileSystem } from "./disk-space.js";
-import { masterKeyFromEnv } from "./encryption.js";
+import { ENCRYPTION_KEY_ENV, masterKeyFromEnv } from "./encryption.js";
 import { GroupCoordinator } from "./groups.js";
 import type { TlsFiles } from "./grpc/http2-server.js";
 import type { RpcServer } from "./grpc/rpc-server.js";
 import { type LogFileSystem, nodeFileSystem } from "./log/index.js";
 import type { Logger } from "./logger.js";
 import { MetadataState } from "./metadata/state.js";
+import { credentialsFromUrls, redactUrl } from "./nats/credentials.js";
 import { type NatsServerHandle, startNatsServer } from "./nats/launcher.js";
 import { PartitionStore } from "./partition/registry.js";
 import { type ReplicationControl, replicationSettings } from "./replication/control.js";
@@ -33,6 +35,20 @@ const AUTO_PAUSE_CHECK_MS = 250;
 const CLEANER_CHECK_MS = 500;
 /** How often group coordinators look for consumers that stopped fetching assignments. */
 const GROUP_CHECK_MS = 500;
+/**
+ * Longest wait for each step of a stop. A step that overruns is abandoned (and logged) so that
+ * a stop always ends: NATS may be gone already (the embedded nats-server got the same Ctrl-C,
+ * or an external one was stopped together with the broker), and nothing then answers.
+ */
+const STOP_STEP_MS = { default: 3000, partitions: 5000, natsDrain: 2000 } as const;
+
+/** Start-up was stopped by a signal (options.signal); not a failure. */
+export class StartupAbortedError extends Error {
+  constructor(reason: string) {
+    super(`stopped during start-up (${reason})`);
+    this.name = "StartupAbortedError";
+  }
+}
 
 export interface BrokerAddress {
   host: string;
@@ -63,20 +79,51 @@ export class Broker {
     private readonly timers: NodeJS.Timeout[],
     private readonly activity: ActivityPublisher,
     private readonly diskSpace: DiskSpace,
+    private readonly lock: DataDirLock,
     private readonly logger: Logger,
   ) {}
 
   static async start(
     config: BrokerConfig,
     logger: Logger,
-    options: { logFileSystem?: LogFileSystem } = {},
+    options: {
+      logFileSystem?: LogFileSystem;
+      /** Aborting it stops a start in progress: start() undoes what it did and throws a StartupAbortedError. */
+      signal?: AbortSignal;
+    } = {},
   ): Promise<Broker> {
+    const { signal } = options;
+    const checkAborted = () => {
+      if (signal?.aborted) throw new StartupAbortedError(String(signal.reason ?? "aborted"));
+    };
+    // Every start-up failure that can be seen before touching anything is reported first.
+    if (config.streams.encryption || process.env[ENCRYPTION_KEY_ENV]) masterKeyFromEnv();
+    const natsAuth = natsCredentials(config);
     await prepareDataDir(config.dataDir);
-    const serverId = await resolveServerId(config.dataDir, config.serverId);
-    if (config.streams.encryption) masterKeyFromEnv();
-    const diskSpace = await DiskSpace.open(config.dataDir, logger);
-    const cleanup: (() => Promise<unknown>)[] = [async () => diskSpace.close()];
+    const lock = await lockDataDir(config.dataDir).catch(async (err) => {
+      if (!isNoSpace(err)) throw err;
+      // The lock file needs a block: on a full disk the reserve gives up its room for it.
+      if (await DiskSpace.releaseAtStart(config.dataDir)) return lockDataDir(config.dataDir);
+      throw new StartupError(
+        `no space left on device to write the lock file in ${config.dataDir}: free space on its file system and start again`,
+      );
+    });
+    const cleanup: (() => Promise<unknown>)[] = [() => lock.release()];
+    /** A long start-up step, given up as soon as the start is aborted (cleanup then undoes it). */
+    const unlessAborted = <T>(step: Promise<T>): Promise<T> => {
+      if (!signal) return step;
+      return new Promise<T>((resolve, reject) => {
+        const onAbort = () => reject(new StartupAbortedError(String(signal.reason ?? "aborted")));
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        step.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+      });
+    };
     try {
+      checkAborted();
+      const serverId = await resolveServerId(config.dataDir, config.serverId);
+      const diskSpace = await DiskSpace.open(config.dataDir, logger);
+      cleanup.push(async () => diskSpace.close());
       let embeddedNats: NatsServerHandle | undefined;
       let servers = config.nats.servers;
       if (config.nats.embedded) {
@@ -93,8 +140,10 @@ export class Broker {
         cleanup.push(() => embeddedNats!.stop());
         servers = [embeddedNats.url];
       }
-      const nc = await connectNats(servers, config, serverId);
+      checkAborted();
+      const nc = await connectNats(servers, natsAuth, config, serverId);
       cleanup.push(() => nc.close());
+      checkAborted();
 
       const state = new MetadataState();
       const metadataLog = await MetadataRaft.open({
@@ -107,8 +156,11 @@ export class Broker {
         bootstrap: bootstrapMode(config),
         maxQuorumSize: config.clustering.raftMaxQuorumSize,
         snapshotThreshold: config.clustering.raftSnapshotThreshold,
+        joinTimeoutMs: config.clustering.raftJoinTimeoutMs,
+        signal,
         reserve: diskSpace,
       }).catch((err) => {
+        checkAborted();
         throw new StartupError(
           isNoSpace(err)
             ? `no space left on device for the metadata log in ${join(config.dataDir, "raft")} (${(err as Error).message}): free space on its file system and start again`
@@ -116,6 +168,7 @@ export class Broker {
         );
       });
       cleanup.push(() => metadataLog.close());
+      checkAborted();
 
       const notifications = new ReplicationNotifications(nc, config.namespace, serverId, logger);
       notifications.start();
@@ -138,7 +191,7 @@ export class Broker {
       cleanup.push(() => partitions.closeAll());
       // Roles come from the metadata: catch up with the controller before taking any, so a
       // broker that was down does not act as leader of partitions that moved meanwhile.
-      if (!(await metadataLog.waitCaughtUp(CATCH_UP_TIMEOUT_MS))) {
+      if (!(await unlessAborted(metadataLog.waitCaughtUp(CATCH_UP_TIMEOUT_MS)))) {
         logger.warn("no controller answered; starting from the local metadata");
       }
       state.onEvent((event) => {
@@ -175,9 +228,11 @@ export class Broker {
           current?.port !== advertised.port ||
           current.alive === false
         ) {
-          await metadataLog.propose(
-            { op: "upsertBroker", broker: { id: serverId, ...advertised } },
-            Date.now() + REGISTER_TIMEOUT_MS,
+          await unlessAborted(
+            metadataLog.propose(
+              { op: "upsertBroker", broker: { id: serverId, ...advertised } },
+              Date.now() + REGISTER_TIMEOUT_MS,
+            ),
           );
         }
         liveness = new BrokerLiveness(nc, config.namespace, { id: serverId, ...advertised });
@@ -253,7 +308,8 @@ export class Broker {
       cleanup.push(async () => clearInterval(cleanerTimer));
       const groupTimer = setInterval(() => void groups.expireMembers(), GROUP_CHECK_MS);
       cleanup.push(async () => clearInterval(groupTimer));
-      const natsUrl = embeddedNats?.url ?? servers.join(",");
+      checkAborted();
+      const natsUrl = embeddedNats?.url ?? servers.map(redactUrl).join(",");
       logger.info("broker started", {
         id: serverId,
         listen: `${config.listenHost}:${boundPort}`,
@@ -276,10 +332,13 @@ export class Broker {
         [autoPauseTimer, syncTimer, cleanerTimer, groupTimer],
         activity,
         diskSpace,
+        lock,
         logger,
       );
     } catch (err) {
-      for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
+      for (const undo of cleanup.reverse()) {
+        await bounded(undo(), STOP_STEP_MS.default).catch(() => undefined);
+      }
       throw err;
     }
   }
@@ -296,33 +355,67 @@ export class Broker {
    */
   private async doStop(): Promise<void> {
     this.logger.info("broker stopping", { id: this.serverId });
-    const failures: unknown[] = [];
-    const step = async (what: string, work: () => unknown) => {
-      try {
-        await work();
-      } catch (err) {
-        this.logger.error(`stopping: could not ${what}`, { error: err });
-        failures.push(new Error(`could not ${what}: ${(err as Error)?.message ?? err}`));
-      }
-    };
-    for (const timer of this.timers) clearInterval(timer);
-    const drained = new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));
-    this.shutdown.abort();
-    await step("stop the activity stream", () => this.activity.stop());
-    await step("close the partitions", () => this.partitions.closeAll());
-    const forced = setTimeout(() => this.grpc.forceShutdown(), 2000);
-    await drained;
-    clearTimeout(forced);
-    this.acks.close();
-    this.controller.stop();
-    this.liveness.stop();
-    await step("close the metadata log", () => this.metadataLog.close());
-    this.diskSpace.close();
-    await this.nc.drain().catch(() => this.nc.close());
-    await step("stop the embedded NATS server", () => this.embeddedNats?.stop());
-    this.logger.info("broker stopped", { id: this.serverId, failures: failures.length });
-    if (failures.length > 0) throw failures[0];
+    try {
+      for (const timer of this.timers) clearInterval(timer);
+      const drained = new Promise<void>((resolve) => this.grpc.tryShutdown(() => resolve()));
+      this.shutdown.abort();
+      await this.step("activity stream", () => this.activity.stop());
+      await this.step("partitions", () => this.partitions.closeAll(), STOP_STEP_MS.partitions);
+      const forced = setTimeout(() => this.grpc.forceShutdown(), 2000);
+      await this.step("gRPC calls", () => drained);
+      clearTimeout(forced);
+      this.acks.close();
+      this.controller.stop();
+      this.liveness.stop();
+      await this.step("metadata log", () => this.metadataLog.close());
+      this.diskSpace.close();
+      await this.closeNats();
+      if (this.embeddedNats)
+        await this.step("embedded nats-server", () => this.embeddedNats!.stop());
+    } finally {
+      await this.lock.release();
+    }
+    this.logger.info("broker stopped", { id: this.serverId });
   }
+
+  /** Drains the connection (delivers what was published) when NATS is there to take it. */
+  private async closeNats(): Promise<void> {
+    const gone =
+      this.nc.isClosed() || (this.embeddedNats !== undefined && !this.embeddedNats.running);
+    if (!gone) {
+      // Ends early if the embedded server exits meanwhile: nothing would answer the drain then.
+      const serverExit = this.embeddedNats?.exited ?? new Promise<never>(() => {});
+      await this.step(
+        "NATS drain",
+        () => Promise.race([this.nc.drain(), serverExit]),
+        STOP_STEP_MS.natsDrain,
+      );
+    }
+    // drain() can end without closing (when its flush fails): close in any case.
+    await this.step("NATS connection", () => this.nc.close());
+  }
+
+  /** One stop step, abandoned with a warning if it fails or overruns, so that stop() ends. */
+  private async step(
+    name: string,
+    run: () => Promise<unknown>,
+    timeoutMs: number = STOP_STEP_MS.default,
+  ): Promise<void> {
+    try {
+      await bounded(run(), timeoutMs);
+    } catch (err) {
+      this.logger.warn(`stopping: ${name} did not finish; going on`, { error: err });
+    }
+  }
+}
+
+/** The promise, or a rejection after timeoutMs. */
+function bounded<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Replicas' requests to the controller become metadata commands or controller reports. */
@@ -367,17 +460,42 @@ function bootstrapMode(config: BrokerConfig): Bootstrap {
   return { mode: "join" };
 }
 
+/** Credentials from nats.user/nats.password, else from the URLs (`nats://user:pass@host`). */
+function natsCredentials(config: BrokerConfig): NatsAuth {
+  let fromUrls: ReturnType<typeof credentialsFromUrls>;
+  try {
+    fromUrls = credentialsFromUrls(config.nats.servers);
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
+  if (config.nats.user || config.nats.password) {
+    return { servers: fromUrls.servers, user: config.nats.user, pass: config.nats.password };
+  }
+  return fromUrls;
+}
+
+interface NatsAuth {
+  servers: string[];
+  user?: string;
+  pass?: string;
+  token?: string;
+}
+
 async function connectNats(
   servers: string[],
+  auth: NatsAuth,
   config: BrokerConfig,
   serverId: string,
 ): Promise<NatsConnection> {
+  // The embedded server's URL carries no credentials; external ones had them taken out.
+  const urls = config.nats.embedded ? servers : auth.servers;
   try {
     return await connect({
-      servers,
+      servers: urls,
       name: `lb-${serverId}`,
-      user: config.nats.user || undefined,
-      pass: config.nats.password || undefined,
+      user: auth.user || undefined,
+      pass: auth.pass || undefined,
+      token: auth.token || undefined,
       tls:
         config.nats.tlsCert || config.nats.tlsCa
           ? {
@@ -391,8 +509,17 @@ async function connectNats(
       pingInterval: 10_000,
     });
   } catch (err) {
+    const where = (config.nats.embedded ? servers : config.nats.servers).map(redactUrl).join(",");
+    const code = (err as { code?: string }).code;
+    if (code === "AUTHORIZATION_VIOLATION" || code === "AUTHENTICATION_EXPIRED") {
+      const given =
+        auth.user || auth.token ? "refused the credentials given" : "requires credentials";
+      throw new StartupError(
+        `NATS at ${where} ${given} (${(err as Error).message}): check the user and password, given in the URL as user:password@host or as nats.user and nats.password`,
+      );
+    }
     throw new StartupError(
-      `cannot connect to NATS at ${servers.join(",")} (${(err as Error).message}): start nats-server there, or omit --nats-servers to run an embedded one`,
+      `cannot connect to NATS at ${where} (${(err as Error).message}): start nats-server there, or omit --nats-servers to run an embedded one`,
     );
   }
 }

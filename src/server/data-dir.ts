@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 
 export const DATA_FORMAT = "lb-data-format 1";
 
@@ -17,13 +17,16 @@ export class StartupError extends Error {
  */
 export async function prepareDataDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(resolve(dir));
     const probe = join(dir, `.probe-${process.pid}`);
     await writeFile(probe, "");
     await rm(probe);
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const problem =
+      code === "ENOENT" || code === "EEXIST" ? "cannot be created" : "is not writable";
     throw new StartupError(
-      `data dir ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? err}): choose another with --data or fix its permissions`,
+      `data dir ${dir} ${problem} (${code ?? err}): choose another with --data or fix its permissions`,
     );
   }
   const formatFile = join(dir, "FORMAT");
@@ -35,6 +38,26 @@ export async function prepareDataDir(dir: string): Promise<void> {
       `data dir ${dir} has format "${existing.trim()}", this lb reads "${DATA_FORMAT}": use a matching lb or another --data dir`,
     );
   }
+}
+
+/**
+ * `mkdir -p` that fails instead of looping: Node's recursive mkdir spins forever on a path it
+ * cannot create under a directory that exists (`/proc/nope`), so parents are made one by one.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      if ((await stat(dir)).isDirectory()) return;
+      throw err;
+    }
+    if (code !== "ENOENT" || dirname(dir) === dir) throw err;
+  }
+  await makeDirectory(dirname(dir));
+  await mkdir(dir);
 }
 
 /** The broker's id: configured, else remembered in the data dir, else a new random one. */

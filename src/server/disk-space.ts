@@ -61,6 +61,19 @@ export class DiskSpace {
     return space;
   }
 
+  /**
+   * Deletes `<dir>/.reserve` before a DiskSpace is open (a start-up write that must succeed,
+   * such as the lock file, found the disk full); true if there was one.
+   */
+  static async releaseAtStart(dir: string): Promise<boolean> {
+    try {
+      await unlink(join(dir, RESERVE_FILE));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   get path(): string {
     return join(this.dir, RESERVE_FILE);
   }

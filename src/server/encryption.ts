@@ -11,24 +11,49 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const DATA_KEY_FILE = "data-key";
 
+export const ENCRYPTION_KEY_FORMAT =
+  "16 or 32 characters used as they are (upstream's format), or 32 bytes as 64 hex digits or as base64/base64url (43 or 44 characters), or 16 bytes as base64/base64url (22 or 24 characters)";
+
 /**
- * The master key, as upstream takes it: the bytes of LIFTBRIDGE_ENCRYPTION_KEY, 16 bytes for
- * AES-128 or 32 for AES-256. It never touches disk; it only wraps the partitions' data keys.
+ * The master key from LIFTBRIDGE_ENCRYPTION_KEY: AES-128 or AES-256. Upstream takes the
+ * variable's bytes as they are (16 or 32 characters), and so does lb; it also accepts a random
+ * key written the usual ways, whose lengths cannot be mistaken for those: 64 hex digits, or
+ * base64/base64url of 16 or 32 bytes. It never touches disk; it only wraps the data keys.
  */
 export function masterKeyFromEnv(env: NodeJS.ProcessEnv = process.env): Buffer {
   const value = env[ENCRYPTION_KEY_ENV];
   if (!value) {
     throw new StartupError(
-      `encryption is enabled but ${ENCRYPTION_KEY_ENV} is not set: set it to a 16- or 32-byte AES key`,
+      `encryption is enabled but ${ENCRYPTION_KEY_ENV} is not set: set it to an AES key, ${ENCRYPTION_KEY_FORMAT}`,
     );
   }
-  const key = Buffer.from(value, "utf8");
-  if (key.length !== 16 && key.length !== 32) {
+  const key = parseMasterKey(value);
+  if (!key) {
     throw new StartupError(
-      `${ENCRYPTION_KEY_ENV} is ${key.length} bytes long: expected 16 (AES-128) or 32 (AES-256)`,
+      `${ENCRYPTION_KEY_ENV} is not a valid AES key (${value.length} characters): expected ${ENCRYPTION_KEY_FORMAT}; e.g. \`openssl rand -hex 32\``,
     );
   }
   return key;
+}
+
+function parseMasterKey(value: string): Buffer | undefined {
+  const raw = Buffer.from(value, "utf8");
+  if (raw.length === 16 || raw.length === 32) return raw;
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, "hex");
+  const base64 = /^[A-Za-z0-9+/]+={0,2}$/.test(value) || /^[A-Za-z0-9_-]+={0,2}$/.test(value);
+  if (base64 && [22, 24, 43, 44].includes(value.length)) {
+    const decoded = Buffer.from(value.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+    // Only a canonical encoding: trailing bits that decode to nothing mean a mistyped key.
+    const canonical = decoded.toString("base64").replace(/=+$/, "");
+    const bytes = value.length <= 24 ? 16 : 32;
+    if (
+      decoded.length === bytes &&
+      canonical === value.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "")
+    ) {
+      return decoded;
+    }
+  }
+  return undefined;
 }
 
 function wrapAlgorithm(masterKey: Buffer): string {

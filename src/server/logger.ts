@@ -1,3 +1,5 @@
+import { redactSecrets } from "./redact.js";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -24,7 +26,9 @@ export function createLogger(
     if (LEVELS[lvl] < threshold) return;
     const time = new Date().toISOString();
     if (json) {
-      stream.write(`${JSON.stringify({ time, level: lvl, msg, ...fields }, jsonReplacer)}\n`);
+      stream.write(
+        `${redactSecrets(JSON.stringify({ time, level: lvl, msg, ...fields }, jsonReplacer))}\n`,
+      );
       return;
     }
     const extra = fields
@@ -32,7 +36,9 @@ export function createLogger(
           .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v, jsonReplacer)}`)
           .join(" ")
       : "";
-    stream.write(`${time} ${lvl.toUpperCase().padEnd(5)} ${msg}${extra ? ` ${extra}` : ""}\n`);
+    stream.write(
+      redactSecrets(`${time} ${lvl.toUpperCase().padEnd(5)} ${msg}${extra ? ` ${extra}` : ""}\n`),
+    );
   };
   return {
     debug: (m, f) => write("debug", m, f),

@@ -64,6 +64,18 @@ test("fatal start-up problems exit non-zero with one line naming the problem and
       match: /data dir .* is not writable.*--data/,
     },
     {
+      // Node's recursive mkdir used to spin forever here.
+      args: ["--data", "/proc/nope"],
+      code: 1,
+      match: /data dir \/proc\/nope cannot be created.*--data/,
+    },
+    {
+      args: ["--data", dir],
+      env: { LIFTBRIDGE_ENCRYPTION_KEY: "not-a-key" },
+      code: 1,
+      match: /LIFTBRIDGE_ENCRYPTION_KEY is not a valid AES key.*64 hex digits.*base64/,
+    },
+    {
       args: ["--data", dir, "-p", "abc"],
       code: 2,
       match: /abc/,

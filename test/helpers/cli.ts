@@ -57,11 +57,14 @@ export function startServe(
   t: ExecutionContext,
   args: string[],
   env: NodeJS.ProcessEnv = {},
+  options: { detached?: boolean } = {},
 ): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
+    // detached: in a process group of its own, as a shell job (its pid is the group id).
     const child = spawn(process.execPath, [LB_BIN, "serve", ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: options.detached,
     });
     let stderr = "";
     const exited = new Promise<number | NodeJS.Signals | null>((r) =>
@@ -72,7 +75,10 @@ export function startServe(
       return exited;
     };
     t.teardown(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      if (child.exitCode === null && child.signalCode === null) {
+        if (options.detached) process.kill(-child.pid!, "SIGKILL");
+        else child.kill("SIGKILL");
+      }
       await exited;
     });
     const timer = setTimeout(

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentials } from "@grpc/grpc-js";
 import type { ExecutionContext } from "ava";
+import type { NatsServerOptions } from "../../src/server/nats/launcher.js";
 import { AdminClient, type DescribeClusterResponse } from "../../src/wire/admin.js";
 import { type ServeProcess, startServe } from "./cli.js";
 import { freePort, startNats } from "./nats.js";
@@ -41,9 +42,11 @@ export async function startCluster(
     natsUrlFor?: (id: string, natsUrl: string) => Promise<string>;
     /** "seed" (default): the first broker bootstraps, the others join; "peers": all listed. */
     bootstrap?: "seed" | "peers";
+    /** How the cluster's nats-server is started (e.g. a small maxPayload). */
+    nats?: NatsServerOptions;
   } = {},
 ): Promise<TestCluster> {
-  const nats = await startNats(t);
+  const nats = await startNats(t, options.nats);
   const namespace = `lbtest${randomBytes(4).toString("hex")}`;
   const nodes: ClusterNode[] = [];
   const configDir = await makeTempDir("lb-cluster-config-", t);

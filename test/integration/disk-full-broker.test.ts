@@ -151,7 +151,7 @@ test("DeleteStream works on a full disk and frees its space; then creating and p
   );
 });
 
-test("SIGTERM stops `lb serve` whose data disk is full: it exits 1 and says what failed", async (t) => {
+test("SIGTERM stops `lb serve` whose data disk is full: it exits 0 and logs what it could not finish", async (t) => {
   const disk = mountSmallDisk(t, "16m");
   const port = await freePort();
   const serve = await startServe(t, [
@@ -169,15 +169,8 @@ test("SIGTERM stops `lb serve` whose data disk is full: it exits 1 and says what
   t.is((await failure(publish(client, "s", big("x")))).code, status.RESOURCE_EXHAUSTED);
 
   const exit = await serve.stop("SIGTERM");
-  t.is(exit, 1, serve.stderr());
-  t.regex(serve.stderr(), /lb: stop failed: .*no space left on device/i);
-  t.log(
-    serve
-      .stderr()
-      .split("\n")
-      .filter((l) => l.startsWith("lb:"))
-      .join("\n"),
-  );
+  t.is(exit, 0, serve.stderr());
+  t.regex(serve.stderr(), /stopping: partitions did not finish; going on.*no space left on device/);
 });
 
 test("`lb serve` starts on a full disk and serves reads of its data; a fresh data dir there fails in one line", async (t) => {

@@ -209,6 +209,7 @@ telemetry: { enabled: false, interval.seconds: 60 }
     raftBootstrapSeed: false,
     raftBootstrapPeers: ["a", "b"],
     raftMaxQuorumSize: 3,
+    raftJoinTimeoutMs: 30_000,
     replicaMaxLagTimeMs: 60_000,
     replicaMaxLeaderTimeoutMs: 30_000,
     replicaMaxIdleWaitMs: 2_000,

@@ -159,8 +159,11 @@ test("the high watermark checkpoint round-trips and is capped at the newest offs
   t.is(reopened.loadedHighWatermark, 3);
   await reopened.checkpointHighWatermark(40);
   await reopened.close();
-  const capped = await opened(t, dir);
-  t.is(capped.loadedHighWatermark, 4);
+  // Records up to 40 were committed, says the checkpoint: 5..40 are lost, never reused.
+  const lost = await opened(t, dir);
+  t.is(lost.loadedHighWatermark, 40);
+  t.like(lost.damage(), [{ fromOffset: 5, toOffset: 40, kind: "missing" }]);
+  t.is(lost.nextOffset, 41);
 });
 
 test("truncateTo drops every record at or after an offset, across segments", async (t) => {
@@ -222,6 +225,7 @@ test("writeFileAtomic replaces a file and leaves no temporary file", async (t) =
   for (let step = 1; step <= 5; step++) {
     const fs = new FaultFs();
     await fs.mkdir("/d");
+    await fs.syncDirectory("/");
     await writeFileAtomic(fs, "/d/f", Buffer.from("old"));
     fs.crashAfter(step);
     await t.throwsAsync(writeFileAtomic(fs, "/d/f", Buffer.from("new")));

@@ -93,6 +93,8 @@ test("a torn tail is cut at reopen and appends continue at the right offset", as
   const dir = await closedLog(t, 8); // segments 0, 3, 6; the last holds offsets 6 and 7
   const last = segmentPath(dir, 6, "log");
   await truncate(last, 2 * RECORD_BYTES - 5);
+  // Without it, record 7 was never known to be on disk: a torn write, not lost data.
+  await unlink(join(dir, "recovery-point.checkpoint"));
 
   const log = await reopen(t, dir);
   t.is(log.newestOffset, 6);
@@ -132,6 +134,7 @@ test("a flipped byte in a record makes reads of it throw CorruptRecordError", as
     rebuiltIndexes: [],
     scannedBytes: 0,
     damagedSegments: [],
+    damage: [],
   });
   const error = await t.throwsAsync(log.read(0, 1 << 20), { instanceOf: CorruptRecordError });
   t.is(error?.offset, 4);
@@ -159,7 +162,7 @@ test("a damaged offset field is caught even when the CRC was recomputed", async 
   t.regex(error?.message ?? "", /carries offset 2/);
 });
 
-test("a corrupt record in the last segment is cut away with everything after it", async (t) => {
+test("a corrupt record in the last segment with valid ones after it is damage: kept, never served, never reused", async (t) => {
   const dir = await closedLog(t, 8); // last segment holds offsets 6 and 7
   await flipByte(segmentPath(dir, 6, "log"), HEADER_BYTES + 3);
   // Without a recovery point the whole last segment is scanned (see the next test for with).
@@ -167,13 +170,25 @@ test("a corrupt record in the last segment is cut away with everything after it"
 
   const log = await reopen(t, dir);
   t.regex(log.recovery.recoveryPointIgnored ?? "", /recovery-point.checkpoint is missing/);
-  t.is(log.recovery.scannedBytes, 2 * RECORD_BYTES);
-  t.is(log.newestOffset, 5);
-  t.is(log.nextOffset, 6);
-  t.is(log.recovery.truncatedBytes, 2 * RECORD_BYTES);
-  t.regex(log.recovery.truncationReason ?? "", /offset 6\): CRC-32C mismatch/);
-  t.is(await log.append([recordFor(6)]), 6);
-  t.deepEqual(plain(await log.read(0, 1 << 20)), expected(0, 6));
+  t.is(log.recovery.truncatedBytes, 0);
+  t.is(log.newestOffset, 7);
+  t.like(log.damage(), [
+    { fromOffset: 6, toOffset: 6, kind: "corrupt", segment: segmentPath(dir, 6, "log") },
+  ]);
+  t.deepEqual(log.recovery.damage, log.damage());
+  const error = await t.throwsAsync(log.read(6, 1 << 20), { instanceOf: CorruptRecordError });
+  t.is(error?.offset, 6);
+  t.deepEqual(plain(await log.read(7, 1 << 20)), expected(7, 7));
+  t.deepEqual(plain(await log.read(0, 1 << 20)), expected(0, 5), "stops before the damage");
+  t.is(await log.append([recordFor(8)]), 8);
+  await log.close();
+
+  // The damage is remembered, though the recovery point now covers it.
+  const again = await reopen(t, dir);
+  t.like(again.damage(), [{ fromOffset: 6, toOffset: 6, kind: "corrupt" }]);
+  await t.throwsAsync(again.read(6, 1 << 20), { instanceOf: CorruptRecordError });
+  t.deepEqual(plain(await again.read(7, 1 << 20)), expected(7, 8));
+  t.is(await again.append([recordFor(9)]), 9);
 });
 
 test("damage before the recovery point is not scanned at open but fails the reads", async (t) => {
@@ -235,18 +250,14 @@ test("broken framing in a sealed segment without a usable index fails reads ther
   await file.close();
 
   const log = await reopen(t, dir);
-  t.is(log.recovery.damagedSegments.length, 1);
-  t.like(log.recovery.damagedSegments[0], {
-    segment: segmentPath(dir, 3, "log"),
-    offset: 4,
-    position: RECORD_BYTES,
-  });
+  t.like(log.damage(), [
+    { segment: segmentPath(dir, 3, "log"), fromOffset: 4, toOffset: 4, position: RECORD_BYTES },
+  ]);
   t.deepEqual(plain(await log.read(0, 1 << 20)), expected(0, 3), "stops before the damage");
-  for (const from of [4, 5]) {
-    const error = await t.throwsAsync(log.read(from, 1 << 20), { instanceOf: CorruptRecordError });
-    t.is(error?.offset, 4);
-    t.is(error?.position, RECORD_BYTES);
-    t.is(error?.segment, segmentPath(dir, 3, "log"));
-  }
+  const error = await t.throwsAsync(log.read(4, 1 << 20), { instanceOf: CorruptRecordError });
+  t.is(error?.offset, 4);
+  t.is(error?.position, RECORD_BYTES);
+  t.is(error?.segment, segmentPath(dir, 3, "log"));
+  t.deepEqual(plain(await log.read(5, 1)), expected(5, 5), "the record after it is served");
   t.deepEqual(plain(await log.read(6, 1 << 20)), expected(6, 6));
 });

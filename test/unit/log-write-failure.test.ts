@@ -59,6 +59,7 @@ test("a failed write rejects its appends and leaves the log consistent", async (
     rebuiltIndexes: [],
     scannedBytes: 0,
     damagedSegments: [],
+    damage: [],
   });
   t.is(await log.append([{ timestamp: 7n, leaderEpoch: 0, body: Buffer.alloc(1000, 1) }]), 7);
   t.deepEqual(

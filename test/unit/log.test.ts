@@ -224,6 +224,7 @@ test("reopening after close returns identical records and continues the offsets"
     rebuiltIndexes: [],
     scannedBytes: 0,
     damagedSegments: [],
+    damage: [],
   });
   t.is(reopened.oldestOffset, 0);
   t.is(reopened.newestOffset, 59);

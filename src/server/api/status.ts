@@ -1,5 +1,9 @@
 import { Metadata, status } from "@grpc/grpc-js";
-import { MetadataNotStoredError, MetadataUnavailableError } from "../metadata/replicated-log.js";
+import {
+  MetadataCommandTooLargeError,
+  MetadataNotStoredError,
+  MetadataUnavailableError,
+} from "../metadata/replicated-log.js";
 
 /**
  * An error that carries the gRPC status code clients depend on (DESIGN §1: the codes are
@@ -43,5 +47,6 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof MetadataNotStoredError) {
     return err.diskFull ? resourceExhausted(err.message) : unavailable(err.message);
   }
+  if (err instanceof MetadataCommandTooLargeError) return invalidArgument(err.message);
   return internal(err instanceof Error ? err.message : String(err));
 }

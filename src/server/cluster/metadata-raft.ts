@@ -1,8 +1,10 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Msg, NatsConnection, Subscription } from "nats";
 import { isNoSpace } from "../disk-space.js";
 import type { Logger } from "../logger.js";
 import {
   type AppliedEntry,
+  MetadataCommandTooLargeError,
   MetadataNotStoredError,
   MetadataUnavailableError,
   type ReplicatedLog,
@@ -12,13 +14,10 @@ import type { ApplyResult, MetadataCommand } from "../metadata/types.js";
 import {
   type ApplyBatch,
   type ConfState,
-  decodeMessage,
   type Entry,
-  encodeMessage,
   FileStorage,
   isMember,
   isPristine,
-  type Message,
   makeConfState,
   persistUpdate,
   type RaftStatus,
@@ -26,14 +25,15 @@ import {
   type StorageUpdate,
   systemRandom,
 } from "../raft/index.js";
+import { RaftTransport, transportLimits } from "./raft-transport.js";
 import { clusterSubjects } from "./subjects.js";
 
 /** One Raft tick; elections time out after 10 to 20 ticks, leaders heartbeat every tick. */
 export const TICK_MS = 100;
 const ELECTION_TICKS = 10;
 const DEFAULT_PROPOSE_TIMEOUT_MS = 5000;
-const JOIN_ATTEMPTS = 30;
-const JOIN_RETRY_MS = 1000;
+/** How long one join request waits for the controller's answer. */
+const JOIN_REQUEST_MS = 1000;
 /** Applied commands kept for entry() (the activity stream reads them shortly after apply). */
 const HISTORY_KEPT = 10_000;
 /** After a failed write, the node restarts from its storage this much later. */
@@ -59,6 +59,10 @@ export interface MetadataRaftOptions {
   maxQuorumSize: number;
   /** Applied entries between snapshots (0: never). */
   snapshotThreshold: number;
+  /** How long a broker with no Raft state asks the cluster to add it before giving up. */
+  joinTimeoutMs: number;
+  /** Aborted when the broker is stopped during start-up: a join in progress gives up. */
+  signal?: AbortSignal;
   /** Room kept for this log on a full disk (DiskSpace); without it, ENOSPC just fails. */
   reserve?: SpaceReserve;
 }
@@ -86,7 +90,8 @@ class PersistFailure extends Error {
 type RpcRequest = { kind: string; [key: string]: unknown };
 type RpcReply =
   | { ok: true; [key: string]: unknown }
-  | { ok: false; error: string; notStored?: boolean; diskFull?: boolean };
+  /** tooLarge: the command can never fit one Raft entry; retrying is pointless. */
+  | { ok: false; error: string; tooLarge?: boolean; notStored?: boolean; diskFull?: boolean };
 export type RpcHandler = (request: RpcRequest) => Promise<Record<string, unknown>>;
 
 interface ProposalWaiter {
@@ -121,6 +126,7 @@ export class MetadataRaft implements ReplicatedLog {
   private closed = false;
   private ticker?: NodeJS.Timeout;
   private leader = "";
+  private readonly transport: RaftTransport;
 
   private constructor(
     private readonly options: MetadataRaftOptions,
@@ -128,6 +134,17 @@ export class MetadataRaft implements ReplicatedLog {
     private node: RawNode,
   ) {
     this.subjects = clusterSubjects(options.namespace);
+    this.transport = new RaftTransport(
+      options.nc,
+      options.namespace,
+      options.serverId,
+      options.logger,
+      {
+        deliver: (message) => this.withNode((n) => n.step(message)),
+        unreachable: (to) => this.withNode((n) => n.reportUnreachable(to)),
+        snapshotSent: (to, delivered) => this.withNode((n) => n.reportSnapshot(to, delivered)),
+      },
+    );
     this.snapshotIndex = storage.snapshot().metadata.index;
     this.applied = this.snapshotIndex;
   }
@@ -148,29 +165,26 @@ export class MetadataRaft implements ReplicatedLog {
       electionTicks: ELECTION_TICKS,
       heartbeatTicks: 1,
       applied: snapshot.metadata.index,
+      // Every append message fits one NATS message (bigger ones would need chunks).
+      maxMessageBytes: transportLimits(options.nc).maxMessageBytes,
     });
     const raft = new MetadataRaft(options, storage, node);
     await raft.start();
-    if (pristine && bootstrap.mode === "join") await raft.join();
+    if (pristine && bootstrap.mode === "join") {
+      try {
+        await raft.join();
+      } catch (err) {
+        await raft.close();
+        throw err;
+      }
+    }
     return raft;
   }
 
   private async start(): Promise<void> {
-    const { nc, serverId, logger } = this.options;
+    const { nc, serverId } = this.options;
+    this.transport.start();
     this.subscriptions.push(
-      nc.subscribe(this.subjects.raft(serverId), {
-        callback: (err, msg) => {
-          if (err || this.closed) return;
-          let message: Message;
-          try {
-            message = decodeMessage(msg.data);
-          } catch (e) {
-            logger.warn("dropped an undecodable Raft message", { error: e });
-            return;
-          }
-          this.withNode((node) => node.step(message));
-        },
-      }),
       nc.subscribe(this.subjects.rpc(serverId), {
         callback: (err, msg) => {
           if (!err) void this.answerRpc(msg);
@@ -196,19 +210,23 @@ export class MetadataRaft implements ReplicatedLog {
     return conf.voters.length === 1 && conf.voters[0] === this.options.serverId;
   }
 
-  /** Asks the controller to add this broker, until it answers or the attempts run out. */
+  /** Asks the controller to add this broker, until it answers or the join timeout passes. */
   private async join(): Promise<void> {
-    const { nc, serverId, logger, namespace } = this.options;
+    const { nc, serverId, logger, namespace, joinTimeoutMs, signal } = this.options;
     logger.info(
       "no Raft state yet: asking the cluster on NATS to add this broker (the first broker of a cluster needs --raft-bootstrap-seed or --raft-bootstrap-peers)",
       { namespace },
     );
-    for (let attempt = 1; attempt <= JOIN_ATTEMPTS && !this.closed; attempt++) {
+    const deadline = Date.now() + joinTimeoutMs;
+    for (let attempt = 1; !this.closed; attempt++) {
+      signal?.throwIfAborted();
+      const left = deadline - Date.now();
+      if (left <= 0) break;
       try {
         const reply = await nc.request(
           this.subjects.join,
           Buffer.from(JSON.stringify({ id: serverId })),
-          { timeout: JOIN_RETRY_MS },
+          { timeout: Math.min(JOIN_REQUEST_MS, left) },
         );
         const answer = JSON.parse(Buffer.from(reply.data).toString("utf8")) as RpcReply;
         if (answer.ok) {
@@ -219,10 +237,13 @@ export class MetadataRaft implements ReplicatedLog {
       } catch {
         logger.debug("no controller answered the join request yet", { attempt });
       }
-      await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS / 4));
+      // A request without responders fails at once: pace the retries.
+      const pause = Math.min(JOIN_REQUEST_MS / 4, Math.max(0, deadline - Date.now()));
+      await delay(pause, undefined, { signal }).catch(() => undefined);
     }
+    signal?.throwIfAborted();
     throw new Error(
-      `no cluster in namespace ${namespace} answered ${JOIN_ATTEMPTS} join requests: start the first broker with --raft-bootstrap-seed (or all with --raft-bootstrap-peers)`,
+      `no cluster in namespace ${namespace} answered within ${formatJoinTimeout(joinTimeoutMs)} (clustering.raft.join.timeout): start the first broker with --raft-bootstrap-seed (or all with --raft-bootstrap-peers)`,
     );
   }
 
@@ -289,11 +310,15 @@ export class MetadataRaft implements ReplicatedLog {
 
   async propose(command: MetadataCommand, deadline?: number): Promise<ApplyResult> {
     const until = deadline ?? Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS;
+    const data = this.encodeCommand(command);
     for (;;) {
       this.checkUsable();
       const leader = this.leader || (await this.waitForLeader(until));
       try {
-        if (leader === this.options.serverId) return await this.proposeHere(command, until);
+        if (leader === this.options.serverId) {
+          this.admit(command);
+          return await this.proposeHere(data, until);
+        }
         const reply = await this.requestBroker(leader, { kind: "propose", command }, until);
         await this.waitApplied(reply.index as number, until);
         return reply.result as ApplyResult;
@@ -319,20 +344,26 @@ export class MetadataRaft implements ReplicatedLog {
     deadline: number,
   ): Promise<Record<string, unknown>> {
     const timeout = Math.max(1, deadline - Date.now());
+    const payload = Buffer.from(JSON.stringify(request));
+    const { maxPayload } = this.transport.limits;
+    if (payload.length > maxPayload) {
+      throw new Error(
+        `the ${request.kind} request is ${payload.length} bytes, more than the NATS max_payload of ${maxPayload}`,
+      );
+    }
     let msg: Msg;
     try {
-      msg = await this.options.nc.request(
-        this.subjects.rpc(to),
-        Buffer.from(JSON.stringify(request)),
-        { timeout },
-      );
+      msg = await this.options.nc.request(this.subjects.rpc(to), payload, { timeout });
     } catch (err) {
       throw new RetryableError(`controller ${to} did not answer: ${(err as Error).message}`);
     }
     const reply = JSON.parse(Buffer.from(msg.data).toString("utf8")) as RpcReply;
-    if (!reply.ok && reply.notStored)
-      throw new MetadataNotStoredError(reply.error, !!reply.diskFull);
-    if (!reply.ok) throw new RetryableError(reply.error);
+    if (!reply.ok) {
+      if (reply.notStored) throw new MetadataNotStoredError(reply.error, !!reply.diskFull);
+      throw reply.tooLarge
+        ? new MetadataCommandTooLargeError(reply.error)
+        : new RetryableError(reply.error);
+    }
     return reply;
   }
 
@@ -345,8 +376,9 @@ export class MetadataRaft implements ReplicatedLog {
         reply = { ok: true, index: this.node.status().commit };
       } else if (request.kind === "propose") {
         if (!this.isLeader) throw new Error(`${this.options.serverId} is not the controller`);
+        this.admit(request.command as MetadataCommand);
         const result = await this.proposeHere(
-          request.command as MetadataCommand,
+          this.encodeCommand(request.command as MetadataCommand),
           Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS,
         );
         reply = { ok: true, index: this.applied, result };
@@ -356,12 +388,41 @@ export class MetadataRaft implements ReplicatedLog {
         reply = { ok: true, ...(await handler(request)) };
       }
     } catch (err) {
+      const tooLarge = err instanceof MetadataCommandTooLargeError;
       reply =
         err instanceof MetadataNotStoredError
           ? { ok: false, error: err.message, notStored: true, diskFull: err.diskFull }
-          : { ok: false, error: (err as Error).message };
+          : { ok: false, error: (err as Error).message, tooLarge };
     }
-    if (msg.reply) msg.respond(Buffer.from(JSON.stringify(reply)));
+    this.respond(msg, reply);
+  }
+
+  /** Answers a request; a reply too large for one NATS message becomes an error saying so. */
+  private respond(msg: Msg, reply: RpcReply): void {
+    if (!msg.reply) return;
+    let bytes = Buffer.from(JSON.stringify(reply));
+    const { maxPayload } = this.transport.limits;
+    if (bytes.length > maxPayload) {
+      const error = `the reply is ${bytes.length} bytes, more than the NATS max_payload of ${maxPayload}`;
+      this.options.logger.error("a control-plane reply does not fit one NATS message", { error });
+      bytes = Buffer.from(JSON.stringify({ ok: false, error }));
+    }
+    msg.respond(bytes);
+  }
+
+  /**
+   * A command's Raft entry must fit one NATS message: refused here, before it is appended
+   * (or forwarded), with the size and the limit. Both a follower and the controller check.
+   */
+  private encodeCommand(command: MetadataCommand): Uint8Array {
+    const data = Buffer.from(JSON.stringify(command), "utf8");
+    const { maxEntryBytes, maxPayload } = this.transport.limits;
+    if (data.length > maxEntryBytes) {
+      throw new MetadataCommandTooLargeError(
+        `the metadata change ${command.op} is ${data.length} bytes encoded, more than the ${maxEntryBytes} bytes one metadata Raft entry can carry (the NATS max_payload of ${maxPayload} bytes less ${maxPayload - maxEntryBytes} bytes of framing): make it smaller (fewer partitions, shorter names or subjects) or raise the NATS server's max_payload`,
+      );
+    }
+    return data;
   }
 
   private async answerJoin(msg: Msg): Promise<void> {
@@ -388,21 +449,23 @@ export class MetadataRaft implements ReplicatedLog {
     } catch (err) {
       reply = { ok: false, error: (err as Error).message };
     }
-    if (msg.reply) msg.respond(Buffer.from(JSON.stringify(reply)));
+    this.respond(msg, reply);
   }
 
-  private proposeHere(command: MetadataCommand, deadline: number): Promise<ApplyResult> {
+  /** A controller whose disk is full creates no stream: its partitions could store nothing. */
+  private admit(command: MetadataCommand): void {
     if (command.op === "createStream" && this.options.reserve?.full) {
-      return Promise.reject(
-        new MetadataNotStoredError(
-          `no space left on device: the disk of the controller ${this.options.serverId} is full, so no stream can be created; free space (delete streams) and try again`,
-          true,
-        ),
+      throw new MetadataNotStoredError(
+        `no space left on device: the disk of the controller ${this.options.serverId} is full, so no stream can be created; free space (delete streams) and try again`,
+        true,
       );
     }
+  }
+
+  private proposeHere(data: Uint8Array, deadline: number): Promise<ApplyResult> {
     let proposal: { index: number; term: number };
     try {
-      proposal = this.node.propose(Buffer.from(JSON.stringify(command), "utf8"));
+      proposal = this.node.propose(data);
     } catch (err) {
       return Promise.reject(new RetryableError((err as Error).message));
     }
@@ -479,7 +542,11 @@ export class MetadataRaft implements ReplicatedLog {
   }
 
   private unavailable(err: unknown): Error {
-    if (err instanceof MetadataUnavailableError || err instanceof MetadataNotStoredError) {
+    if (
+      err instanceof MetadataUnavailableError ||
+      err instanceof MetadataCommandTooLargeError ||
+      err instanceof MetadataNotStoredError
+    ) {
       return err;
     }
     return new MetadataUnavailableError(
@@ -515,7 +582,7 @@ export class MetadataRaft implements ReplicatedLog {
         while (this.node.hasReady()) {
           await this.node.handleReady({
             persist: (update) => this.persist(update),
-            send: (messages) => this.send(messages),
+            send: (messages) => this.transport.send(messages),
             apply: (batch) => this.apply(batch),
             softState: (soft) => this.leaderChanged(soft.leader ?? ""),
           });
@@ -587,16 +654,6 @@ export class MetadataRaft implements ReplicatedLog {
     if (!this.recovering) return;
     this.recovering = false;
     this.options.logger.info("the metadata log writes again");
-  }
-
-  private send(messages: readonly Message[]): void {
-    for (const message of messages) {
-      try {
-        this.options.nc.publish(this.subjects.raft(message.to), encodeMessage(message));
-      } catch {
-        this.node.reportUnreachable(message.to);
-      }
-    }
   }
 
   private apply(batch: ApplyBatch): void {
@@ -728,6 +785,7 @@ export class MetadataRaft implements ReplicatedLog {
     this.closed = true;
     clearInterval(this.ticker);
     clearTimeout(this.recovery);
+    this.transport.close();
     for (const sub of this.subscriptions) sub.unsubscribe();
     while (this.driving) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const waiter of this.proposals.values()) {
@@ -764,6 +822,10 @@ function createsStream(entries: readonly Entry[]): boolean {
       return false;
     }
   });
+}
+
+function formatJoinTimeout(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** Not committed this time, but a later attempt may be (no leader yet, leader changed...). */

@@ -302,6 +302,13 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     description: "With no Raft state yet, bootstrap a cluster with these server IDs as voters.",
   },
   {
+    key: "clustering.raft.join.timeout",
+    type: "duration",
+    default: 30 * SECOND,
+    description:
+      "lb's own: how long a broker with no Raft state asks the cluster on NATS to add it before start-up fails.",
+  },
+  {
     key: "clustering.raft.max.quorum.size",
     type: "int",
     default: 0,

@@ -72,6 +72,7 @@ export function resolveConfig(settings: Settings, env: NodeJS.ProcessEnv): Broke
       raftBootstrapSeed: settings.bool("clustering.raft.bootstrap.seed"),
       raftBootstrapPeers: settings.list("clustering.raft.bootstrap.peers"),
       raftMaxQuorumSize: settings.number("clustering.raft.max.quorum.size"),
+      raftJoinTimeoutMs: settings.number("clustering.raft.join.timeout"),
       replicaMaxLagTimeMs: settings.number("clustering.replica.max.lag.time"),
       replicaMaxLeaderTimeoutMs: settings.number("clustering.replica.max.leader.timeout"),
       replicaMaxIdleWaitMs: settings.number("clustering.replica.max.idle.wait"),

@@ -68,6 +68,7 @@ export interface BrokerConfig {
     raftBootstrapSeed: boolean;
     raftBootstrapPeers: string[];
     raftMaxQuorumSize: number;
+    raftJoinTimeoutMs: number;
     replicaMaxLagTimeMs: number;
     replicaMaxLeaderTimeoutMs: number;
     replicaMaxIdleWaitMs: number;

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import {
   type BatchTarget,
   type EncodedBatch,
@@ -13,22 +14,39 @@ import {
   recoverInterruptedCompaction,
   writeCompactedSegments,
 } from "./compaction.js";
-import { AppendFailedError, LogClosedError, LogFailedError } from "./errors.js";
+import { AppendFailedError, CorruptRecordError, LogClosedError, LogFailedError } from "./errors.js";
+import { writeAt, writeFileAtomic, writeWholeFile } from "./file-io.js";
 import type { LogFileSystem } from "./file-system.js";
 import type { FramedRecords } from "./framed-records.js";
 import { LeaderEpochCache } from "./leader-epoch-cache.js";
+import {
+  clipDamage,
+  describeDamage,
+  firstDamageIn,
+  type LogDamage,
+  loadDamage,
+  mergeDamage,
+  saveDamage,
+} from "./log-damage.js";
 import { type ResolvedLogOptions, resolveLogOptions } from "./log-options.js";
 import { findOffsetForTimestamp, readRecords } from "./log-reader.js";
 import {
+  type ListedSegment,
   loadHighWatermark,
   loadLeaderEpochs,
+  loadLogExtent,
   loadRecoveryPoint,
+  loadSegmentList,
   removeTemporaryFiles,
   saveHighWatermark,
   saveLeaderEpochs,
+  saveLogExtent,
   saveRecoveryPoint,
+  saveSegmentList,
 } from "./partition-checkpoints.js";
 import {
+  encodedRecordSize,
+  encodeRecord,
   RECORD_FRAME_BYTES,
   RECORD_HEADER_BYTES,
   readLeaderEpoch,
@@ -36,6 +54,7 @@ import {
   readOffset,
   readTimestamp,
 } from "./record-format.js";
+import { scanRecords } from "./record-scanner.js";
 import { SealedIndexCache } from "./sealed-index-cache.js";
 import {
   damageError,
@@ -44,8 +63,9 @@ import {
   Segment,
   type SegmentSnapshot,
 } from "./segment.js";
-import { listSegmentBases } from "./segment-files.js";
-import { firstEntryAtOrAfter, type SegmentIndex } from "./segment-index.js";
+import { indexFilePath, listSegmentBases, logExtentPath, logFilePath } from "./segment-files.js";
+import { firstEntryAtOrAfter, SegmentIndex } from "./segment-index.js";
+import { segmentRecords } from "./segment-records.js";
 import type {
   AppendRecord,
   CompactionResult,
@@ -83,7 +103,9 @@ type PendingAppend = QueuedAppend & {
 export class CommitLog {
   /** Oldest first; the last is the active segment. Replaced, never mutated, so reads can hold it. */
   private segments: readonly Segment[];
-  private readonly sealedIndexes = new SealedIndexCache(SEALED_INDEXES_CACHED);
+  private readonly sealedIndexes = new SealedIndexCache(SEALED_INDEXES_CACHED, (segment) =>
+    this.loadSealedIndex(segment),
+  );
   private readonly scratch = new WriteScratch();
   private readonly fs: LogFileSystem;
   private queue: PendingAppend[] = [];
@@ -106,6 +128,10 @@ export class CommitLog {
    */
   private compactedUpTo = -1;
   private bytesSinceRecoveryPoint = 0;
+  /** Offsets the log cannot serve, oldest first (see `damage()`). */
+  private damaged: LogDamage[] = [];
+  /** Listed segments found gone at open: kept in the segment list until dealt with. */
+  private lostSegments: ListedSegment[] = [];
   /** The group write between its write and the end of its sync, when `onWritten` is set. */
   private unsynced?: WrittenBatch;
   /**
@@ -144,29 +170,62 @@ export class CommitLog {
   static async open(dir: string, options?: LogOptions): Promise<CommitLog> {
     const resolved = resolveLogOptions(options);
     const { fs } = resolved;
-    await fs.mkdir(dir);
+    // A new directory's entry must be durable in its parent, or a power loss could take a
+    // partition whose records were synced.
+    for (const created of await fs.mkdir(dir)) await fs.syncDirectory(dirname(created));
     const report: RecoveryReport = {
       truncatedBytes: 0,
       rebuiltIndexes: [],
       scannedBytes: 0,
       damagedSegments: [],
+      damage: [],
     };
     await removeTemporaryFiles(fs, dir);
     const compaction = await recoverInterruptedCompaction(fs, dir);
     if (compaction) report.compaction = compaction;
-    const bases = await listSegmentBases(fs, dir);
+    let bases = await listSegmentBases(fs, dir);
+    const listed = await loadSegmentList(fs, dir);
+    const loadedHw = await loadHighWatermark(fs, dir);
+    const recorded = await loadDamage(fs, dir, (offset) => logFilePath(dir, offset));
+    // Written with the recovery point and the high watermark: how far the log was known to go.
+    const extent = resolved.extentBesideDir ? await loadLogExtent(fs, dir) : undefined;
+    const lost: LogDamage[] = [];
     if (bases.length === 0) {
-      const segment = await Segment.create(fs, dir, 0);
+      const point = await loadRecoveryPoint(fs, dir, report);
+      // With the directory itself gone, only the extent kept beside it remembers the records.
+      const known = highestKnownOffset(point, listed, loadedHw, recorded, extent);
+      if (known < 0) {
+        report.recoveryPointIgnored = undefined;
+        const segment = await Segment.create(fs, dir, 0);
+        await fs.syncDirectory(dir);
+        await saveSegmentList(fs, dir, []);
+        if (resolved.extentBesideDir) await saveLogExtent(fs, dir, 0, 0);
+        return new CommitLog(
+          dir,
+          resolved,
+          [segment],
+          new LeaderEpochCache(),
+          loadedHw === undefined ? undefined : Math.min(loadedHw, -1),
+          report,
+        );
+      }
+      // Every segment file is gone, though the checkpoints say records were stored.
+      const segment = await Segment.create(fs, dir, known + 1);
+      await segment.close();
       await fs.syncDirectory(dir);
-      const loaded = await loadHighWatermark(fs, dir);
-      return new CommitLog(
-        dir,
-        resolved,
-        [segment],
-        new LeaderEpochCache(),
-        loaded === undefined ? undefined : Math.min(loaded, -1),
-        report,
+      bases = [known + 1];
+      const lostFrom = Math.min(
+        listed?.[0]?.baseOffset ?? known,
+        point?.baseOffset ?? known,
+        extent?.oldestOffset ?? known,
       );
+      lost.push({
+        fromOffset: lostFrom,
+        toOffset: known,
+        kind: "missing",
+        reason: `every segment file is gone, though the checkpoints record offsets up to ${known}${extent && !point ? ` (the partition directory was lost: ${logExtentPath(dir)} records them)` : ""}`,
+        segment: logFilePath(dir, lostFrom),
+      });
     }
     const point = await loadRecoveryPoint(fs, dir, report);
     const sealed = await Promise.allSettled(
@@ -183,21 +242,55 @@ export class CommitLog {
       for (const o of [...sealed, ...active]) if (o.status === "rejected") throw o.reason;
       checkSegmentOrder(segments);
       const recovered = (active[0] as PromiseFulfilledResult<RecoveredSegment>).value;
-      const nextOffset = segments.at(-1)!.nextOffset;
+      const found = [
+        ...lost,
+        ...foundDamage(dir, segments, report.compaction ? undefined : listed),
+      ];
+      const known = highestKnownOffset(point, listed, loadedHw, [...recorded, ...found], extent);
+      const activeSegment = segments.at(-1)!;
+      if (activeSegment.nextOffset <= known) {
+        const lostFile = point && point.baseOffset > activeSegment.baseOffset;
+        found.push({
+          fromOffset: activeSegment.nextOffset,
+          toOffset: known,
+          kind: "missing",
+          reason: `the checkpoints record offsets up to ${known}, but the log ends at ${activeSegment.nextOffset - 1}${lostFile ? ` and its active segment ${logFilePath(dir, point.baseOffset)} is gone` : ""}`,
+          segment: lostFile ? logFilePath(dir, point.baseOffset) : activeSegment.logPath,
+        });
+        activeSegment.skipTo(known + 1);
+      }
+      const nextOffset = activeSegment.nextOffset;
       const { cache, rebuilt } = await loadLeaderEpochs(fs, dir, segments);
       let epochsChanged = cache.truncateFrom(nextOffset) || rebuilt;
       for (const start of recovered.epochStarts) {
         if (cache.assign(start.epoch, start.startOffset)) epochsChanged = true;
       }
-      const loaded = await loadHighWatermark(fs, dir);
       const log = new CommitLog(
         dir,
         resolved,
         segments,
         cache,
-        loaded === undefined ? undefined : Math.min(loaded, nextOffset - 1),
+        loadedHw === undefined ? undefined : Math.min(loadedHw, nextOffset - 1),
         report,
       );
+      // What this open found describes the damage best; what was recorded before fills in.
+      log.damaged = mergeDamage(
+        found,
+        recorded.map((d) => inHoldingSegment(d, segments)),
+      );
+      log.lostSegments = (listed ?? []).filter(
+        (l) =>
+          !report.compaction &&
+          found.some(
+            (d) =>
+              d.kind === "missing" &&
+              d.fromOffset === l.baseOffset &&
+              d.segment === logFilePath(dir, l.baseOffset),
+          ),
+      );
+      report.damage = [...log.damaged];
+      if (found.length > 0) await saveDamage(fs, dir, log.damaged);
+      if (report.compaction || !listed) await log.saveSegmentList();
       log.epochsDirty = epochsChanged;
       if (epochsChanged || report.scannedBytes > 0 || report.truncatedBytes > 0) {
         await log.serial(() => log.writeRecoveryPoint());
@@ -211,12 +304,23 @@ export class CommitLog {
 
   /** Deletes a closed log's directory and everything in it. */
   static async destroy(dir: string, fs?: LogFileSystem): Promise<void> {
-    await resolveLogOptions({ fs }).fs.removeAll(dir);
+    const files = resolveLogOptions({ fs }).fs;
+    await files.removeAll(dir);
+    await unlinkIfPresent(files, logExtentPath(dir));
+    await files.syncDirectory(dirname(dir)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
   }
 
-  /** Offset of the oldest stored record (or of the gap compaction left before it); 0 for a new log. */
+  /**
+   * Offset of the oldest stored record (or of the gap compaction left before it); 0 for a new
+   * log. Damaged or missing offsets before it count: a reader from the oldest must hear of them.
+   */
   get oldestOffset(): number {
-    return this.segments[0]!.baseOffset;
+    return Math.min(
+      this.segments[0]!.baseOffset,
+      this.damaged[0]?.fromOffset ?? Number.MAX_SAFE_INTEGER,
+    );
   }
 
   /** Offset of the newest record whose append completed; -1 when empty. */
@@ -315,12 +419,104 @@ export class CommitLog {
       throw new RangeError(`maxBytes is ${String(maxBytes)}, expected a number >= 0`);
     }
     if (maxOffset !== undefined) checkInteger("maxOffset", maxOffset);
-    return this.reading("read", () => {
-      const last = Math.min(maxOffset ?? Number.MAX_SAFE_INTEGER, this.newestOffset);
+    return this.reading("read", async () => {
+      let last = Math.min(maxOffset ?? Number.MAX_SAFE_INTEGER, this.newestOffset);
+      const hit = firstDamageIn(this.damaged, fromOffset, last);
+      if (hit) {
+        if (hit.fromOffset <= fromOffset) throw damageReadError(hit, fromOffset);
+        last = hit.fromOffset - 1;
+      }
       const from = Math.max(fromOffset, this.oldestOffset);
-      if (from > last) return Promise.resolve([]);
-      return readRecords(this.segments, this.snapshotOf, from, maxBytes, last);
+      // Nothing readable before the damage: the reader must hear of it now, not wait.
+      if (from > last) {
+        if (hit) throw damageReadError(hit, fromOffset);
+        return [];
+      }
+      try {
+        const records = await readRecords(this.segments, this.snapshotOf, from, maxBytes, last);
+        if (records.length === 0 && hit) throw damageReadError(hit, fromOffset);
+        return records;
+      } catch (err) {
+        if (err instanceof CorruptRecordError) this.noteDamage(err);
+        throw err;
+      }
     });
+  }
+
+  /**
+   * The offsets this log cannot serve, oldest first; each range is inclusive, lies in one
+   * segment file and does not overlap another:
+   *
+   * - `corrupt`: records that fail their CRC, framing or offset check. A bad record with valid
+   *   records after it is damage, never a torn tail: open() keeps the bytes and the records
+   *   after them, and lists the offsets from the bad one to the next valid one. Reads that
+   *   find a damaged record in a sealed segment add it too.
+   * - `missing`: offsets the checkpoints (recovery point, high watermark, segment list,
+   *   damage recorded before) say the log held, whose segment file or bytes are gone: a lost
+   *   middle segment, a lost active segment, records lost below the high watermark.
+   *
+   * The list survives restarts (`damage.checkpoint`). A read that reaches a range throws
+   * `CorruptRecordError` (the API answers DATA_LOSS); appends continue after the highest offset
+   * the log ever held, so no offset in a range is ever reused. `repair` replaces a range with
+   * good records from an in-sync peer; `truncateTo`, `restartAt` and retention drop the parts
+   * of ranges whose offsets they remove.
+   */
+  damage(): readonly LogDamage[] {
+    return [...this.damaged];
+  }
+
+  /**
+   * Replaces one damaged range, exactly as `damage()` lists it, with `records` fetched from an
+   * in-sync peer: each must carry its `offset`, within `[fromOffset, toOffset]` and increasing
+   * (offsets the peer does not hold, e.g. compacted away, are simply absent; an empty list says
+   * the peer holds none there). The segment holding the range is rewritten beside the original
+   * with the good records around the range and the repaired ones, every record's CRC checked
+   * again from the new file, then renamed over it (the directory synced), so a crash leaves
+   * either the old or the new segment. The range leaves `damage()` and reads serve the
+   * records. Rejects with a RangeError when the range or a record does not fit.
+   */
+  repair(fromOffset: number, toOffset: number, records: readonly AppendRecord[]): Promise<void> {
+    return this.maintenance("repair", () =>
+      this.serial(async () => {
+        const at = this.damaged.findIndex(
+          (d) => d.fromOffset === fromOffset && d.toOffset === toOffset,
+        );
+        if (at < 0) {
+          throw new RangeError(
+            `offsets ${fromOffset}-${toOffset} are not a damaged range of the log in ${this.dir}; damage() lists ${this.damaged.map((d) => `${d.fromOffset}-${d.toOffset}`).join(", ") || "none"}`,
+          );
+        }
+        let previous = fromOffset - 1;
+        for (const [i, record] of records.entries()) {
+          const offset = record.offset;
+          if (
+            offset === undefined ||
+            !Number.isSafeInteger(offset) ||
+            offset <= previous ||
+            offset > toOffset
+          ) {
+            throw new RangeError(
+              `records[${i}].offset is ${String(offset)}, expected an integer from ${previous + 1} to ${toOffset} (offsets increasing within the repaired range)`,
+            );
+          }
+          previous = offset;
+        }
+        this.lostSegments = this.lostSegments.filter(
+          (l) => l.nextOffset <= fromOffset || l.baseOffset > toOffset,
+        );
+        await this.rewriteWith(fromOffset, toOffset, records);
+        const repaired = this.damaged[at]!;
+        this.damaged = this.damaged.filter((_, i) => i !== at);
+        await saveDamage(this.fs, this.dir, this.damaged);
+        this.options.notice?.("damaged offsets repaired", {
+          fromOffset,
+          toOffset,
+          records: records.length,
+          segment: repaired.segment,
+          reason: repaired.reason,
+        });
+      }),
+    );
   }
 
   /**
@@ -381,9 +577,11 @@ export class CommitLog {
     }
     if (this.closing)
       return Promise.reject(new LogClosedError(this.dir, "checkpoint the high watermark"));
-    const run = this.highWatermarkChain.then(() =>
-      saveHighWatermark(this.fs, this.dir, highWatermark),
-    );
+    const run = this.highWatermarkChain.then(async () => {
+      await saveHighWatermark(this.fs, this.dir, highWatermark);
+      // Committed offsets must be remembered even if the whole partition directory is lost.
+      await this.saveExtent(this.oldestOffset, this.nextOffset);
+    });
     this.highWatermarkChain = run.catch(() => {});
     return run;
   }
@@ -428,6 +626,14 @@ export class CommitLog {
         const count = retentionCount(segments, { maxBytes, maxMessages, maxAgeMs, nowMs });
         const deleted = segments.slice(0, count);
         if (deleted.length > 0) {
+          // Listed first: a crash mid-deletion must not make deleted segments look lost.
+          const oldest = segments[count]!.baseOffset;
+          this.lostSegments = this.lostSegments.filter((l) => l.baseOffset >= oldest);
+          await this.saveSegmentList(segments.slice(count, -1));
+          const before = this.damaged;
+          this.damaged = clipDamage(this.damaged, segments[count]!.baseOffset);
+          if (this.damaged.length !== before.length)
+            await saveDamage(this.fs, this.dir, this.damaged);
           for (const segment of deleted) {
             await unlinkIfPresent(this.fs, segment.logPath);
             await unlinkIfPresent(this.fs, segment.indexPath);
@@ -476,6 +682,8 @@ export class CommitLog {
       // Compacting would drop the unreadable records silently; they must stay reported.
       const damaged = sealed.map(damageError).find((e) => e !== undefined);
       if (damaged) throw damaged;
+      const known = firstDamageIn(this.damaged, 0, sealedEnd - 1);
+      if (known) throw damageReadError(known, known.fromOffset);
       const groups = await writeCompactedSegments({
         fs: this.fs,
         dir: this.dir,
@@ -497,6 +705,7 @@ export class CommitLog {
             rebuiltIndexes: [],
             scannedBytes: 0,
             damagedSegments: [],
+            damage: [],
           };
           const fresh = new Map<number, Segment>();
           for (const group of groups) {
@@ -517,6 +726,7 @@ export class CommitLog {
           }
           this.segments = next;
           this.retire([...replaced]);
+          await this.saveSegmentList();
           await finishCompaction(this.fs, this.dir);
         });
       }
@@ -548,6 +758,7 @@ export class CommitLog {
         let keep = segments.length - 1;
         while (keep >= 0 && segments[keep]!.baseOffset > offset) keep--;
         const removed = segments.slice(Math.max(keep, 0));
+        await this.forgetFrom(offset, segments.slice(0, Math.max(keep, 0)));
         for (const segment of [...segments.slice(keep + 1)].reverse()) {
           await unlinkIfPresent(this.fs, segment.logPath);
           await unlinkIfPresent(this.fs, segment.indexPath);
@@ -583,6 +794,7 @@ export class CommitLog {
     return this.maintenance("restart", () =>
       this.serial(async () => {
         const segments = this.segments;
+        await this.forgetFrom(0, []);
         for (const segment of [...segments].reverse()) {
           await unlinkIfPresent(this.fs, segment.logPath);
           await unlinkIfPresent(this.fs, segment.indexPath);
@@ -602,6 +814,185 @@ export class CommitLog {
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
+  }
+
+  /** Rewrites the segment holding `[from, to]` (or adds one before the first) with `records` there. */
+  private async rewriteWith(
+    from: number,
+    to: number,
+    records: readonly AppendRecord[],
+  ): Promise<void> {
+    const segments = this.segments;
+    let i = segments.length - 1;
+    while (i >= 0 && segments[i]!.baseOffset > from) i--;
+    const old = i >= 0 ? segments[i] : undefined;
+    const next = segments[i + 1];
+    const lastRepaired = records.at(-1)?.offset;
+    if (next && lastRepaired !== undefined && lastRepaired >= next.baseOffset) {
+      throw new RangeError(
+        `records up to offset ${lastRepaired} would overlap the segment ${next.logPath} starting at ${next.baseOffset}`,
+      );
+    }
+    if (!old && records.length === 0) return;
+    const base = old?.baseOffset ?? records[0]!.offset!;
+    const logPath = logFilePath(this.dir, base);
+    const indexPath = indexFilePath(this.dir, base);
+    const logTmp = `${logPath}.repair.tmp`;
+    const indexTmp = `${indexPath}.repair.tmp`;
+    const file = await this.fs.open(logTmp, "replace");
+    const index = new SegmentIndex();
+    let position = 0;
+    try {
+      const put = async (offset: number, bytes: Buffer) => {
+        index.push(offset - base, position);
+        await writeAt(file, bytes, position);
+        position += bytes.length;
+      };
+      const putRepaired = async () => {
+        for (const r of records) {
+          const bytes = Buffer.allocUnsafe(encodedRecordSize(r.body.length));
+          encodeRecord(bytes, 0, r.offset!, r.timestamp, r.leaderEpoch, r.body);
+          await put(r.offset!, bytes);
+        }
+      };
+      let repaired = false;
+      if (old) {
+        const oldIndex = await this.sealedIndexOrActive(old);
+        try {
+          for await (const r of segmentRecords(old, oldIndex, old.size, { from, to })) {
+            if (r.offset > to && !repaired) {
+              await putRepaired();
+              repaired = true;
+            }
+            await put(r.offset, r.bytes);
+          }
+        } catch (err) {
+          if (err instanceof CorruptRecordError) this.noteDamage(err);
+          throw err;
+        }
+      }
+      if (!repaired) await putRepaired();
+      // The CRC of every record is checked again from the new file before it replaces the old.
+      const check = await scanRecords(file, {
+        baseOffset: base,
+        from: 0,
+        end: position,
+        minOffset: base,
+        verifyCrc: true,
+      });
+      if (check.damage || check.index.count !== index.count) {
+        throw new Error(
+          `the repaired segment ${logTmp} did not read back intact: ${check.damage?.reason ?? `${check.index.count} of ${index.count} records`}`,
+        );
+      }
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    await writeWholeFile(this.fs, indexTmp, index.toBytes(0, index.count));
+    await this.fs.rename(indexTmp, indexPath);
+    await this.fs.rename(logTmp, logPath);
+    await this.fs.syncDirectory(this.dir);
+    const report = emptyReport();
+    let replacement: Segment;
+    if (old?.isActive) {
+      replacement = (await Segment.recoverActive(this.fs, this.dir, base, report)).segment;
+      replacement.skipTo(old.nextOffset);
+    } else {
+      replacement = await Segment.openSealed(this.fs, this.dir, base, report);
+    }
+    this.segments = old
+      ? segments.map((s) => (s === old ? replacement : s))
+      : [replacement, ...segments];
+    if (old) this.retire([old]);
+    if (old?.isActive || replacement.isActive) await this.writeRecoveryPoint();
+    if (!replacement.isActive) await this.saveSegmentList();
+  }
+
+  /** Adds a record a read found damaged to `damage()`, and records it (best effort). */
+  private noteDamage(err: CorruptRecordError): void {
+    if (firstDamageIn(this.damaged, err.offset, err.offset)) return;
+    this.damaged = mergeDamage(this.damaged, [
+      {
+        fromOffset: err.offset,
+        toOffset: err.offset,
+        kind: "corrupt",
+        reason: err.reason,
+        segment: err.segment,
+        position: err.position,
+      },
+    ]);
+    this.options.notice?.("damaged record found by a read", {
+      offset: err.offset,
+      segment: err.segment,
+      position: err.position,
+      reason: err.reason,
+    });
+    void this.serial(() => saveDamage(this.fs, this.dir, this.damaged)).catch(() => {});
+  }
+
+  /**
+   * A sealed segment's index for reads. One whose file is not sound is rebuilt from the
+   * records (any damaged ones found on the way join `damage()`) and rewritten.
+   */
+  private async loadSealedIndex(segment: Segment): Promise<SegmentIndex> {
+    const loaded = await segment.loadIndex();
+    if (!loaded.rebuiltBecause) return loaded.index;
+    const found: LogDamage[] = loaded.gaps.map((g) => ({
+      fromOffset: g.fromOffset,
+      toOffset: g.toOffset,
+      kind: "corrupt",
+      reason: g.reason,
+      segment: segment.logPath,
+      position: g.position,
+    }));
+    this.options.notice?.("index rebuilt from its segment", {
+      index: segment.indexPath,
+      reason: loaded.rebuiltBecause,
+      ...(found.length > 0 ? { damage: found.map(describeDamage) } : {}),
+    });
+    if (found.length > 0) this.damaged = mergeDamage(this.damaged, found);
+    const { index } = loaded;
+    segment.adoptIndex(index);
+    void this.serial(async () => {
+      if (!this.segments.includes(segment)) return;
+      if (found.length > 0) await saveDamage(this.fs, this.dir, this.damaged);
+      await writeFileAtomic(this.fs, segment.indexPath, index.toBytes(0, index.count));
+      await segment.reopenIndex(this.fs);
+    }).catch(() => {});
+    return index;
+  }
+
+  /**
+   * Before records from `offset` on are dropped on purpose: the checkpoints that would make
+   * them look lost at the next open (segment list, damage, high watermark) stop naming them.
+   */
+  private async forgetFrom(offset: number, sealedKept: readonly Segment[]): Promise<void> {
+    this.lostSegments = this.lostSegments.filter((l) => l.nextOffset <= offset);
+    await this.saveExtent(Math.min(this.oldestOffset, offset), offset);
+    await this.saveSegmentList(sealedKept);
+    this.damaged = clipDamage(this.damaged, 0, offset - 1);
+    await saveDamage(this.fs, this.dir, this.damaged);
+    const highWatermark = await loadHighWatermark(this.fs, this.dir);
+    if (highWatermark !== undefined && highWatermark >= offset) {
+      await saveHighWatermark(this.fs, this.dir, offset - 1);
+    }
+  }
+
+  private async saveExtent(oldestOffset: number, nextOffset: number): Promise<void> {
+    if (this.options.extentBesideDir) {
+      await saveLogExtent(this.fs, this.dir, oldestOffset, nextOffset);
+    }
+  }
+
+  /** Checkpoints the sealed segments held, so that a lost one is told from a deleted one. */
+  private saveSegmentList(
+    segments: readonly Segment[] = this.segments.slice(0, -1),
+  ): Promise<void> {
+    const listed = [...segments.map(listedSegment), ...this.lostSegments].sort(
+      (a, b) => a.baseOffset - b.baseOffset,
+    );
+    return saveSegmentList(this.fs, this.dir, listed);
   }
 
   private get active(): Segment {
@@ -663,19 +1054,27 @@ export class CommitLog {
   /** One group write: everything queued (up to the size cap) in one batch. */
   private async writeQueued(): Promise<void> {
     this.writeScheduled = false;
-    const { batch, bytes } = this.takeQueued();
-    if (batch.length === 0) return;
-    if (this.queue.length > 0) this.scheduleWrite();
+    if (this.queue.length === 0) return;
     if (this.failure) {
+      const { batch } = this.takeQueued(MAX_GROUP_WRITE_BYTES);
+      if (this.queue.length > 0) this.scheduleWrite();
       for (const append of batch) append.reject(this.failure);
       return;
     }
+    let batch: PendingAppend[] = [];
+    let bytes = 0;
     try {
       const { segmentMaxBytes, sync } = this.options;
       if (this.activeTooOld(Date.now())) await this.rollSegment();
-      if (this.active.size > 0 && this.active.size + bytes > segmentMaxBytes) {
+      // A group write takes what fits in the active segment: a segment exceeds its limit only
+      // when a single append is larger than the limit by itself.
+      const first = this.queue[0]!.bytes;
+      if (this.active.size > 0 && this.active.size + first > segmentMaxBytes) {
         await this.rollSegment();
       }
+      const room = Math.max(segmentMaxBytes - this.active.size, 0);
+      ({ batch, bytes } = this.takeQueued(Math.min(room, MAX_GROUP_WRITE_BYTES)));
+      if (this.queue.length > 0) this.scheduleWrite();
       const segment = this.active;
       const encoded = encodeBatch(batch, bytes, activeTarget(segment), this.scratch);
       await segment.append(
@@ -709,6 +1108,11 @@ export class CommitLog {
       }
     } catch (err) {
       this.unsynced = undefined;
+      if (batch.length === 0) {
+        // The roll failed before the group was taken: the appends first in line fail with it.
+        ({ batch } = this.takeQueued(MAX_GROUP_WRITE_BYTES));
+        if (this.queue.length > 0) this.scheduleWrite();
+      }
       if (err instanceof LogFailedError) this.failure = err;
       const reason = err instanceof LogFailedError ? err : new AppendFailedError(this.dir, err);
       for (const append of batch) append.reject(reason);
@@ -735,11 +1139,12 @@ export class CommitLog {
     }
   }
 
-  private takeQueued(): { batch: PendingAppend[]; bytes: number } {
+  /** The queued appends a group write takes: up to `limit` bytes, at least one append. */
+  private takeQueued(limit: number): { batch: PendingAppend[]; bytes: number } {
     let count = 0;
     let bytes = 0;
     for (const append of this.queue) {
-      if (count > 0 && bytes + append.bytes > MAX_GROUP_WRITE_BYTES) break;
+      if (count > 0 && bytes + append.bytes > limit) break;
       bytes += append.bytes;
       count++;
     }
@@ -775,6 +1180,7 @@ export class CommitLog {
     }
     this.sealedIndexes.put(old, index);
     this.segments = [...this.segments, next];
+    await this.saveSegmentList().catch(() => {});
     await this.writeRecoveryPoint().catch(() => {});
   }
 
@@ -787,6 +1193,7 @@ export class CommitLog {
     if (this.epochsDirty) await this.saveEpochs();
     const point: RecoveryPoint = await this.active.sync();
     await saveRecoveryPoint(this.fs, this.dir, point);
+    await this.saveExtent(this.oldestOffset, this.nextOffset);
     this.bytesSinceRecoveryPoint = 0;
     this.counters.recoveryPoints++;
   }
@@ -824,6 +1231,7 @@ export class CommitLog {
       rebuiltIndexes: [],
       scannedBytes: 0,
       damagedSegments: [],
+      damage: [],
     };
     const { segment: active } = await Segment.recoverActive(
       this.fs,
@@ -864,6 +1272,105 @@ function activeTarget(segment: Segment): BatchTarget {
     nextOffset: segment.nextOffset,
     index,
   };
+}
+
+function emptyReport(): RecoveryReport {
+  return {
+    truncatedBytes: 0,
+    rebuiltIndexes: [],
+    scannedBytes: 0,
+    damagedSegments: [],
+    damage: [],
+  };
+}
+
+function listedSegment(segment: Segment): ListedSegment {
+  return { baseOffset: segment.baseOffset, nextOffset: segment.nextOffset };
+}
+
+/** The error a read reaching a damaged range throws. */
+function damageReadError(damage: LogDamage, offset: number): CorruptRecordError {
+  return new CorruptRecordError(
+    damage.segment,
+    Math.max(offset, damage.fromOffset),
+    damage.position ?? 0,
+    `offsets ${damage.fromOffset}-${damage.toOffset} are ${damage.kind === "missing" ? "missing" : "damaged"}: ${damage.reason}`,
+  );
+}
+
+/**
+ * Damage the open found: damaged records with valid ones after them, the damaged tail of a
+ * sealed segment (up to the next segment), and sealed segments the segment list checkpoint
+ * names whose files are gone.
+ */
+function foundDamage(
+  dir: string,
+  segments: readonly Segment[],
+  listed: readonly ListedSegment[] | undefined,
+): LogDamage[] {
+  const found: LogDamage[] = [];
+  segments.forEach((segment, i) => {
+    for (const gap of segment.gaps) {
+      found.push({
+        fromOffset: gap.fromOffset,
+        toOffset: gap.toOffset,
+        kind: "corrupt",
+        reason: gap.reason,
+        segment: segment.logPath,
+        position: gap.position,
+      });
+    }
+    const next = segments[i + 1];
+    if (segment.damage && next) {
+      found.push({
+        fromOffset: segment.damage.offset,
+        toOffset: next.baseOffset - 1,
+        kind: "corrupt",
+        reason: segment.damage.reason,
+        segment: segment.logPath,
+        position: segment.damage.position,
+      });
+    }
+  });
+  for (const entry of listed ?? []) {
+    if (entry.nextOffset <= entry.baseOffset) continue;
+    const overlaps = segments.some(
+      (s) =>
+        s.baseOffset < entry.nextOffset &&
+        entry.baseOffset < Math.max(s.nextOffset, s.baseOffset + 1),
+    );
+    if (overlaps) continue;
+    found.push({
+      fromOffset: entry.baseOffset,
+      toOffset: entry.nextOffset - 1,
+      kind: "missing",
+      reason: `the segment file is gone, though the segment list checkpoint records offsets ${entry.baseOffset}-${entry.nextOffset - 1} in it`,
+      segment: logFilePath(dir, entry.baseOffset),
+    });
+  }
+  return found;
+}
+
+/** A recorded corrupt range, named by the segment that holds it (missing ones keep their file). */
+function inHoldingSegment(damage: LogDamage, segments: readonly Segment[]): LogDamage {
+  if (damage.kind !== "corrupt") return damage;
+  const holder = segments.findLast((s) => s.baseOffset <= damage.fromOffset);
+  return holder ? { ...damage, segment: holder.logPath } : damage;
+}
+
+/** The highest offset the checkpoints say the log held; -1 when they say none. */
+function highestKnownOffset(
+  point: RecoveryPoint | undefined,
+  listed: readonly ListedSegment[] | undefined,
+  highWatermark: number | undefined,
+  damage: readonly LogDamage[],
+  extent: { nextOffset: number } | undefined,
+): number {
+  let known = Math.max(highWatermark ?? -1, (extent?.nextOffset ?? 0) - 1);
+  if (point) known = Math.max(known, point.baseOffset + point.entries - 1);
+  for (const entry of listed ?? []) known = Math.max(known, entry.nextOffset - 1);
+  for (const d of damage) known = Math.max(known, d.toOffset);
+  return known;
 }
 
 /** How many of the oldest segments retention deletes (never the last, active one). */

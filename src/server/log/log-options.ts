@@ -5,7 +5,8 @@ import type { LogOptions } from "./types.js";
 export const DEFAULT_SEGMENT_MAX_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_RECOVERY_POINT_BYTES = 16 * 1024 * 1024;
 
-export type ResolvedLogOptions = Required<Omit<LogOptions, "keyOf">> & Pick<LogOptions, "keyOf">;
+export type ResolvedLogOptions = Required<Omit<LogOptions, "keyOf" | "notice">> &
+  Pick<LogOptions, "keyOf" | "notice">;
 
 /** Fills in defaults and rejects values the log cannot honour, naming the option. */
 export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions {
@@ -16,6 +17,8 @@ export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions 
     recoveryPointBytes = DEFAULT_RECOVERY_POINT_BYTES,
     keyOf,
     fs = nodeFileSystem,
+    notice,
+    extentBesideDir = false,
   } = options;
   if (
     !Number.isInteger(segmentMaxBytes) ||
@@ -42,5 +45,14 @@ export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions 
   if (keyOf !== undefined && typeof keyOf !== "function") {
     throw new TypeError(`keyOf is ${typeof keyOf}, expected a function (body) => key | undefined`);
   }
-  return { segmentMaxBytes, segmentMaxAgeMs, sync, recoveryPointBytes, keyOf, fs };
+  return {
+    segmentMaxBytes,
+    segmentMaxAgeMs,
+    sync,
+    recoveryPointBytes,
+    keyOf,
+    fs,
+    notice,
+    extentBesideDir: extentBesideDir === true,
+  };
 }

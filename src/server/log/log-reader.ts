@@ -4,6 +4,7 @@ import {
   RECORD_HEADER_BYTES,
   readLeaderEpoch,
   readTimestamp,
+  recordEnd,
   recordProblem,
   TIMESTAMP_FIELD_AT,
 } from "./record-format.js";
@@ -118,7 +119,7 @@ function decodeSlice(buffer: Buffer, slice: Slice, into: StoredRecord[]): void {
       offset,
       timestamp: readTimestamp(buffer, start),
       leaderEpoch: readLeaderEpoch(buffer, start),
-      body: buffer.subarray(start + RECORD_HEADER_BYTES, stop),
+      body: buffer.subarray(start + RECORD_HEADER_BYTES, recordEnd(buffer, start)),
     });
   }
 }

@@ -3,12 +3,20 @@ import type { LogFileSystem } from "./file-system.js";
 import { type EpochEntry, LeaderEpochCache } from "./leader-epoch-cache.js";
 import { scanRecords } from "./record-scanner.js";
 import type { RecoveryPoint, Segment } from "./segment.js";
-import { highWatermarkPath, leaderEpochsPath, recoveryPointPath } from "./segment-files.js";
+import {
+  highWatermarkPath,
+  leaderEpochsPath,
+  logExtentPath,
+  recoveryPointPath,
+  segmentListPath,
+} from "./segment-files.js";
 import type { RecoveryReport } from "./types.js";
 
 const RECOVERY_POINT = "recovery-point";
 const HIGH_WATERMARK = "high-watermark";
 const LEADER_EPOCHS = "leader-epochs";
+const SEGMENTS = "segments";
+const LOG_EXTENT = "log-extent";
 
 /** The checkpointed recovery point; undefined (and the reason in `report`) if unusable. */
 export async function loadRecoveryPoint(
@@ -108,4 +116,62 @@ export function saveHighWatermark(
 export async function removeTemporaryFiles(fs: LogFileSystem, dir: string): Promise<void> {
   const names = (await fs.readdir(dir)).filter((name) => name.endsWith(".tmp"));
   for (const name of names) await fs.unlink(`${dir}/${name}`);
+}
+
+/** A sealed segment as the segment list checkpoint remembers it. */
+export interface ListedSegment {
+  baseOffset: number;
+  nextOffset: number;
+}
+
+/**
+ * The sealed segments the log held when it last changed its segment list (written before
+ * retention or truncation deletes any, after a roll or a compaction adds some): a listed one
+ * whose file is gone was lost, not deleted by the log. Undefined when there is no usable one.
+ */
+export async function loadSegmentList(
+  fs: LogFileSystem,
+  dir: string,
+): Promise<ListedSegment[] | undefined> {
+  const loaded = await readCheckpoint(fs, segmentListPath(dir), SEGMENTS);
+  if (!loaded || !("rows" in loaded) || !loaded.rows.every((row) => row.length === 2)) return;
+  return loaded.rows.map(([baseOffset, nextOffset]) => ({
+    baseOffset: baseOffset!,
+    nextOffset: nextOffset!,
+  }));
+}
+
+export function saveSegmentList(
+  fs: LogFileSystem,
+  dir: string,
+  segments: readonly ListedSegment[],
+): Promise<void> {
+  return writeCheckpoint(
+    fs,
+    segmentListPath(dir),
+    SEGMENTS,
+    segments.map((s) => [s.baseOffset, s.nextOffset]),
+  );
+}
+
+/**
+ * The offsets the log in `dir` holds, kept beside its directory (in the stream directory), so
+ * that a partition directory lost as a whole is told from a new one.
+ */
+export async function loadLogExtent(
+  fs: LogFileSystem,
+  dir: string,
+): Promise<{ oldestOffset: number; nextOffset: number } | undefined> {
+  const loaded = await readCheckpoint(fs, logExtentPath(dir), LOG_EXTENT).catch(() => undefined);
+  const row = loaded && "rows" in loaded ? loaded.rows[0] : undefined;
+  return row?.length === 2 ? { oldestOffset: row[0]!, nextOffset: row[1]! } : undefined;
+}
+
+export function saveLogExtent(
+  fs: LogFileSystem,
+  dir: string,
+  oldestOffset: number,
+  nextOffset: number,
+): Promise<void> {
+  return writeCheckpoint(fs, logExtentPath(dir), LOG_EXTENT, [[oldestOffset, nextOffset]]);
 }

@@ -89,6 +89,8 @@ function writeOffset(target: Buffer, at: number, offset: number): void {
 /**
  * Why the bytes `[start, end)` are not an intact record carrying `offset`, or undefined if
  * they are: the one check every reader of indexed records shares (index spans, CRC, offset).
+ * The record may end before `end` (its length field says where) when bad bytes the index
+ * skips follow it; `recordEnd` gives that end.
  */
 export function recordProblem(
   source: Buffer,
@@ -99,10 +101,16 @@ export function recordProblem(
   const span = end - start - RECORD_FRAME_BYTES;
   if (end - start < RECORD_HEADER_BYTES) return `only ${end - start} bytes, less than a header`;
   const length = readLength(source, start);
-  if (length !== span)
+  if (length > span || length < MIN_RECORD_LENGTH)
     return `length field is ${length}, but the record spans ${span} bytes after it`;
-  if (recordCrc(source, start, end) !== storedCrc(source, start)) return "CRC-32C mismatch";
+  const stop = start + RECORD_FRAME_BYTES + length;
+  if (recordCrc(source, start, stop) !== storedCrc(source, start)) return "CRC-32C mismatch";
   const carried = readOffset(source, start);
   if (carried !== offset) return `record carries offset ${carried}, the index says ${offset}`;
   return undefined;
+}
+
+/** Where the record at `start` ends, by its length field. */
+export function recordEnd(source: Buffer, start: number): number {
+  return start + RECORD_FRAME_BYTES + readLength(source, start);
 }

@@ -28,6 +28,22 @@ export interface ScanOptions {
   verifyCrc: boolean;
   /** Entries of the known-good prefix, extended in place; a fresh index when absent. */
   index?: SegmentIndex;
+  /**
+   * Past a bad record, look for the next valid one and go on from there, so that damage in
+   * the middle of a segment is told apart from a torn tail (nothing valid after it).
+   */
+  resync?: boolean;
+}
+
+/** Bad bytes followed by valid records: offsets `[fromOffset, toOffset]` are unreadable. */
+export interface ScanGap {
+  /** Where the bad bytes start, and the offset expected there. */
+  position: number;
+  fromOffset: number;
+  /** Where the next valid record starts, and one before its offset. */
+  endPosition: number;
+  toOffset: number;
+  reason: string;
 }
 
 export interface EpochStart {
@@ -51,6 +67,8 @@ export interface ScanResult {
   scannedBytes: number;
   /** Where and why scanning stopped before `end`. */
   damage?: { position: number; offset: number; reason: string };
+  /** With `resync`: bad records that valid ones follow, oldest first. */
+  gaps: ScanGap[];
 }
 
 /**
@@ -84,6 +102,7 @@ export async function scanRecords(file: LogFile, options: ScanOptions): Promise<
   let firstTimestamp: bigint | undefined;
   let lastTimestamp: bigint | undefined;
   const epochStarts: EpochStart[] = [];
+  const gaps: ScanGap[] = [];
   const stop = (reason: string): ScanResult => ({
     index,
     validEnd: position,
@@ -93,35 +112,80 @@ export async function scanRecords(file: LogFile, options: ScanOptions): Promise<
     epochStarts,
     scannedBytes,
     damage: { position, offset: nextOffset, reason },
+    gaps,
   });
 
-  while (position < end) {
-    if (!(await load(position, RECORD_HEADER_BYTES))) {
-      return stop(`torn record header: ${end - position} bytes left in the file`);
+  // Why the bytes at `at` are not a valid record carrying an offset >= `minOffset`.
+  const problemAt = async (
+    at: number,
+    minOffset: number,
+    crc: boolean,
+  ): Promise<string | undefined> => {
+    if (!(await load(at, RECORD_HEADER_BYTES))) {
+      return `torn record header: ${end - at} bytes left in the file`;
     }
-    let at = position - bufferStart;
-    const length = readLength(buffer, at);
+    let i = at - bufferStart;
+    const length = readLength(buffer, i);
     if (length < MIN_RECORD_LENGTH) {
-      return stop(`length field ${length} is below the minimum ${MIN_RECORD_LENGTH}`);
+      return `length field ${length} is below the minimum ${MIN_RECORD_LENGTH}`;
     }
-    const recordEnd = position + RECORD_FRAME_BYTES + length;
-    if (position > MAX_U32) {
-      return stop(`record starts at position ${position}, beyond what an index entry can address`);
+    const recordEnd = at + RECORD_FRAME_BYTES + length;
+    if (at > MAX_U32) {
+      return `record starts at position ${at}, beyond what an index entry can address`;
     }
     if (recordEnd > end) {
-      return stop(`torn record: its length ${length} runs ${recordEnd - end} bytes past the file`);
+      return `torn record: its length ${length} runs ${recordEnd - end} bytes past the file`;
     }
-    if (!(await load(position, recordEnd - position))) {
-      return stop("the file ended while reading the record");
+    // Cheap checks before loading the body: a resync probes every byte position.
+    const offset = readOffset(buffer, i);
+    if (offset < minOffset || offset - baseOffset > MAX_U32) {
+      return `record carries offset ${offset}, expected at least ${minOffset}`;
     }
-    at = position - bufferStart;
-    if (verifyCrc && recordCrc(buffer, at, at + recordEnd - position) !== storedCrc(buffer, at)) {
-      return stop("CRC-32C mismatch");
+    if (!(await load(at, recordEnd - at))) return "the file ended while reading the record";
+    i = at - bufferStart;
+    if (crc && recordCrc(buffer, i, i + recordEnd - at) !== storedCrc(buffer, i)) {
+      return "CRC-32C mismatch";
     }
+    return undefined;
+  };
+
+  // The position of the first valid record at or after `from` carrying an offset >= `minOffset`.
+  const nextValidRecord = async (from: number, minOffset: number): Promise<number | undefined> => {
+    for (let at = from; at + RECORD_HEADER_BYTES <= end; at++) {
+      if (at < bufferStart || at + RECORD_HEADER_BYTES > bufferEnd) {
+        if (!(await load(at, RECORD_HEADER_BYTES))) return undefined;
+      }
+      // Cheap rejections first, on the bytes at hand: most positions fail them.
+      const i = at - bufferStart;
+      const length = readLength(buffer, i);
+      if (length < MIN_RECORD_LENGTH || at + RECORD_FRAME_BYTES + length > end) continue;
+      const offset = readOffset(buffer, i);
+      if (offset < minOffset || offset - baseOffset > MAX_U32) continue;
+      if (!(await problemAt(at, minOffset, true))) return at;
+    }
+    return undefined;
+  };
+
+  while (position < end) {
+    const problem = await problemAt(position, nextOffset, verifyCrc);
+    if (problem) {
+      if (!options.resync) return stop(problem);
+      const next = await nextValidRecord(position + 1, nextOffset);
+      if (next === undefined) return stop(problem);
+      const at = next - bufferStart;
+      gaps.push({
+        position,
+        fromOffset: nextOffset,
+        endPosition: next,
+        toOffset: readOffset(buffer, at) - 1,
+        reason: problem,
+      });
+      position = next;
+      continue;
+    }
+    const at = position - bufferStart;
+    const recordEnd = position + RECORD_FRAME_BYTES + readLength(buffer, at);
     const offset = readOffset(buffer, at);
-    if (offset < nextOffset || offset - baseOffset > MAX_U32) {
-      return stop(`record carries offset ${offset}, expected at least ${nextOffset}`);
-    }
     lastTimestamp = readTimestamp(buffer, at);
     firstTimestamp ??= lastTimestamp;
     const epoch = readLeaderEpoch(buffer, at);
@@ -138,5 +202,6 @@ export async function scanRecords(file: LogFile, options: ScanOptions): Promise<
     lastTimestamp,
     epochStarts,
     scannedBytes,
+    gaps,
   };
 }

@@ -8,7 +8,10 @@ import type { SegmentIndex } from "./segment-index.js";
 export class SealedIndexCache {
   private readonly entries = new Map<Segment, Promise<SegmentIndex>>();
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly load: (segment: Segment) => Promise<SegmentIndex>,
+  ) {}
 
   get(segment: Segment): Promise<SegmentIndex> {
     let entry = this.entries.get(segment);
@@ -16,7 +19,7 @@ export class SealedIndexCache {
       // Map order is insertion order: re-inserting marks the entry most recently used.
       this.entries.delete(segment);
     } else {
-      const loading = segment.loadIndex();
+      const loading = this.load(segment);
       loading.catch(() => {
         if (this.entries.get(segment) === loading) this.entries.delete(segment);
       });

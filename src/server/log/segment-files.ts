@@ -25,6 +25,16 @@ export function highWatermarkPath(dir: string): string {
   return join(dir, "high-watermark.checkpoint");
 }
 
+/** The sealed segments the log knows it holds: a listed one that is gone was lost. */
+export function segmentListPath(dir: string): string {
+  return join(dir, "segments.checkpoint");
+}
+
+/** Beside the partition directory: `<stream dir>/<partition>.log-extent.checkpoint`. */
+export function logExtentPath(dir: string): string {
+  return `${dir.replace(/\/+$/, "")}.log-extent.checkpoint`;
+}
+
 export function leaderEpochsPath(dir: string): string {
   return join(dir, "leader-epochs.checkpoint");
 }

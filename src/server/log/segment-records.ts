@@ -1,6 +1,6 @@
 import { CorruptRecordError } from "./errors.js";
 import { readAt } from "./file-io.js";
-import { RECORD_HEADER_BYTES, recordProblem } from "./record-format.js";
+import { RECORD_HEADER_BYTES, recordEnd, recordProblem } from "./record-format.js";
 import type { Segment } from "./segment.js";
 import type { SegmentIndex } from "./segment-index.js";
 
@@ -22,6 +22,8 @@ export async function* segmentRecords(
   segment: Segment,
   index: SegmentIndex,
   size: number,
+  /** Offsets to pass over unchecked (a damaged range being repaired). */
+  except?: { from: number; to: number },
 ): AsyncGenerator<RawRecord> {
   const { relOffsets, positions, count } = index.view();
   let buffer = Buffer.allocUnsafe(0);
@@ -35,15 +37,17 @@ export async function* segmentRecords(
     const got = await readAt(segment.log, buffer, 0, end - start, start);
     for (; entry < stop; entry++) {
       const position = positions[entry]!;
-      const recordEnd = entry + 1 < count ? positions[entry + 1]! : size;
+      const spanEnd = entry + 1 < count ? positions[entry + 1]! : size;
       const offset = segment.baseOffset + relOffsets[entry]!;
+      if (except && offset >= except.from && offset <= except.to) continue;
       const fail = (reason: string) =>
         new CorruptRecordError(segment.logPath, offset, position, reason);
-      if (recordEnd - start > got) throw fail(`the file ends at ${start + got}, inside the record`);
+      if (spanEnd - start > got) throw fail(`the file ends at ${start + got}, inside the record`);
       const at = position - start;
-      const bytes = buffer.subarray(at, recordEnd - start);
-      const problem = recordProblem(bytes, 0, bytes.length, offset);
+      const span = buffer.subarray(at, spanEnd - start);
+      const problem = recordProblem(span, 0, span.length, offset);
       if (problem) throw fail(problem);
+      const bytes = span.subarray(0, recordEnd(span, 0));
       yield { offset, bytes, body: bytes.subarray(RECORD_HEADER_BYTES) };
     }
   }

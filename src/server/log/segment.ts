@@ -11,7 +11,7 @@ import {
   readOffset,
   readTimestamp,
 } from "./record-format.js";
-import { type EpochStart, scanRecords } from "./record-scanner.js";
+import { type EpochStart, type ScanGap, scanRecords } from "./record-scanner.js";
 import { indexFilePath, logFilePath } from "./segment-files.js";
 import { type IndexView, SegmentIndex } from "./segment-index.js";
 import type { RecoveryReport } from "./types.js";
@@ -52,6 +52,15 @@ export interface RecoveredSegment {
   epochStarts: EpochStart[];
 }
 
+/** A sealed segment's index as loaded: rebuilt from the records when the file was not sound. */
+export interface LoadedIndex {
+  index: SegmentIndex;
+  /** Why the index file could not be used, when it was rebuilt. */
+  rebuiltBecause?: string;
+  /** Damaged records the rebuild found (with valid ones after them). */
+  gaps: ScanGap[];
+}
+
 interface SegmentState {
   size: number;
   nextOffset: number;
@@ -70,6 +79,8 @@ export class Segment {
   /** In memory while the segment is active, or for good when the segment is damaged. */
   private memoryIndex?: SegmentIndex;
   private active = false;
+  /** Damaged records found between valid ones when the segment was scanned. */
+  gaps: readonly ScanGap[] = [];
 
   private constructor(
     readonly baseOffset: number,
@@ -172,6 +183,7 @@ export class Segment {
         minOffset: prefix?.nextOffset ?? baseOffset,
         verifyCrc: true,
         index: prefix?.index,
+        resync: true,
       });
       report.scannedBytes += scan.scannedBytes;
       if (scan.damage) {
@@ -179,6 +191,11 @@ export class Segment {
         await log.datasync();
         report.truncatedBytes += fileSize - scan.validEnd;
         report.truncationReason = `${logPath} at position ${scan.damage.position} (offset ${scan.damage.offset}): ${scan.damage.reason}`;
+        report.truncatedFrom = {
+          segment: logPath,
+          offset: scan.damage.offset,
+          position: scan.damage.position,
+        };
       }
       const expected = scan.index.toBytes(prefixEntries, scan.index.count);
       const tailAt = prefixEntries * INDEX_ENTRY_BYTES;
@@ -197,6 +214,7 @@ export class Segment {
       });
       segment.memoryIndex = scan.index;
       segment.active = true;
+      segment.gaps = scan.gaps;
       return { segment, epochStarts: scan.epochStarts };
     } catch (err) {
       await indexFile?.close();
@@ -243,6 +261,7 @@ export class Segment {
         end: logSize,
         minOffset: baseOffset,
         verifyCrc: true,
+        resync: true,
       });
       const state = {
         size: scan.validEnd,
@@ -257,6 +276,7 @@ export class Segment {
         report.damagedSegments.push({ segment: logPath, ...damage });
         const segment = new Segment(baseOffset, logPath, indexPath, log, indexFile, state, damage);
         segment.memoryIndex = scan.index;
+        segment.gaps = scan.gaps;
         return segment;
       }
       await indexFile?.close();
@@ -264,7 +284,9 @@ export class Segment {
       await writeWholeFile(fs, indexPath, scan.index.toBytes(0, scan.index.count));
       report.rebuiltIndexes.push(indexPath);
       indexFile = await fs.open(indexPath, "read");
-      return new Segment(baseOffset, logPath, indexPath, log, indexFile, state);
+      const segment = new Segment(baseOffset, logPath, indexPath, log, indexFile, state);
+      segment.gaps = scan.gaps;
+      return segment;
     } catch (err) {
       await indexFile?.close();
       await log.close();
@@ -376,17 +398,55 @@ export class Segment {
     return index;
   }
 
-  /** The segment's index: the in-memory one, or read from a sealed segment's index file. */
-  async loadIndex(): Promise<SegmentIndex> {
-    if (this.memoryIndex) return this.memoryIndex;
+  /**
+   * The segment's index: the in-memory one, or read from a sealed segment's index file. Every
+   * entry of a file is checked (offsets and positions increasing, within the log); one that
+   * is not sound is never trusted: the index is rebuilt from the records instead.
+   */
+  async loadIndex(): Promise<LoadedIndex> {
+    if (this.memoryIndex) return { index: this.memoryIndex, gaps: [] };
     const bytes = Buffer.allocUnsafe(this.entries * INDEX_ENTRY_BYTES);
     const got = this.indexFile ? await readAt(this.indexFile, bytes, 0, bytes.length, 0) : 0;
-    if (got !== bytes.length) {
-      throw new Error(
-        `index file ${this.indexPath} holds ${got} bytes, expected ${bytes.length} (${this.entries} entries)`,
-      );
-    }
-    return SegmentIndex.fromBytes(bytes);
+    const index = SegmentIndex.fromBytes(bytes.subarray(0, got));
+    const problem =
+      got !== bytes.length
+        ? `index file ${this.indexPath} holds ${got} bytes, expected ${bytes.length} (${this.entries} entries)`
+        : indexProblem(index, this.size, this.nextOffset - this.baseOffset);
+    if (!problem) return { index, gaps: [] };
+    const scan = await scanRecords(this.log, {
+      baseOffset: this.baseOffset,
+      from: 0,
+      end: this.size,
+      minOffset: this.baseOffset,
+      verifyCrc: true,
+      resync: true,
+    });
+    return { index: scan.index, rebuiltBecause: `${this.indexPath}: ${problem}`, gaps: scan.gaps };
+  }
+
+  /** Takes a rebuilt index as the sealed segment's own. */
+  adoptIndex(index: SegmentIndex): void {
+    if (index.count === 0) return;
+    const { relOffsets, count } = index.view();
+    this.state = {
+      ...this.state,
+      entries: count,
+      nextOffset: Math.max(this.state.nextOffset, this.baseOffset + relOffsets[count - 1]! + 1),
+    };
+  }
+
+  /** Points a sealed segment at a rewritten index file. */
+  async reopenIndex(fs: LogFileSystem): Promise<void> {
+    const fresh = await fs.open(this.indexPath, "read");
+    const old = this.indexFile;
+    this.indexFile = fresh;
+    await old?.close();
+  }
+
+  /** Moves the active segment's next offset forward, past offsets known to be lost. */
+  skipTo(offset: number): void {
+    if (!this.active) throw new Error(`segment ${this.logPath} is sealed`);
+    if (offset > this.state.nextOffset) this.state = { ...this.state, nextOffset: offset };
   }
 
   async close(): Promise<void> {
@@ -519,6 +579,24 @@ async function missingTail(
     position: validEnd,
     reason: `the segment ends at byte ${validEnd} but its index lists more records: records are missing`,
   };
+}
+
+/** Why a sealed segment's index cannot describe its records, or undefined if it can. */
+function indexProblem(index: SegmentIndex, logSize: number, relEnd: number): string | undefined {
+  const { relOffsets, positions, count } = index.view();
+  if (count === 0) return logSize === 0 ? undefined : "no entries for a non-empty segment";
+  for (let i = 0; i < count; i++) {
+    const position = positions[i]!;
+    if (position + RECORD_HEADER_BYTES > logSize) {
+      return `entry ${i} points at position ${position}, past the segment's ${logSize} bytes`;
+    }
+    if (relOffsets[i]! >= relEnd)
+      return `entry ${i} holds relative offset ${relOffsets[i]}, past the segment's records`;
+    if (i > 0 && (relOffsets[i]! <= relOffsets[i - 1]! || position <= positions[i - 1]!)) {
+      return `entry ${i} does not follow entry ${i - 1} (offsets and positions must increase)`;
+    }
+  }
+  return undefined;
 }
 
 /** Whether `file` is `at + expected.length` bytes long and ends with `expected`. */

@@ -1,4 +1,5 @@
 import type { LogFileSystem } from "./file-system.js";
+import type { LogDamage } from "./log-damage.js";
 
 export interface LogOptions {
   /** Roll to a new segment before a write would take the active one past this size. Default 256 MiB. */
@@ -19,6 +20,17 @@ export interface LogOptions {
   keyOf?: (body: Uint8Array) => Uint8Array | undefined;
   /** The file layer underneath the log: the real file system unless a test injects faults. */
   fs?: LogFileSystem;
+  /**
+   * Keep `<dir>.log-extent.checkpoint` beside the log's directory (the broker's partitions: in
+   * their stream directory), so that losing the whole directory is told from a new log.
+   * Default false: the log writes nothing outside its directory.
+   */
+  extentBesideDir?: boolean;
+  /**
+   * Told of damage found after open (a read hitting a damaged record, an index rebuilt), for
+   * the broker to log; what open() finds is in `CommitLog.recovery`. Must not throw.
+   */
+  notice?: (message: string, details: Record<string, unknown>) => void;
 }
 
 export interface AppendRecord {
@@ -47,6 +59,8 @@ export interface RecoveryReport {
   truncatedBytes: number;
   /** Why the tail was cut, when it was. */
   truncationReason?: string;
+  /** Where the cut tail started, when it was cut. */
+  truncatedFrom?: { segment: string; offset: number; position: number };
   /** Index files rewritten because they were missing, short or inconsistent with their segment. */
   rebuiltIndexes: string[];
   /** Bytes of records read to recover the last segment: only those past the recovery point. */
@@ -55,6 +69,11 @@ export interface RecoveryReport {
   recoveryPointIgnored?: string;
   /** Sealed segments whose records are damaged past a valid prefix; reads there fail. */
   damagedSegments: { segment: string; offset: number; position: number; reason: string }[];
+  /**
+   * Offsets found damaged or missing at open (as `CommitLog.damage()` lists them afterwards,
+   * with what earlier runs recorded): never truncated, never served, never reused.
+   */
+  damage: LogDamage[];
   /** What became of a compaction interrupted by a crash: "completed" or "rolled back". */
   compaction?: "completed" | "rolled back";
 }

@@ -47,3 +47,14 @@ export class MetadataNotStoredError extends Error {
     this.name = "MetadataNotStoredError";
   }
 }
+
+/**
+ * The command is too large for one metadata Raft entry (one NATS message): refused before it
+ * was appended, so nothing of it is applied. The API answers InvalidArgument.
+ */
+export class MetadataCommandTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MetadataCommandTooLargeError";
+  }
+}

@@ -71,6 +71,8 @@ export interface NatsServerHandle {
   restart(): Promise<void>;
   /** Exit code of the current process (null when killed by a signal). */
   readonly exited: Promise<number | null>;
+  /** False once the current process has exited (stopped, or signalled by someone else). */
+  readonly running: boolean;
 }
 
 /** LB_NATS_SERVER, then PATH, then /usr/sbin and /usr/local/bin. */
@@ -199,6 +201,10 @@ class NatsServerProcess implements NatsServerHandle {
 
   get exited(): Promise<number | null> {
     return this.exitPromise;
+  }
+
+  get running(): boolean {
+    return !this.hasExited;
   }
 
   stop(): Promise<void> {

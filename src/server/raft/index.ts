@@ -1,4 +1,13 @@
 export {
+  type Chunk,
+  ChunkAssembler,
+  ChunkError,
+  chunkHeaderBytes,
+  decodeChunk,
+  encodeChunk,
+  splitIntoChunks,
+} from "./chunks.js";
+export {
   decodeConfChange,
   decodeMessage,
   encodeConfChange,
@@ -30,6 +39,8 @@ export {
   type SyncReadyHandler,
 } from "./raw-node.js";
 export {
+  ENTRY_OVERHEAD_BYTES,
+  entrySize,
   type InitialState,
   type PersistentStorage,
   persistUpdate,

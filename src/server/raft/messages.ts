@@ -57,7 +57,10 @@ export interface HeartbeatResponse extends Envelope {
   readonly type: "heartbeatResponse";
 }
 
-/** InstallSnapshot (§7), sent whole: lb's metadata snapshots are small. */
+/**
+ * InstallSnapshot (§7), one message here; a transport that cannot carry it in one piece sends
+ * it in chunks (chunks.ts) and reports the outcome with reportSnapshot.
+ */
 export interface InstallSnapshot extends Envelope {
   readonly type: "snapshot";
   readonly snapshot: Snapshot;

@@ -97,9 +97,12 @@ export function persistUpdateSync(storage: PersistentStorage, update: StorageUpd
   }
 }
 
-/** Bytes an entry is counted as when batching by size. */
+/** What an entry's encoding adds to its data at most (index, term, kind, data length). */
+export const ENTRY_OVERHEAD_BYTES = 24;
+
+/** Bytes an entry is counted as when batching by size: at least its encoded size. */
 export function entrySize(entry: Entry): number {
-  return entry.data.length + 24;
+  return entry.data.length + ENTRY_OVERHEAD_BYTES;
 }
 
 /** Keeps the longest prefix of `entries` within maxBytes, but at least one entry. */
