@@ -16,11 +16,12 @@ import type { BrokerConfig } from "./config/index.js";
 import { CursorManager } from "./cursors.js";
 import { prepareDataDir, resolveServerId, StartupError } from "./data-dir.js";
 import { type DataDirLock, lockDataDir } from "./data-dir-lock.js";
+import { DiskSpace, isNoSpace, spaceAwareFileSystem } from "./disk-space.js";
 import { ENCRYPTION_KEY_ENV, masterKeyFromEnv } from "./encryption.js";
 import { GroupCoordinator } from "./groups.js";
 import type { TlsFiles } from "./grpc/http2-server.js";
 import type { RpcServer } from "./grpc/rpc-server.js";
-import type { LogFileSystem } from "./log/index.js";
+import { type LogFileSystem, nodeFileSystem } from "./log/index.js";
 import type { Logger } from "./logger.js";
 import { MetadataState } from "./metadata/state.js";
 import { credentialsFromUrls, redactUrl } from "./nats/credentials.js";
@@ -78,6 +79,7 @@ export class Broker {
     private readonly shutdown: AbortController,
     private readonly timers: NodeJS.Timeout[],
     private readonly activity: ActivityPublisher,
+    private readonly diskSpace: DiskSpace,
     private readonly lock: DataDirLock,
     private readonly logger: Logger,
   ) {}
@@ -99,7 +101,14 @@ export class Broker {
     if (config.streams.encryption || process.env[ENCRYPTION_KEY_ENV]) masterKeyFromEnv();
     const natsAuth = natsCredentials(config);
     await prepareDataDir(config.dataDir);
-    const lock = await lockDataDir(config.dataDir);
+    const lock = await lockDataDir(config.dataDir).catch(async (err) => {
+      if (!isNoSpace(err)) throw err;
+      // The lock file needs a block: on a full disk the reserve gives up its room for it.
+      if (await DiskSpace.releaseAtStart(config.dataDir)) return lockDataDir(config.dataDir);
+      throw new StartupError(
+        `no space left on device to write the lock file in ${config.dataDir}: free space on its file system and start again`,
+      );
+    });
     const cleanup: (() => Promise<unknown>)[] = [() => lock.release()];
     /** A long start-up step, given up as soon as the start is aborted (cleanup then undoes it). */
     const unlessAborted = <T>(step: Promise<T>): Promise<T> => {
@@ -114,6 +123,8 @@ export class Broker {
     try {
       checkAborted();
       const serverId = await resolveServerId(config.dataDir, config.serverId);
+      const diskSpace = await DiskSpace.open(config.dataDir, logger);
+      cleanup.push(async () => diskSpace.close());
       let embeddedNats: NatsServerHandle | undefined;
       let servers = config.nats.servers;
       if (config.nats.embedded) {
@@ -148,9 +159,14 @@ export class Broker {
         snapshotThreshold: config.clustering.raftSnapshotThreshold,
         joinTimeoutMs: config.clustering.raftJoinTimeoutMs,
         signal,
+        reserve: diskSpace,
       }).catch((err) => {
         checkAborted();
-        throw new StartupError((err as Error).message);
+        throw new StartupError(
+          isNoSpace(err)
+            ? `no space left on device for the metadata log in ${join(config.dataDir, "raft")} (${(err as Error).message}): free space on its file system and start again`
+            : (err as Error).message,
+        );
       });
       cleanup.push(() => metadataLog.close());
       checkAborted();
@@ -166,7 +182,7 @@ export class Broker {
         logger,
         deliverAckLocally: (inbox, ack) => acks.deliverLocally(inbox, ack),
         defaults: config.streams,
-        fs: options.logFileSystem,
+        fs: spaceAwareFileSystem(options.logFileSystem ?? nodeFileSystem, diskSpace),
         replication: {
           settings: replicationSettings(config, serverId),
           control: replicationControl(metadataLog, serverId),
@@ -325,6 +341,7 @@ export class Broker {
         shutdown,
         [autoPauseTimer, syncTimer, cleanerTimer, groupTimer],
         activity,
+        diskSpace,
         lock,
         logger,
       );
@@ -342,6 +359,10 @@ export class Broker {
     return this.stopping;
   }
 
+  /**
+   * Every step runs even when an earlier one fails (a full disk can fail the final syncs), so
+   * that the process can exit; the first failure is thrown at the end.
+   */
   private async doStop(): Promise<void> {
     this.logger.info("broker stopping", { id: this.serverId });
     try {
@@ -357,6 +378,7 @@ export class Broker {
       this.controller.stop();
       this.liveness.stop();
       await this.step("metadata log", () => this.metadataLog.close());
+      this.diskSpace.close();
       await this.closeNats();
       if (this.embeddedNats)
         await this.step("embedded nats-server", () => this.embeddedNats!.stop());

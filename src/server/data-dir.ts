@@ -32,7 +32,7 @@ export async function prepareDataDir(dir: string): Promise<void> {
   const formatFile = join(dir, "FORMAT");
   const existing = await readFile(formatFile, "utf8").catch(() => undefined);
   if (existing === undefined) {
-    await writeAtomically(formatFile, `${DATA_FORMAT}\n`);
+    await writeStartupFile(formatFile, `${DATA_FORMAT}\n`);
   } else if (existing.trim() !== DATA_FORMAT) {
     throw new StartupError(
       `data dir ${dir} has format "${existing.trim()}", this lb reads "${DATA_FORMAT}": use a matching lb or another --data dir`,
@@ -65,17 +65,35 @@ export async function resolveServerId(dir: string, configured: string): Promise<
   const file = join(dir, "server-id");
   const stored = (await readFile(file, "utf8").catch(() => "")).trim();
   if (configured) {
-    if (configured !== stored) await writeAtomically(file, `${configured}\n`);
+    if (configured !== stored) await writeStartupFile(file, `${configured}\n`);
     return configured;
   }
   if (stored) return stored;
   const id = randomBytes(8).toString("hex");
-  await writeAtomically(file, `${id}\n`);
+  await writeStartupFile(file, `${id}\n`);
   return id;
 }
 
 export async function writeAtomically(file: string, contents: string): Promise<void> {
   const temp = `${file}.tmp-${process.pid}`;
-  await writeFile(temp, contents, { flush: true });
-  await rename(temp, file);
+  try {
+    await writeFile(temp, contents, { flush: true });
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** writeAtomically for start-up, where a full disk is a StartupError that says so. */
+async function writeStartupFile(file: string, contents: string): Promise<void> {
+  try {
+    await writeAtomically(file, contents);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOSPC" && code !== "EDQUOT") throw err;
+    throw new StartupError(
+      `no space left on device to write ${file} (${code}): free space on its file system and start again`,
+    );
+  }
 }

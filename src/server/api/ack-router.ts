@@ -1,6 +1,7 @@
 import type { NatsConnection, Subscription } from "nats";
 import { type Ack, decodeAck } from "../../wire/api.js";
 import { decodeEnvelope, MsgType } from "../../wire/envelope.js";
+import { ackReasonFrom, setAckReason } from "../partition/ack-reason.js";
 
 type AckHandler = (ack: Ack) => void;
 
@@ -25,6 +26,7 @@ export class AckRouter {
         if (err) return;
         const handler = this.handlers.get(msg.subject);
         const ack = handler ? decodeAckEnvelope(msg.data) : undefined;
+        if (ack) setAckReason(ack, ackReasonFrom(msg.headers));
         if (handler && ack) handler(ack);
       },
     });
@@ -56,6 +58,7 @@ export class AckRouter {
     try {
       for await (const msg of sub) {
         const ack = decodeAckEnvelope(msg.data);
+        if (ack) setAckReason(ack, ackReasonFrom(msg.headers));
         if (ack) return ack;
       }
       return undefined;

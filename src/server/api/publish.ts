@@ -11,6 +11,7 @@ import {
   type PublishToSubjectResponse,
 } from "../../wire/api.js";
 import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
+import { ackReason } from "../partition/ack-reason.js";
 import { partitionSubject } from "../partition/subjects.js";
 import type { ApiContext } from "./context.js";
 import { resumeIfPaused } from "./lifecycle.js";
@@ -25,6 +26,8 @@ export class PublishRefusal extends Error {
   constructor(
     readonly code: PublishAsyncErrorCode,
     message: string,
+    /** The status a unary Publish answers with, when not the code's usual one. */
+    private readonly grpcStatus?: status,
   ) {
     super(message);
     this.name = "PublishRefusal";
@@ -41,7 +44,7 @@ export class PublishRefusal extends Error {
       [PublishAsyncErrorCode.PERMISSION_DENIED]: status.PERMISSION_DENIED,
       [PublishAsyncErrorCode.INTERNAL]: status.INTERNAL,
     };
-    return new ApiError(codes[this.code] ?? status.UNKNOWN, this.message);
+    return new ApiError(this.grpcStatus ?? codes[this.code] ?? status.UNKNOWN, this.message);
   }
 }
 
@@ -288,6 +291,14 @@ export function ackRefusal(ack: Ack, ctx?: ApiContext): PublishRefusal {
         "encryption failed on partition",
       );
     default:
+      if (ackReason(ack) === "noSpace") {
+        // gRPC's own meaning of RESOURCE_EXHAUSTED includes "the file system is out of space".
+        return new PublishRefusal(
+          PublishAsyncErrorCode.UNKNOWN,
+          `no space left on device while storing the message: the disk of the leader of ${ack.stream} is full; free space (delete streams) and publish again`,
+          status.RESOURCE_EXHAUSTED,
+        );
+      }
       return new PublishRefusal(
         PublishAsyncErrorCode.UNKNOWN,
         (ctx && belowMinIsr(ctx, ack)) ??

@@ -1,6 +1,7 @@
 import { Metadata, status } from "@grpc/grpc-js";
 import {
   MetadataCommandTooLargeError,
+  MetadataNotStoredError,
   MetadataUnavailableError,
 } from "../metadata/replicated-log.js";
 
@@ -43,6 +44,9 @@ export const internal = (message: string) => new ApiError(status.INTERNAL, messa
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof MetadataUnavailableError) return unavailable(err.message);
+  if (err instanceof MetadataNotStoredError) {
+    return err.diskFull ? resourceExhausted(err.message) : unavailable(err.message);
+  }
   if (err instanceof MetadataCommandTooLargeError) return invalidArgument(err.message);
   return internal(err instanceof Error ? err.message : String(err));
 }

@@ -1,10 +1,12 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Msg, NatsConnection, Subscription } from "nats";
+import { isNoSpace } from "../disk-space.js";
 import type { Logger } from "../logger.js";
 import { decodeCommand } from "../metadata/command-check.js";
 import {
   type AppliedEntry,
   MetadataCommandTooLargeError,
+  MetadataNotStoredError,
   MetadataUnavailableError,
   type ReplicatedLog,
 } from "../metadata/replicated-log.js";
@@ -13,6 +15,7 @@ import type { ApplyResult, MetadataCommand } from "../metadata/types.js";
 import {
   type ApplyBatch,
   type ConfState,
+  type Entry,
   FileStorage,
   isMember,
   isPristine,
@@ -20,6 +23,7 @@ import {
   persistUpdate,
   type RaftStatus,
   RawNode,
+  type StorageUpdate,
   systemRandom,
 } from "../raft/index.js";
 import { RaftTransport, transportLimits } from "./raft-transport.js";
@@ -33,6 +37,10 @@ const DEFAULT_PROPOSE_TIMEOUT_MS = 5000;
 const JOIN_REQUEST_MS = 1000;
 /** Applied commands kept for entry() (the activity stream reads them shortly after apply). */
 const HISTORY_KEPT = 10_000;
+/** After a failed write, the node restarts from its storage this much later. */
+const RECOVERY_MS = 1000;
+/** After a failed snapshot, the next attempt waits this long. */
+const SNAPSHOT_RETRY_MS = 5000;
 
 export type Bootstrap =
   | { mode: "seed" }
@@ -56,13 +64,35 @@ export interface MetadataRaftOptions {
   joinTimeoutMs: number;
   /** Aborted when the broker is stopped during start-up: a join in progress gives up. */
   signal?: AbortSignal;
+  /** Room kept for this log on a full disk (DiskSpace); without it, ENOSPC just fails. */
+  reserve?: SpaceReserve;
+}
+
+export interface SpaceReserve {
+  /** The reserve is released: no stream may be created. */
+  readonly full: boolean;
+  /** Frees the reserve's room; true if this call freed some. */
+  release(reason: string): Promise<boolean>;
+}
+
+/** A Ready could not be made durable; `rolledBack` says its entries were taken back. */
+class PersistFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    /** The first index of the failed Ready's entries (everything from it was taken back). */
+    readonly from: number,
+    readonly rolledBack: boolean,
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+    this.name = "PersistFailure";
+  }
 }
 
 type RpcRequest = { kind: string; [key: string]: unknown };
 type RpcReply =
   | { ok: true; [key: string]: unknown }
   /** tooLarge: the command can never fit one Raft entry; retrying is pointless. */
-  | { ok: false; error: string; tooLarge?: boolean };
+  | { ok: false; error: string; tooLarge?: boolean; notStored?: boolean; diskFull?: boolean };
 export type RpcHandler = (request: RpcRequest) => Promise<Record<string, unknown>>;
 
 interface ProposalWaiter {
@@ -90,6 +120,10 @@ export class MetadataRaft implements ReplicatedLog {
   private snapshotIndex: number;
   private driving = false;
   private failure?: Error;
+  /** Set while the node restarts from its storage after a failed write. */
+  private recovery?: NodeJS.Timeout;
+  private recovering = false;
+  private snapshotNotBefore = 0;
   private closed = false;
   private ticker?: NodeJS.Timeout;
   private leader = "";
@@ -98,7 +132,7 @@ export class MetadataRaft implements ReplicatedLog {
   private constructor(
     private readonly options: MetadataRaftOptions,
     private readonly storage: FileStorage,
-    private readonly node: RawNode,
+    private node: RawNode,
   ) {
     this.subjects = clusterSubjects(options.namespace);
     this.transport = new RaftTransport(
@@ -168,9 +202,13 @@ export class MetadataRaft implements ReplicatedLog {
     // election timeout to lead.
     this.drive();
     await this.waitApplied(this.node.status().commit);
-    const conf = this.node.confState();
-    if (conf.voters.length === 1 && conf.voters[0] === serverId) this.withNode((n) => n.campaign());
+    if (this.isLoneVoter()) this.withNode((n) => n.campaign());
     this.ticker = setInterval(() => this.withNode((node) => node.tick()), TICK_MS);
+  }
+
+  private isLoneVoter(): boolean {
+    const conf = this.node.confState();
+    return conf.voters.length === 1 && conf.voters[0] === this.options.serverId;
   }
 
   /** Asks the controller to add this broker, until it answers or the join timeout passes. */
@@ -218,6 +256,8 @@ export class MetadataRaft implements ReplicatedLog {
    * a broker without a quorum still starts.
    */
   async waitCaughtUp(timeoutMs: number): Promise<boolean> {
+    // A lone voter has everything committed in its own log, replayed at open.
+    if (this.isLoneVoter()) return true;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline && !this.closed) {
       try {
@@ -276,7 +316,10 @@ export class MetadataRaft implements ReplicatedLog {
       this.checkUsable();
       const leader = this.leader || (await this.waitForLeader(until));
       try {
-        if (leader === this.options.serverId) return await this.proposeHere(data, until);
+        if (leader === this.options.serverId) {
+          this.admit(command);
+          return await this.proposeHere(data, until);
+        }
         const reply = await this.requestBroker(leader, { kind: "propose", command }, until);
         await this.waitApplied(reply.index as number, until);
         return reply.result as ApplyResult;
@@ -331,6 +374,7 @@ export class MetadataRaft implements ReplicatedLog {
     }
     const reply = JSON.parse(Buffer.from(msg.data).toString("utf8")) as RpcReply;
     if (!reply.ok) {
+      if (reply.notStored) throw new MetadataNotStoredError(reply.error, !!reply.diskFull);
       throw reply.tooLarge
         ? new MetadataCommandTooLargeError(reply.error)
         : new RetryableError(reply.error);
@@ -347,6 +391,7 @@ export class MetadataRaft implements ReplicatedLog {
         reply = { ok: true, index: this.node.status().commit };
       } else if (request.kind === "propose") {
         if (!this.isLeader) throw new Error(`${this.options.serverId} is not the controller`);
+        this.admit(request.command as MetadataCommand);
         const result = await this.proposeHere(
           this.encodeCommand(request.command as MetadataCommand),
           Date.now() + DEFAULT_PROPOSE_TIMEOUT_MS,
@@ -359,7 +404,10 @@ export class MetadataRaft implements ReplicatedLog {
       }
     } catch (err) {
       const tooLarge = err instanceof MetadataCommandTooLargeError;
-      reply = { ok: false, error: (err as Error).message, tooLarge };
+      reply =
+        err instanceof MetadataNotStoredError
+          ? { ok: false, error: err.message, notStored: true, diskFull: err.diskFull }
+          : { ok: false, error: (err as Error).message, tooLarge };
     }
     this.respond(msg, reply);
   }
@@ -417,6 +465,16 @@ export class MetadataRaft implements ReplicatedLog {
       reply = { ok: false, error: (err as Error).message };
     }
     this.respond(msg, reply);
+  }
+
+  /** A controller whose disk is full creates no stream: its partitions could store nothing. */
+  private admit(command: MetadataCommand): void {
+    if (command.op === "createStream" && this.options.reserve?.full) {
+      throw new MetadataNotStoredError(
+        `no space left on device: the disk of the controller ${this.options.serverId} is full, so no stream can be created; free space (delete streams) and try again`,
+        true,
+      );
+    }
   }
 
   private proposeHere(data: Uint8Array, deadline: number): Promise<ApplyResult> {
@@ -499,7 +557,11 @@ export class MetadataRaft implements ReplicatedLog {
   }
 
   private unavailable(err: unknown): Error {
-    if (err instanceof MetadataUnavailableError || err instanceof MetadataCommandTooLargeError) {
+    if (
+      err instanceof MetadataUnavailableError ||
+      err instanceof MetadataCommandTooLargeError ||
+      err instanceof MetadataNotStoredError
+    ) {
       return err;
     }
     return new MetadataUnavailableError(
@@ -509,7 +571,8 @@ export class MetadataRaft implements ReplicatedLog {
 
   private checkUsable(): void {
     if (this.closed) throw new MetadataUnavailableError("the broker is shutting down");
-    if (this.failure) {
+    // While the node restarts after a failed write, proposals wait for a controller.
+    if (this.failure && !this.recovery) {
       throw new MetadataUnavailableError(`the metadata log failed: ${this.failure.message}`);
     }
   }
@@ -533,13 +596,19 @@ export class MetadataRaft implements ReplicatedLog {
       try {
         while (this.node.hasReady()) {
           await this.node.handleReady({
-            persist: (update) => persistUpdate(this.storage, update),
+            persist: (update) => this.persist(update),
             send: (messages) => this.transport.send(messages),
             apply: (batch) => this.apply(batch),
             softState: (soft) => this.leaderChanged(soft.leader ?? ""),
           });
         }
-        await this.maybeSnapshot();
+        await this.maybeSnapshot().catch((err) => {
+          // Only an optimisation: the log keeps its entries until a snapshot succeeds.
+          this.snapshotNotBefore = Date.now() + SNAPSHOT_RETRY_MS;
+          this.options.logger.warn("could not snapshot the metadata log; will retry", {
+            error: err,
+          });
+        });
       } catch (err) {
         this.fail(err as Error);
       } finally {
@@ -547,6 +616,59 @@ export class MetadataRaft implements ReplicatedLog {
       }
       if (this.node.hasReady() && !this.failure) this.drive();
     })();
+  }
+
+  /**
+   * Makes a Ready durable. On ENOSPC the disk reserve is released and, unless the Ready creates
+   * a stream (which a full disk refuses), the write is tried again. A write that still fails is
+   * taken back (its entries discarded from storage: they were never sent or applied), so that
+   * a proposal reported as failed can never commit later.
+   */
+  private async persist(update: StorageUpdate): Promise<void> {
+    let error: unknown;
+    try {
+      await persistUpdate(this.storage, update);
+      this.noteWriting();
+      return;
+    } catch (err) {
+      error = err;
+    }
+    const { reserve } = this.options;
+    if (isNoSpace(error) && reserve) {
+      const freed = await reserve
+        .release(`the metadata log could not write: ${(error as Error).message}`)
+        .catch(() => false);
+      if (freed && !createsStream(update.entries)) {
+        // A snapshot the first attempt stored is not stored twice.
+        const stored = this.storage.snapshot().metadata.index;
+        const snapshot =
+          update.snapshot && update.snapshot.metadata.index > stored ? update.snapshot : undefined;
+        try {
+          await persistUpdate(this.storage, { ...update, snapshot });
+          this.noteWriting();
+          return;
+        } catch (err) {
+          error = err;
+        }
+      }
+    }
+    const from = update.entries[0]?.index ?? this.storage.lastIndex() + 1;
+    let rolledBack = true;
+    try {
+      await this.storage.discardFrom(from);
+    } catch (err) {
+      rolledBack = false;
+      this.options.logger.error("could not take back a failed metadata log write", {
+        error: err,
+      });
+    }
+    throw new PersistFailure(error, from, rolledBack);
+  }
+
+  private noteWriting(): void {
+    if (!this.recovering) return;
+    this.recovering = false;
+    this.options.logger.info("the metadata log writes again");
   }
 
   private apply(batch: ApplyBatch): void {
@@ -563,6 +685,8 @@ export class MetadataRaft implements ReplicatedLog {
       }
     }
     for (const entry of batch.entries) {
+      // A node restarted after a failed write replays what this broker had already applied.
+      if (entry.index <= this.applied) continue;
       let result: ApplyResult = { ok: true };
       if (entry.kind === "normal" && entry.data.length > 0) {
         const command = decodeCommand(entry.data);
@@ -598,6 +722,8 @@ export class MetadataRaft implements ReplicatedLog {
   private async maybeSnapshot(): Promise<void> {
     const threshold = this.options.snapshotThreshold;
     if (threshold === 0 || this.applied - this.snapshotIndex < threshold) return;
+    // The membership a snapshot records must be as of its index: wait for a replay.
+    if (this.node.appliedIndex() < this.applied || Date.now() < this.snapshotNotBefore) return;
     const index = this.applied;
     await this.storage.createSnapshot(index, this.node.confState(), this.options.state.snapshot());
     await this.storage.compact(index);
@@ -606,11 +732,62 @@ export class MetadataRaft implements ReplicatedLog {
 
   private fail(err: Error): void {
     this.failure = err;
-    this.options.logger.error("the metadata Raft log failed; this broker must restart", {
-      error: err,
+    if (!(err instanceof PersistFailure && err.rolledBack)) {
+      this.options.logger.error("the metadata Raft log failed; this broker must restart", {
+        error: err,
+      });
+      for (const waiter of this.proposals.values()) waiter.reject(this.unavailable(err));
+      this.proposals.clear();
+      return;
+    }
+    const diskFull = isNoSpace(err.cause);
+    const log = this.recovering ? this.options.logger.debug : this.options.logger.error;
+    log.call(
+      this.options.logger,
+      "the metadata log could not write; it restarts from its storage and tries again",
+      { error: err.cause },
+    );
+    // What the failed write held was taken back: those proposals never take effect. Earlier
+    // ones are stored and may still commit; they keep waiting.
+    const reason = diskFull
+      ? `no space left on device: the metadata log on ${this.options.serverId} could not store the change, which will not take effect; free space (delete streams) and try again`
+      : `the metadata log on ${this.options.serverId} could not store the change, which will not take effect: ${err.message}`;
+    for (const [index, waiter] of this.proposals) {
+      if (index < err.from) continue;
+      this.proposals.delete(index);
+      waiter.reject(new MetadataNotStoredError(reason, diskFull));
+    }
+    this.leaderChanged("");
+    this.recovering = true;
+    this.recovery = setTimeout(() => void this.recover(), RECOVERY_MS);
+  }
+
+  /**
+   * Starts a new node from the storage, as after a crash: whatever the failed one held only in
+   * memory is gone. It replays the log (entries this broker applied are skipped) before a lone
+   * voter campaigns, so that it never leads with an outdated membership.
+   */
+  private async recover(): Promise<void> {
+    while (this.driving) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.closed) return;
+    const snapshot = this.storage.snapshot();
+    if (snapshot.metadata.index > this.applied) this.apply({ snapshot, entries: [] });
+    this.node = new RawNode({
+      id: this.options.serverId,
+      storage: this.storage,
+      random: systemRandom,
+      electionTicks: ELECTION_TICKS,
+      heartbeatTicks: 1,
+      applied: snapshot.metadata.index,
     });
-    for (const waiter of this.proposals.values()) waiter.reject(this.unavailable(err));
-    this.proposals.clear();
+    this.failure = undefined;
+    this.recovery = undefined;
+    const commit = this.node.status().commit;
+    this.drive();
+    while (!this.closed && !this.failure && (this.driving || this.node.appliedIndex() < commit)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    if (!this.closed && !this.failure && this.isLoneVoter()) this.withNode((n) => n.campaign());
   }
 
   /**
@@ -622,6 +799,7 @@ export class MetadataRaft implements ReplicatedLog {
     if (this.isLeader && !this.failure) await this.transferLeadership();
     this.closed = true;
     clearInterval(this.ticker);
+    clearTimeout(this.recovery);
     this.transport.close();
     for (const sub of this.subscriptions) sub.unsubscribe();
     while (this.driving) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -644,6 +822,21 @@ export class MetadataRaft implements ReplicatedLog {
       await new Promise((resolve) => setTimeout(resolve, TICK_MS / 2));
     }
   }
+}
+
+/** Whether any of the entries is a createStream command. */
+function createsStream(entries: readonly Entry[]): boolean {
+  return entries.some((entry) => {
+    if (entry.kind !== "normal" || entry.data.length === 0) return false;
+    try {
+      return (
+        (JSON.parse(Buffer.from(entry.data).toString("utf8")) as MetadataCommand).op ===
+        "createStream"
+      );
+    } catch {
+      return false;
+    }
+  });
 }
 
 function formatJoinTimeout(ms: number): string {

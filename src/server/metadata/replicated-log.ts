@@ -41,6 +41,21 @@ export class MetadataUnavailableError extends Error {
 }
 
 /**
+ * The change was not stored and will never take effect: the metadata log could not write it
+ * (with `diskFull`, for lack of space) and took it back. The API answers ResourceExhausted
+ * for a full disk, Unavailable otherwise.
+ */
+export class MetadataNotStoredError extends Error {
+  constructor(
+    message: string,
+    readonly diskFull: boolean,
+  ) {
+    super(message);
+    this.name = "MetadataNotStoredError";
+  }
+}
+
+/**
  * The command is too large for one metadata Raft entry (one NATS message): refused before it
  * was appended, so nothing of it is applied. The API answers InvalidArgument.
  */

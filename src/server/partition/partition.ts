@@ -3,6 +3,7 @@ import { type Ack, AckError, AckPolicy, encodeAck } from "../../wire/api.js";
 import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
 import { MonotonicClock, nowNanos } from "../clock.js";
 import type { PartitionProgress } from "../cluster/status.js";
+import { isNoSpace } from "../disk-space.js";
 import type { PartitionCipher } from "../encryption.js";
 import {
   type CommitLog,
@@ -15,6 +16,7 @@ import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 import type { ReplicationControl, ReplicationSettings } from "../replication/control.js";
 import { readWrappedDataKey } from "../replication/data-key.js";
 import { LeaderReplication } from "../replication/leader-replication.js";
+import { type AckReason, ackReasonHeaders, setAckReason } from "./ack-reason.js";
 import {
   type IngestedMessage,
   ingest,
@@ -349,7 +351,10 @@ export class Partition extends CommittedReplica {
         // waiting for an ack gets an error ack now instead of a timeout.
         this.nextOffset -= count;
         const now = nowNanos();
-        for (const { ack } of acks) this.publishAck(ack, -1, receivedAt, now, AckError.UNKNOWN);
+        const reason: AckReason | undefined = isNoSpace(err) ? "noSpace" : undefined;
+        for (const { ack } of acks) {
+          this.publishAck(ack, -1, receivedAt, now, AckError.UNKNOWN, reason);
+        }
       }
     });
   }
@@ -432,6 +437,7 @@ export class Partition extends CommittedReplica {
     receivedAt: bigint,
     committedAt: bigint,
     ackError: AckError = AckError.OK,
+    reason?: AckReason,
   ): void {
     const ack: Ack = {
       stream: this.stream.name,
@@ -445,9 +451,12 @@ export class Partition extends CommittedReplica {
       commitTimestamp: committedAt,
       ackError,
     };
+    setAckReason(ack, reason);
     try {
       if (this.options.deliverAckLocally?.(pending.ackInbox, ack)) return;
-      this.nc.publish(pending.ackInbox, encodeEnvelope(MsgType.Ack, encodeAck(ack)));
+      this.nc.publish(pending.ackInbox, encodeEnvelope(MsgType.Ack, encodeAck(ack)), {
+        headers: ackReasonHeaders(reason),
+      });
     } catch (err) {
       this.logger.warn("could not publish ack", { ackInbox: pending.ackInbox, error: err });
     }

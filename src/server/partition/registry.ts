@@ -207,7 +207,9 @@ export class PartitionStore implements PartitionRegistry {
       const partitions = this.open.get(name) ?? [];
       this.open.delete(name);
       this.forgetFailures(name);
-      await Promise.all(partitions.map((p) => p?.close("deleted")));
+      // The data goes anyway: a close that fails (a full disk refuses its last checkpoint)
+      // must not keep it, least of all when deleting is how the space is freed.
+      await Promise.all(partitions.map((p) => p && this.closeQuietly(p, "deleted")));
       await CommitLog.destroy(this.streamDir(name), this.options.fs);
     });
   }
@@ -224,7 +226,7 @@ export class PartitionStore implements PartitionRegistry {
         const current = partitions[info.id];
         if (info.paused && current) {
           delete partitions[info.id];
-          await current.close("paused");
+          await this.closeQuietly(current, "paused");
         } else if (!info.paused && !current) {
           await this.openInto(partitions, stream, info);
         } else if (current instanceof Partition) {
@@ -233,6 +235,23 @@ export class PartitionStore implements PartitionRegistry {
       }
       await this.flush(stream.name);
     });
+  }
+
+  /**
+   * Closes a replica whose stream is deleted or paused. Its files are released even when the
+   * close fails (on a full disk the final checkpoint cannot be written, and the next open
+   * scans a little more), so the failure is only logged: the change has taken effect.
+   */
+  private async closeQuietly(replica: Replica, reason: "deleted" | "paused"): Promise<void> {
+    try {
+      await replica.close(reason);
+    } catch (err) {
+      this.options.logger.warn(`could not close a ${reason} partition cleanly`, {
+        stream: replica.stream.name,
+        partition: replica.info.id,
+        error: err,
+      });
+    }
   }
 
   /** Runs changes to one stream one after another, so whenSettled() sees the latest. */

@@ -113,12 +113,18 @@ async function writeAtomically(dir: string, name: string, bytes: Buffer): Promis
   const temp = join(dir, `${name}.tmp`);
   const handle = await open(temp, "w");
   try {
-    await writeAll(handle, bytes, 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      await writeAll(handle, bytes, 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, join(dir, name));
+  } catch (err) {
+    // A half-written temp file would hold on to space a full disk needs.
+    await unlink(temp).catch(() => undefined);
+    throw err;
   }
-  await rename(temp, join(dir, name));
   await syncDirectory(dir);
 }
 
@@ -225,6 +231,8 @@ export class FileStorage extends InMemoryLogView implements PersistentStorage {
   private active: FileHandle | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** An append failed after writing began: the active segment may hold bytes past its size. */
+  private dirtyTail = false;
   private readonly segmentBytes: number;
 
   private constructor(
@@ -375,6 +383,7 @@ export class FileStorage extends InMemoryLogView implements PersistentStorage {
   append(entries: readonly Entry[]): Promise<void> {
     return this.serialize("append", async () => {
       checkContiguous(entries);
+      await this.repairTail();
       if (entries.length === 0) return;
       const first = this.firstIndex();
       if (entries[entries.length - 1]!.index < first) return;
@@ -398,14 +407,48 @@ export class FileStorage extends InMemoryLogView implements PersistentStorage {
         at += RECORD_HEADER_BYTES + body.length;
       }
       const handle = await this.activeHandle();
+      this.dirtyTail = true;
       await writeAll(handle, buffer, segment.size);
       await handle.datasync();
+      this.dirtyTail = false;
       segment.size += buffer.length;
       for (let i = 0; i < kept.length; i++) {
         this.log.push(kept[i]!);
         this.locations.push({ segment, position: positions[i]! });
       }
     });
+  }
+
+  /**
+   * Drops the entries from `index` on, which must be above the stored commit index: what a
+   * failed write of the driver had appended (the driver never sent or applied them), so that
+   * they cannot resurface later. Also cuts any half-written bytes after the last entry.
+   */
+  discardFrom(index: number): Promise<void> {
+    return this.serialize("discard entries", async () => {
+      if (index <= this.hard.commit) {
+        throw new Error(
+          `cannot discard entries from ${index}: the stored commit index is ${this.hard.commit}`,
+        );
+      }
+      await this.repairTail();
+      if (index >= this.firstIndex() && index <= this.lastIndex()) await this.truncateFrom(index);
+    });
+  }
+
+  /**
+   * After a failed append, the active segment may hold bytes past its last entry (a short
+   * write, or a whole record whose sync failed): cut them, so that they never count.
+   */
+  private async repairTail(): Promise<void> {
+    if (!this.dirtyTail) return;
+    const segment = this.segments[this.segments.length - 1];
+    if (segment) {
+      const handle = await this.activeHandle();
+      await handle.truncate(segment.size);
+      await handle.sync();
+    }
+    this.dirtyTail = false;
   }
 
   /** Drops entries from `index` on, from memory and disk. */
@@ -431,10 +474,15 @@ export class FileStorage extends InMemoryLogView implements PersistentStorage {
     await this.closeActive();
     const path = join(this.dir, segmentName(base));
     const handle = await open(path, "w+");
-    const header = segmentHeader(base, prevTerm);
-    await writeAll(handle, header, 0);
-    await handle.sync();
-    await syncDirectory(this.dir);
+    try {
+      await writeAll(handle, segmentHeader(base, prevTerm), 0);
+      await handle.sync();
+      await syncDirectory(this.dir);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await unlink(path).catch(() => undefined);
+      throw err;
+    }
     this.active = handle;
     const segment: Segment = { base, prevTerm, path, size: HEADER_BYTES };
     this.segments.push(segment);
@@ -479,6 +527,7 @@ export class FileStorage extends InMemoryLogView implements PersistentStorage {
       this.snap = snapshot;
       await this.closeActive();
       for (const segment of this.segments.reverse()) await unlink(segment.path);
+      this.dirtyTail = false;
       this.segments = [];
       this.log = [];
       this.locations = [];
