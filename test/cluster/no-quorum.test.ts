@@ -45,7 +45,7 @@ for (const survivor of ["the controller", "a follower"] as const) {
     t.log(`CreateStream on ${survivor}: ${status[err.code]} after ${elapsed} ms: ${err.details}`);
     t.is(err.code, status.UNAVAILABLE);
     t.true(elapsed < DOCUMENTED_BOUND_MS, `Unavailable after ${elapsed} ms`);
-    // Nothing was created: the metadata the survivor serves does not list the stream.
+    // Not applied meanwhile: the metadata the survivor serves does not list the stream.
     const md = await call<unknown, { streamMetadata: { name: string; error: number }[] }>(
       client,
       "fetchMetadata",
