@@ -29,7 +29,8 @@ export interface ClusterMembership {
 
 const LB_BIN = fileURLToPath(new URL("../../bin/run.js", import.meta.url));
 const NULL_BROKER = fileURLToPath(new URL("./null-broker.js", import.meta.url));
-const READY = /lb ready on (\S+):(\d+),/;
+/** The advertised address when the line names one (lb serve), else the only one (null broker). */
+const READY = /lb ready on (?:\S+, advertised )?(\S+):(\d+),/;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 

@@ -39,7 +39,7 @@ export default class Serve extends Command {
   static override description =
     `Starts an lb broker: the Liftbridge gRPC API on --port (default 9292), a durable log under --data, and a NATS connection. With no NATS servers given (flag, config file or LIFTBRIDGE_NATS_SERVERS), lb starts the nats-server binary as a child process on a free loopback port. Accepts upstream Liftbridge's flags and YAML configuration keys; see the README for every key.
 
-Prints one line to stderr when ready. SIGINT (Ctrl-C) or SIGTERM stops it gracefully and exits 0: in-flight appends finish, logs are synced and closed, then NATS; during start-up, a signal stops the start at once. A second broker on the same --data is refused (the data dir holds a lock naming the broker's pid).`;
+Prints one line to stderr when ready, naming the address it listens on and the one it advertises to clients; warns when it serves without TLS on an address other machines can reach. SIGINT (Ctrl-C) or SIGTERM stops it gracefully and exits 0: in-flight appends finish, logs are synced and closed, then NATS; during start-up, a signal stops the start at once. A second broker on the same --data is refused (the data dir holds a lock naming the broker's pid).`;
 
   static override examples = [
     "<%= config.bin %> serve --data ./data",
@@ -93,7 +93,7 @@ Prints one line to stderr when ready. SIGINT (Ctrl-C) or SIGTERM stops it gracef
       const logger = createLogger(config.logLevel);
       broker = await Broker.start(config, logger, { signal: starting.signal });
       process.stderr.write(
-        `lb ready on ${broker.address.host}:${broker.address.port}, nats ${broker.natsUrl}, data ${config.dataDir}, id ${broker.serverId}\n`,
+        `lb ready on ${hostPort(broker.listenAddress)}, advertised ${hostPort(broker.address)}, nats ${broker.natsUrl}, data ${config.dataDir}, id ${broker.serverId}\n`,
       );
     } catch (err) {
       exitSoon();
@@ -125,6 +125,10 @@ Prints one line to stderr when ready. SIGINT (Ctrl-C) or SIGTERM stops it gracef
     });
     exitSoon();
   }
+}
+
+function hostPort({ host, port }: { host: string; port: number }): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function exitSoon(): void {

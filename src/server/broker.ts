@@ -21,6 +21,7 @@ import { ENCRYPTION_KEY_ENV, masterKeyFromEnv } from "./encryption.js";
 import { GroupCoordinator } from "./groups.js";
 import type { TlsFiles } from "./grpc/http2-server.js";
 import type { RpcServer } from "./grpc/rpc-server.js";
+import { plaintextExposureWarning } from "./listen-exposure.js";
 import { type LogFileSystem, nodeFileSystem } from "./log/index.js";
 import type { Logger } from "./logger.js";
 import { MetadataState } from "./metadata/state.js";
@@ -66,7 +67,10 @@ export class Broker {
 
   private constructor(
     readonly serverId: string,
+    /** What clients are told to dial (FetchMetadata). */
     readonly address: BrokerAddress,
+    /** Where the gRPC server is bound: 0.0.0.0 by default, as upstream. */
+    readonly listenAddress: BrokerAddress,
     readonly natsUrl: string,
     private readonly grpc: RpcServer,
     private readonly nc: NatsConnection,
@@ -320,6 +324,12 @@ export class Broker {
       cleanup.push(async () => clearInterval(groupTimer));
       checkAborted();
       const natsUrl = embeddedNats?.url ?? servers.map(redactUrl).join(",");
+      const exposure = plaintextExposureWarning(
+        config.listenHost,
+        boundPort,
+        config.tls.cert !== undefined,
+      );
+      if (exposure) logger.warn(exposure, { listen: `${config.listenHost}:${boundPort}` });
       logger.info("broker started", {
         id: serverId,
         listen: `${config.listenHost}:${boundPort}`,
@@ -329,6 +339,7 @@ export class Broker {
       return new Broker(
         serverId,
         { host: config.advertiseHost, port: config.advertisePort || boundPort },
+        { host: config.listenHost, port: boundPort },
         natsUrl,
         grpc,
         nc,
@@ -459,14 +470,16 @@ const REGISTER_TIMEOUT_MS = 30_000;
 
 /**
  * How a broker with no Raft state starts: as upstream, `--raft-bootstrap-peers` or
- * `--raft-bootstrap-seed` found a cluster, anything else joins one found on NATS, except a
- * broker on its own private embedded NATS server, which nobody else can reach: it is a seed.
+ * `--raft-bootstrap-seed` found a cluster, and a broker on NATS it does not run itself joins
+ * one found there. A broker running its own embedded nats-server (with or without a
+ * configuration file for it, `--nc`) is the first broker on that server: it is a seed. Brokers
+ * that each run an embedded server routed to the others' found their cluster with
+ * `--raft-bootstrap-peers`.
  */
-function bootstrapMode(config: BrokerConfig): Bootstrap {
+export function bootstrapMode(config: BrokerConfig): Bootstrap {
   const { raftBootstrapPeers, raftBootstrapSeed } = config.clustering;
   if (raftBootstrapPeers.length > 0) return { mode: "peers", peers: raftBootstrapPeers };
-  if (raftBootstrapSeed) return { mode: "seed" };
-  if (config.nats.embedded && config.nats.embeddedConfig === undefined) return { mode: "seed" };
+  if (raftBootstrapSeed || config.nats.embedded) return { mode: "seed" };
   return { mode: "join" };
 }
 

@@ -87,7 +87,7 @@ export function startServe(
     );
     child.stderr.on("data", (d) => {
       stderr += d;
-      const ready = /lb ready on (\S+), nats (\S+),/.exec(stderr);
+      const ready = /lb ready on \S+, advertised (\S+), nats (\S+),/.exec(stderr);
       if (ready) {
         clearTimeout(timer);
         resolve({ child, address: ready[1]!, natsUrl: ready[2]!, stderr: () => stderr, stop });
