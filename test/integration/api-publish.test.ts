@@ -253,3 +253,47 @@ test("keys and headers round-trip through Publish, PublishAsync, PublishToSubjec
     ],
   );
 });
+
+test("Publish and PublishAsync answer with the ack of the stream published to, not of a wildcard stream recording the same subject", async (t) => {
+  const nats = await startNats(t);
+  const { address } = await startBroker(t, nats.url);
+  const client = rawClient(t, address);
+  await call(client, "createStream", { name: "everything", subject: "orders.>" });
+  await call(client, "createStream", { name: "eu", subject: "orders.eu" });
+
+  for (let i = 0; i < 20; i++) {
+    const { ack } = await call<unknown, PublishResponse>(client, "publish", {
+      stream: "eu",
+      value: bytes(`u${i}`),
+      ackPolicy: AckPolicy.ALL,
+    });
+    t.is(ack?.stream, "eu");
+    t.is(ack?.offset, i);
+  }
+
+  const session = client.publishAsync();
+  const responses: PublishResponse[] = [];
+  const ended = new Promise<void>((resolve) => {
+    session.on("data", (r: PublishResponse) => responses.push(r));
+    session.on("end", () => resolve());
+  });
+  const total = 50;
+  for (let i = 0; i < total; i++) {
+    session.write({ stream: "eu", value: bytes(`a${i}`), correlationId: `c${i}` });
+  }
+  session.end();
+  await ended;
+  t.is(responses.length, total, "one response per request");
+  t.true(responses.every((r) => r.ack?.stream === "eu" && !r.asyncError));
+  t.deepEqual(
+    responses.map((r) => r.ack!.offset).sort((a, b) => a - b),
+    Array.from({ length: total }, (_, i) => 20 + i),
+  );
+  // The other stream recorded every message too, as upstream's streams on one subject do.
+  const all = await collect(
+    client,
+    { stream: "everything", startPosition: StartPosition.EARLIEST },
+    20 + total,
+  );
+  t.is(all.messages.length, 20 + total);
+});

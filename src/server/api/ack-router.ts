@@ -50,19 +50,24 @@ export class AckRouter {
     return true;
   }
 
-  /** Waits for one ack on an inbox the caller chose (not under our prefix). */
-  async once(inbox: string, signal: AbortSignal): Promise<Ack | undefined> {
-    const sub = this.nc.subscribe(inbox, { max: 1 });
+  /** Waits for the first ack `accepts` takes on an inbox the caller chose (not under our prefix). */
+  async once(
+    inbox: string,
+    signal: AbortSignal,
+    accepts: (ack: Ack) => boolean = () => true,
+  ): Promise<Ack | undefined> {
+    const sub = this.nc.subscribe(inbox);
     const onAbort = () => sub.unsubscribe();
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       for await (const msg of sub) {
         const ack = decodeAckEnvelope(msg.data);
         if (ack) setAckReason(ack, ackReasonFrom(msg.headers));
-        if (ack) return ack;
+        if (ack && accepts(ack)) return ack;
       }
       return undefined;
     } finally {
+      sub.unsubscribe();
       signal.removeEventListener("abort", onAbort);
     }
   }

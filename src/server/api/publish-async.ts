@@ -59,7 +59,16 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
       asyncError: { code: refusal.code, message: refusal.message },
     });
 
+  // Acks this session awaits, by stream and correlationId: a stream whose subject overlaps
+  // (a wildcard) records the same envelope and acks on the same inbox; that ack is not ours.
+  const awaited = new Map<string, number>();
+  const awaitKey = (stream: string, correlationId: string) => `${stream}\n${correlationId}`;
   const registration = ctx.acks.register((ack) => {
+    const key = awaitKey(ack.stream, ack.correlationId);
+    const count = awaited.get(key);
+    if (count === undefined) return;
+    if (count > 1) awaited.set(key, count - 1);
+    else awaited.delete(key);
     inflight = Math.max(0, inflight - 1);
     if (ack.ackError !== AckError.OK) refuse(ack.correlationId, ackRefusal(ack, ctx));
     else respond({ correlationId: ack.correlationId, ack, asyncError: undefined });
@@ -73,9 +82,13 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
       const subject = publishSubject(ctx, req);
       const envelope = publishEnvelope(req, subject, registration.inbox);
       sendToNats(ctx, subject, envelope);
+      if (req.ackPolicy !== AckPolicy.NONE) {
+        const key = awaitKey(req.stream, req.correlationId);
+        awaited.set(key, (awaited.get(key) ?? 0) + 1);
+        inflight++;
+      }
       // Leading the partition here, it records the message now instead of when NATS echoes it.
       ctx.partitions.get(req.stream, req.partition)?.recordLocal(envelope);
-      if (req.ackPolicy !== AckPolicy.NONE) inflight++;
     } catch (err) {
       const refusal =
         err instanceof PublishRefusal

@@ -146,7 +146,10 @@ function ackWait(ctx: ApiContext, timeoutMs: number): { signal: AbortSignal; dis
   };
 }
 
-/** Sends one message and, unless its ack policy is NONE, waits for the leader's ack. */
+/**
+ * Sends one message and, unless its ack policy is NONE, waits for the leader's ack: the first
+ * one `accepts` takes (other streams recording the same subject ack on the same inbox).
+ */
 async function publishAndWait(
   ctx: ApiContext,
   subject: string,
@@ -154,6 +157,7 @@ async function publishAndWait(
   requestedInbox: string,
   ackPolicy: AckPolicy,
   deadline: number,
+  accepts: (ack: Ack) => boolean = () => true,
 ): Promise<Ack | undefined> {
   if (ackPolicy === AckPolicy.NONE) {
     sendToNats(ctx, subject, build(requestedInbox));
@@ -164,13 +168,15 @@ async function publishAndWait(
   let ack: Promise<Ack | undefined>;
   let release = () => {};
   if (requestedInbox) {
-    ack = ctx.acks.once(requestedInbox, signal);
+    ack = ctx.acks.once(requestedInbox, signal, accepts);
   } else {
     let resolveAck!: (ack: Ack) => void;
     ack = new Promise<Ack>((resolve) => {
       resolveAck = resolve;
     });
-    const registration = ctx.acks.register((a) => resolveAck(a));
+    const registration = ctx.acks.register((a) => {
+      if (accepts(a)) resolveAck(a);
+    });
     release = registration.release;
     requestedInbox = registration.inbox;
   }
@@ -228,6 +234,7 @@ export async function publishForAck(
     req.ackInbox,
     req.ackPolicy,
     deadline,
+    (ack) => ack.stream === req.stream,
   );
 }
 
