@@ -27,6 +27,8 @@ async function partitionFlags(client: ReturnType<typeof rawClient>, stream: stri
     id: p.id,
     paused: p.paused,
     readonly: p.readonly,
+    highWatermark: p.highWatermark,
+    newestOffset: p.newestOffset,
     pausedAt: p.pauseTimestamps?.latestTimestamp,
     readonlyAt: p.readonlyTimestamps?.latestTimestamp,
   }));
@@ -46,6 +48,15 @@ test("PauseStream closes partitions; a publish through the API resumes them; the
     [false, true, true],
   );
   t.true((flags[1]!.pausedAt ?? 0n) > 0n);
+  // A paused partition still tells how far its log goes (from what it recorded at close).
+  t.deepEqual(
+    flags.map((f) => [f.highWatermark, f.newestOffset]),
+    [
+      [-1, -1],
+      [0, 0],
+      [-1, -1],
+    ],
+  );
   t.is(await codeOf(call(client, "pauseStream", { name: "nope" })), status.NOT_FOUND);
   t.is(await codeOf(call(client, "pauseStream", { name: "p", partitions: [7] })), status.NOT_FOUND);
 
@@ -69,6 +80,10 @@ test("PauseStream closes partitions; a publish through the API resumes them; the
   t.deepEqual(
     flags.map((f) => f.paused),
     [false, true, true],
+  );
+  t.deepEqual(
+    flags.map((f) => f.newestOffset),
+    [-1, 0, -1],
   );
 
   // Publishing through the API resumes just that partition.

@@ -18,6 +18,11 @@ export interface PartitionRegistry {
    * recording after a create, closed and their data removed after a delete.
    */
   whenSettled(stream: string): Promise<void>;
+  /** A paused partition's high watermark and newest offset, as its log recorded them at close. */
+  pausedProgress(
+    stream: string,
+    partition: number,
+  ): Promise<{ highWatermark: number; newestOffset: number }>;
 }
 
 /** Everything the gRPC handlers need from the broker, and nothing more. */

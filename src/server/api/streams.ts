@@ -227,13 +227,19 @@ async function partitionMetadata(
   // The leader's replica, or a follower's (its high watermark trails the leader's a little).
   const local = ctx.partitions.replica(stream.name, info.id);
   const timestamps = local ? await local.messageTimestamps() : undefined;
+  // A paused partition keeps no log open: what its log recorded when it closed.
+  const progress = local
+    ? { highWatermark: local.highWatermark, newestOffset: local.newestOffset }
+    : info.paused && info.replicas.includes(ctx.serverId)
+      ? await ctx.partitions.pausedProgress(stream.name, info.id)
+      : { highWatermark: -1, newestOffset: -1 };
   return {
     id: info.id,
     leader: info.leader,
     replicas: [...info.replicas],
     isr: [...info.isr],
-    highWatermark: local ? local.highWatermark : -1,
-    newestOffset: local ? local.newestOffset : -1,
+    highWatermark: progress.highWatermark,
+    newestOffset: progress.newestOffset,
     paused: info.paused,
     readonly: info.readonly,
     messagesReceivedTimestamps: timestamps

@@ -303,6 +303,25 @@ export class CommitLog {
   }
 
   /** Deletes a closed log's directory and everything in it. */
+  /**
+   * What the closed log in `dir` last recorded, without opening it: the high watermark it
+   * checkpointed and its newest offset (from the extent kept beside the directory, so only for
+   * logs opened with `extentBesideDir`); -1 where nothing was recorded. For paused partitions,
+   * which keep no log open.
+   */
+  static async closedProgress(
+    dir: string,
+    fs?: LogFileSystem,
+  ): Promise<{ highWatermark: number; newestOffset: number }> {
+    const files = resolveLogOptions({ fs }).fs;
+    const [highWatermark, extent] = await Promise.all([
+      loadHighWatermark(files, dir).catch(() => undefined),
+      loadLogExtent(files, dir),
+    ]);
+    const newestOffset = extent ? extent.nextOffset - 1 : -1;
+    return { highWatermark: Math.min(highWatermark ?? -1, newestOffset), newestOffset };
+  }
+
   static async destroy(dir: string, fs?: LogFileSystem): Promise<void> {
     const files = resolveLogOptions({ fs }).fs;
     await files.removeAll(dir);

@@ -75,6 +75,14 @@ export class PartitionStore implements PartitionRegistry {
     return this.open.get(stream)?.[partition];
   }
 
+  /** A paused partition's high watermark and newest offset, as its log recorded them at close. */
+  pausedProgress(
+    stream: string,
+    partition: number,
+  ): Promise<{ highWatermark: number; newestOffset: number }> {
+    return CommitLog.closedProgress(this.partitionDir(stream, partition), this.options.fs);
+  }
+
   whenSettled(stream: string): Promise<void> {
     return this.opening.get(stream) ?? Promise.resolve();
   }
