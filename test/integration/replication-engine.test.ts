@@ -80,6 +80,11 @@ class FakeControl implements ReplicationControl {
     this.calls.push(`report ${stream}/${partition} ${leader} @${leaderEpoch}`);
   }
 
+  async resignLeader(stream: string, partition: number, leaderEpoch: number, reason: string) {
+    this.calls.push(`resign ${stream}/${partition} @${leaderEpoch}: ${reason}`);
+    return { moved: false as const, reason: "this test's controller moves no leadership" };
+  }
+
   count(prefix: string): number {
     return this.calls.filter((c) => c.startsWith(prefix)).length;
   }
