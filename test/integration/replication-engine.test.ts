@@ -20,6 +20,7 @@ import type {
 } from "../../src/server/replication/control.js";
 import { FollowerReplica } from "../../src/server/replication/follower.js";
 import { ReplicationNotifications } from "../../src/server/replication/notifications.js";
+import { epochOffsetSubject } from "../../src/server/replication/subjects.js";
 import { type Ack, AckError, AckPolicy, decodeMessage, encodeMessage } from "../../src/wire/api.js";
 import { encodeEnvelope, MsgType } from "../../src/wire/envelope.js";
 import { startNats } from "../helpers/nats.js";
@@ -238,6 +239,7 @@ async function cluster(t: ExecutionContext, setup: Setup = {}) {
     followers,
     startFollower,
     dirs,
+    natsUrl: nats.url,
     publish,
     acks,
     ackFor,
@@ -541,4 +543,42 @@ test("followers of an encrypted partition keep the sealed values and read them w
   const [record] = await b.read(0, 1024);
   t.truthy(b.cipher);
   t.is(text(decodeMessage(b.cipher!.openBody(record!.body)).value), "TOP-SECRET");
+});
+
+test("a leader missing records a follower knows were committed: the follower keeps them and the leader asks to resign", async (t) => {
+  const rec = (i: number): AppendRecord => ({
+    timestamp: 1_000n + BigInt(i),
+    leaderEpoch: 1,
+    body: new TextEncoder().encode(`r${i}`),
+  });
+  // The leader lost offsets 3-5 (say, an unsynced tail); b holds 0-5 and knows 0-4 were committed.
+  const c = await cluster(t, {
+    seed: { a: [0, 1, 2].map(rec) },
+    hold: ["b", "c"],
+  });
+  const prepared = await CommitLog.open(join(c.dirs.b, "orders", "0"));
+  await prepared.append([0, 1, 2, 3, 4, 5].map(rec));
+  await prepared.checkpointHighWatermark(4);
+  await prepared.close();
+  // The follower asks again only once it has dealt with the answer: a second question means it
+  // has heard the leader's end of epoch 1.
+  const watcher = await connect({ servers: c.natsUrl });
+  t.teardown(() => watcher.close());
+  let questions = 0;
+  watcher.subscribe(epochOffsetSubject(NS, "orders", 0), { callback: () => questions++ });
+  await watcher.flush();
+  const b = await c.startFollower("b");
+  await waitFor(() => c.control.count("resign orders/0 @1") > 0 && questions >= 2, {
+    message: "the leader to ask to resign",
+  });
+  t.regex(
+    c.control.calls.find((call) => call.startsWith("resign"))!,
+    /b has committed records up to offset 4, but this leader's log ends at 2/,
+  );
+  t.is(b.log.nextOffset, 6, "the follower cut none of its committed records");
+  t.is(b.highWatermark, 4);
+  t.deepEqual(
+    (await b.read(0, 1 << 20)).map((r) => text(r.body)),
+    ["r0", "r1", "r2", "r3", "r4"],
+  );
 });
