@@ -134,7 +134,8 @@ test("lb log dump prints offset, timestamp, key, value size and CRC state", asyn
   const partition = join(data, "streams", "orders", "0");
 
   const result = await runLb(["log", "dump", partition, "--from", "1", "--count", "3"]);
-  t.is(result.code, 0, result.stderr);
+  t.is(result.code, 1, "it printed a damaged record");
+  t.regex(result.stderr, /1 damaged record printed/);
   t.deepEqual(result.stdout.trim().split("\n"), [
     "OFFSET\tTIMESTAMP\tKEY\tVALUE SIZE\tCRC",
     '1\t2026-01-01T00:00:00.001000000Z\t"k1"\t1\tok',

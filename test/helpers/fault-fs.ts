@@ -6,7 +6,8 @@ import type { LogFile, LogFileSystem, OpenMode } from "../../src/server/log/file
  *
  * - a file's bytes survive only as of its last `datasync`;
  * - a directory's entries (files created, renamed, removed) survive only as of its last
- *   `syncDirectory`; directories themselves are durable once made;
+ *   `syncDirectory`; a directory itself survives once its parent was synced after it was
+ *   made (`directorySyncs` lists every sync, for tests to assert on);
  * - `crash()` throws everything else away and halts the file system (every call fails, as
  *   for a dead process) until `restart()`; handles opened before the crash stay dead.
  *
@@ -22,7 +23,8 @@ export class FaultFs implements LogFileSystem {
   /** Total bytes all live files may hold; writes past it fail with ENOSPC. */
   spaceLimit?: number;
   /** Operations that fail with the given errno code, e.g. `{ write: "EIO" }`. */
-  failWith: Partial<Record<"write" | "datasync" | "open" | "rename", string>> = {};
+  failWith: Partial<Record<"write" | "datasync" | "open" | "rename" | "syncDirectory", string>> =
+    {};
 
   /** Mutating operations (writes, truncations, syncs, creations, renames, unlinks) so far. */
   get mutationCount(): number {
@@ -43,6 +45,11 @@ export class FaultFs implements LogFileSystem {
     this.generation++;
     this.halted = true;
     this.crashAt = undefined;
+    // A directory whose entry never reached its parent is lost, with everything below it.
+    const lost = [...this.dirs.entries()].filter(([, d]) => !d.inParent).map(([path]) => path);
+    for (const path of [...this.dirs.keys()]) {
+      if (lost.some((l) => path === l || path.startsWith(`${l}/`))) this.dirs.delete(path);
+    }
     for (const dir of this.dirs.values()) {
       dir.entries = new Map(dir.durable);
       for (const inode of dir.entries.values()) inode.data = Buffer.from(inode.durable);
@@ -93,13 +100,20 @@ export class FaultFs implements LogFileSystem {
     return [...this.dir(dir).entries.keys()];
   }
 
-  async mkdir(dir: string): Promise<void> {
+  async mkdir(dir: string): Promise<string[]> {
     this.check("mkdir", dir);
+    const created: string[] = [];
     for (let d = dir; !this.dirs.has(d); d = dirname(d)) {
-      this.dirs.set(d, { entries: new Map(), durable: new Map() });
+      // The root is there from the start; others survive a crash once their parent is synced.
+      this.dirs.set(d, { entries: new Map(), durable: new Map(), inParent: d === dirname(d) });
+      created.unshift(d);
       if (d === dirname(d)) break;
     }
+    return created;
   }
+
+  /** Every `syncDirectory` call so far, in order. */
+  readonly directorySyncs: string[] = [];
 
   async unlink(path: string): Promise<void> {
     this.check("unlink", path);
@@ -124,6 +138,9 @@ export class FaultFs implements LogFileSystem {
     this.mutate("syncDirectory", dir);
     const d = this.dir(dir);
     d.durable = new Map(d.entries);
+    this.directorySyncs.push(dir);
+    for (const [path, child] of this.dirs)
+      if (dirname(path) === dir && path !== dir) child.inParent = true;
   }
 
   async sizeOf(path: string): Promise<number | undefined> {
@@ -194,6 +211,8 @@ interface Inode {
 interface Dir {
   entries: Map<string, Inode>;
   durable: Map<string, Inode>;
+  /** Whether the directory's own entry in its parent is durable. */
+  inParent: boolean;
 }
 
 class FaultFile implements LogFile {

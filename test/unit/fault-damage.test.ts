@@ -74,7 +74,8 @@ test("random damage to any byte of a stopped log's files: never a start-up crash
       damage,
       async ({ sizes, filePick, bytePick, bit, kind, dropRecoveryPoint }) => {
         const { fs, layout, segments } = await writeLog(sizes);
-        const files = fs.list(DIR).filter((n) => n.endsWith(".log") || n.endsWith(".index"));
+        // Segments, indexes and every checkpoint (recovery point, epochs, segment list, ...).
+        const files = fs.list(DIR).filter((n) => !n.endsWith(".tmp"));
         const name = files[filePick % files.length]!;
         const path = `${DIR}/${name}`;
         const bytes = fs.bytesOf(path);

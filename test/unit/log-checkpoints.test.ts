@@ -225,6 +225,7 @@ test("writeFileAtomic replaces a file and leaves no temporary file", async (t) =
   for (let step = 1; step <= 5; step++) {
     const fs = new FaultFs();
     await fs.mkdir("/d");
+    await fs.syncDirectory("/");
     await writeFileAtomic(fs, "/d/f", Buffer.from("old"));
     fs.crashAfter(step);
     await t.throwsAsync(writeFileAtomic(fs, "/d/f", Buffer.from("new")));

@@ -23,7 +23,7 @@ interface DumpedRecord {
 export default class LogDump extends Command {
   static override summary = "Print the records of a stopped broker's commit log files.";
   static override description =
-    "One line per record: offset, timestamp (RFC 3339), key, value size and whether its CRC-32C checks out. Damaged records are printed too, marked. Files are only read.";
+    "One line per record: offset, timestamp (RFC 3339), key, value size and whether its CRC-32C checks out. Damaged records are printed too, marked. Files are only read.\n\nExit status: 0 when every record printed is sound, 1 when any printed record is damaged, 2 on bad usage.";
 
   static override examples = [
     "<%= config.bin %> <%= command.id %> /var/lib/lb/streams/orders/0 --from 100 --count 10",
@@ -46,6 +46,7 @@ export default class LogDump extends Command {
     const { args, flags } = await this.parse(LogDump);
     this.output = new Output(flags.color);
     const partitions = await partitionsAt(args.path);
+    let damaged = 0;
     for (const location of partitions) {
       if (!flags.json) {
         if (partitions.length > 1) this.output.line(`# ${partitionLabel(location)}`);
@@ -63,7 +64,12 @@ export default class LogDump extends Command {
         if (flags.json) await this.output.jsonLine(dumped);
         else await this.output.data(`${humanLine(dumped)}\n`);
         printed++;
+        if (dumped.problem) damaged++;
       }
+    }
+    if (damaged > 0) {
+      this.output.error(`${damaged} damaged record${damaged === 1 ? "" : "s"} printed`);
+      this.exit(1);
     }
   }
 

@@ -5,6 +5,7 @@ import { UsageError } from "../../cli/usage-error.js";
 import {
   type InspectedRecord,
   inspectPartition,
+  inspectPartitionFiles,
   locatePartitions,
   type PartitionLocation,
 } from "../../server/log/log-inspection.js";
@@ -53,7 +54,9 @@ export default class LogVerify extends Command {
   static override description =
     `Reads every record of every segment under PATH and checks its framing, CRC-32C and offset. Each damaged record is listed with its segment file, offset and byte position. Files are only read, never repaired (the broker repairs a torn tail when it opens the log).
 
-Exit status: 0 when every record is sound, 1 when any is damaged, 2 on bad usage.`;
+Also reports index files that do not describe their segment, segments the segment list checkpoint names whose files are gone, and offsets the broker recorded as damaged (damage.checkpoint).
+
+Exit status: 0 when everything is sound, 1 when any record, index or segment is damaged or missing, 2 on bad usage.`;
 
   static override examples = [
     "<%= config.bin %> <%= command.id %> /var/lib/lb",
@@ -90,11 +93,22 @@ Exit status: 0 when every record is sound, 1 when any is damaged, 2 on bad usage
           );
         }
       }
+      const problems = await inspectPartitionFiles(location.dir);
+      if (!flags.json) {
+        for (const p of problems) {
+          const offsets =
+            p.fromOffset === undefined ? "" : ` offsets ${p.fromOffset}-${p.toOffset}`;
+          this.output.line(
+            `${p.kind}: ${partitionLabel(location)} ${p.file}${offsets}: ${p.reason}`,
+          );
+        }
+      }
       recordsTotal += records;
-      damagedTotal += damaged.length;
+      damagedTotal += damaged.length + problems.length;
       results.push({
         ...location,
         records,
+        problems,
         damaged: damaged.map((r) => ({
           segment: r.segment,
           offset: r.offset,

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import {
   type BatchTarget,
   type EncodedBatch,
@@ -33,11 +34,13 @@ import {
   type ListedSegment,
   loadHighWatermark,
   loadLeaderEpochs,
+  loadLogExtent,
   loadRecoveryPoint,
   loadSegmentList,
   removeTemporaryFiles,
   saveHighWatermark,
   saveLeaderEpochs,
+  saveLogExtent,
   saveRecoveryPoint,
   saveSegmentList,
 } from "./partition-checkpoints.js";
@@ -60,7 +63,7 @@ import {
   Segment,
   type SegmentSnapshot,
 } from "./segment.js";
-import { indexFilePath, listSegmentBases, logFilePath } from "./segment-files.js";
+import { indexFilePath, listSegmentBases, logExtentPath, logFilePath } from "./segment-files.js";
 import { firstEntryAtOrAfter, SegmentIndex } from "./segment-index.js";
 import { segmentRecords } from "./segment-records.js";
 import type {
@@ -127,6 +130,8 @@ export class CommitLog {
   private bytesSinceRecoveryPoint = 0;
   /** Offsets the log cannot serve, oldest first (see `damage()`). */
   private damaged: LogDamage[] = [];
+  /** Listed segments found gone at open: kept in the segment list until dealt with. */
+  private lostSegments: ListedSegment[] = [];
   /** The group write between its write and the end of its sync, when `onWritten` is set. */
   private unsynced?: WrittenBatch;
   /**
@@ -165,7 +170,9 @@ export class CommitLog {
   static async open(dir: string, options?: LogOptions): Promise<CommitLog> {
     const resolved = resolveLogOptions(options);
     const { fs } = resolved;
-    await fs.mkdir(dir);
+    // A new directory's entry must be durable in its parent, or a power loss could take a
+    // partition whose records were synced.
+    for (const created of await fs.mkdir(dir)) await fs.syncDirectory(dirname(created));
     const report: RecoveryReport = {
       truncatedBytes: 0,
       rebuiltIndexes: [],
@@ -180,15 +187,19 @@ export class CommitLog {
     const listed = await loadSegmentList(fs, dir);
     const loadedHw = await loadHighWatermark(fs, dir);
     const recorded = await loadDamage(fs, dir, (offset) => logFilePath(dir, offset));
+    // Written with the recovery point and the high watermark: how far the log was known to go.
+    const extent = resolved.extentBesideDir ? await loadLogExtent(fs, dir) : undefined;
     const lost: LogDamage[] = [];
     if (bases.length === 0) {
       const point = await loadRecoveryPoint(fs, dir, report);
-      const known = highestKnownOffset(point, listed, loadedHw, recorded);
+      // With the directory itself gone, only the extent kept beside it remembers the records.
+      const known = highestKnownOffset(point, listed, loadedHw, recorded, extent);
       if (known < 0) {
         report.recoveryPointIgnored = undefined;
         const segment = await Segment.create(fs, dir, 0);
         await fs.syncDirectory(dir);
         await saveSegmentList(fs, dir, []);
+        if (resolved.extentBesideDir) await saveLogExtent(fs, dir, 0, 0);
         return new CommitLog(
           dir,
           resolved,
@@ -203,12 +214,16 @@ export class CommitLog {
       await segment.close();
       await fs.syncDirectory(dir);
       bases = [known + 1];
-      const lostFrom = Math.min(listed?.[0]?.baseOffset ?? known, point?.baseOffset ?? known);
+      const lostFrom = Math.min(
+        listed?.[0]?.baseOffset ?? known,
+        point?.baseOffset ?? known,
+        extent?.oldestOffset ?? known,
+      );
       lost.push({
         fromOffset: lostFrom,
         toOffset: known,
         kind: "missing",
-        reason: `every segment file is gone, though the checkpoints record offsets up to ${known}`,
+        reason: `every segment file is gone, though the checkpoints record offsets up to ${known}${extent && !point ? ` (the partition directory was lost: ${logExtentPath(dir)} records them)` : ""}`,
         segment: logFilePath(dir, lostFrom),
       });
     }
@@ -231,7 +246,7 @@ export class CommitLog {
         ...lost,
         ...foundDamage(dir, segments, report.compaction ? undefined : listed),
       ];
-      const known = highestKnownOffset(point, listed, loadedHw, [...recorded, ...found]);
+      const known = highestKnownOffset(point, listed, loadedHw, [...recorded, ...found], extent);
       const activeSegment = segments.at(-1)!;
       if (activeSegment.nextOffset <= known) {
         const lostFile = point && point.baseOffset > activeSegment.baseOffset;
@@ -259,6 +274,16 @@ export class CommitLog {
         report,
       );
       log.damaged = mergeDamage(recorded, found);
+      log.lostSegments = (listed ?? []).filter(
+        (l) =>
+          !report.compaction &&
+          found.some(
+            (d) =>
+              d.kind === "missing" &&
+              d.fromOffset === l.baseOffset &&
+              d.segment === logFilePath(dir, l.baseOffset),
+          ),
+      );
       report.damage = [...log.damaged];
       if (found.length > 0) await saveDamage(fs, dir, log.damaged);
       if (report.compaction || !listed) await log.saveSegmentList();
@@ -275,12 +300,23 @@ export class CommitLog {
 
   /** Deletes a closed log's directory and everything in it. */
   static async destroy(dir: string, fs?: LogFileSystem): Promise<void> {
-    await resolveLogOptions({ fs }).fs.removeAll(dir);
+    const files = resolveLogOptions({ fs }).fs;
+    await files.removeAll(dir);
+    await unlinkIfPresent(files, logExtentPath(dir));
+    await files.syncDirectory(dirname(dir)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
   }
 
-  /** Offset of the oldest stored record (or of the gap compaction left before it); 0 for a new log. */
+  /**
+   * Offset of the oldest stored record (or of the gap compaction left before it); 0 for a new
+   * log. Damaged or missing offsets before it count: a reader from the oldest must hear of them.
+   */
   get oldestOffset(): number {
-    return this.segments[0]!.baseOffset;
+    return Math.min(
+      this.segments[0]!.baseOffset,
+      this.damaged[0]?.fromOffset ?? Number.MAX_SAFE_INTEGER,
+    );
   }
 
   /** Offset of the newest record whose append completed; -1 when empty. */
@@ -461,6 +497,9 @@ export class CommitLog {
           }
           previous = offset;
         }
+        this.lostSegments = this.lostSegments.filter(
+          (l) => l.nextOffset <= fromOffset || l.baseOffset > toOffset,
+        );
         await this.rewriteWith(fromOffset, toOffset, records);
         this.damaged = this.damaged.filter((_, i) => i !== at);
         await saveDamage(this.fs, this.dir, this.damaged);
@@ -526,9 +565,11 @@ export class CommitLog {
     }
     if (this.closing)
       return Promise.reject(new LogClosedError(this.dir, "checkpoint the high watermark"));
-    const run = this.highWatermarkChain.then(() =>
-      saveHighWatermark(this.fs, this.dir, highWatermark),
-    );
+    const run = this.highWatermarkChain.then(async () => {
+      await saveHighWatermark(this.fs, this.dir, highWatermark);
+      // Committed offsets must be remembered even if the whole partition directory is lost.
+      await this.saveExtent(this.oldestOffset, this.nextOffset);
+    });
     this.highWatermarkChain = run.catch(() => {});
     return run;
   }
@@ -574,6 +615,8 @@ export class CommitLog {
         const deleted = segments.slice(0, count);
         if (deleted.length > 0) {
           // Listed first: a crash mid-deletion must not make deleted segments look lost.
+          const oldest = segments[count]!.baseOffset;
+          this.lostSegments = this.lostSegments.filter((l) => l.baseOffset >= oldest);
           await this.saveSegmentList(segments.slice(count, -1));
           const before = this.damaged;
           this.damaged = clipDamage(this.damaged, segments[count]!.baseOffset);
@@ -804,8 +847,7 @@ export class CommitLog {
       if (old) {
         const oldIndex = await this.sealedIndexOrActive(old);
         try {
-          for await (const r of segmentRecords(old, oldIndex, old.size)) {
-            if (r.offset >= from && r.offset <= to) continue;
+          for await (const r of segmentRecords(old, oldIndex, old.size, { from, to })) {
             if (r.offset > to && !repaired) {
               await putRepaired();
               repaired = true;
@@ -914,6 +956,8 @@ export class CommitLog {
    * them look lost at the next open (segment list, damage, high watermark) stop naming them.
    */
   private async forgetFrom(offset: number, sealedKept: readonly Segment[]): Promise<void> {
+    this.lostSegments = this.lostSegments.filter((l) => l.nextOffset <= offset);
+    await this.saveExtent(Math.min(this.oldestOffset, offset), offset);
     await this.saveSegmentList(sealedKept);
     this.damaged = clipDamage(this.damaged, 0, offset - 1);
     await saveDamage(this.fs, this.dir, this.damaged);
@@ -923,11 +967,20 @@ export class CommitLog {
     }
   }
 
+  private async saveExtent(oldestOffset: number, nextOffset: number): Promise<void> {
+    if (this.options.extentBesideDir) {
+      await saveLogExtent(this.fs, this.dir, oldestOffset, nextOffset);
+    }
+  }
+
   /** Checkpoints the sealed segments held, so that a lost one is told from a deleted one. */
   private saveSegmentList(
     segments: readonly Segment[] = this.segments.slice(0, -1),
   ): Promise<void> {
-    return saveSegmentList(this.fs, this.dir, segments.map(listedSegment));
+    const listed = [...segments.map(listedSegment), ...this.lostSegments].sort(
+      (a, b) => a.baseOffset - b.baseOffset,
+    );
+    return saveSegmentList(this.fs, this.dir, listed);
   }
 
   private get active(): Segment {
@@ -989,19 +1042,27 @@ export class CommitLog {
   /** One group write: everything queued (up to the size cap) in one batch. */
   private async writeQueued(): Promise<void> {
     this.writeScheduled = false;
-    const { batch, bytes } = this.takeQueued();
-    if (batch.length === 0) return;
-    if (this.queue.length > 0) this.scheduleWrite();
+    if (this.queue.length === 0) return;
     if (this.failure) {
+      const { batch } = this.takeQueued(MAX_GROUP_WRITE_BYTES);
+      if (this.queue.length > 0) this.scheduleWrite();
       for (const append of batch) append.reject(this.failure);
       return;
     }
+    let batch: PendingAppend[] = [];
+    let bytes = 0;
     try {
       const { segmentMaxBytes, sync } = this.options;
       if (this.activeTooOld(Date.now())) await this.rollSegment();
-      if (this.active.size > 0 && this.active.size + bytes > segmentMaxBytes) {
+      // A group write takes what fits in the active segment: a segment exceeds its limit only
+      // when a single append is larger than the limit by itself.
+      const first = this.queue[0]!.bytes;
+      if (this.active.size > 0 && this.active.size + first > segmentMaxBytes) {
         await this.rollSegment();
       }
+      const room = Math.max(segmentMaxBytes - this.active.size, 0);
+      ({ batch, bytes } = this.takeQueued(Math.min(room, MAX_GROUP_WRITE_BYTES)));
+      if (this.queue.length > 0) this.scheduleWrite();
       const segment = this.active;
       const encoded = encodeBatch(batch, bytes, activeTarget(segment), this.scratch);
       await segment.append(
@@ -1035,6 +1096,11 @@ export class CommitLog {
       }
     } catch (err) {
       this.unsynced = undefined;
+      if (batch.length === 0) {
+        // The roll failed before the group was taken: the appends first in line fail with it.
+        ({ batch } = this.takeQueued(MAX_GROUP_WRITE_BYTES));
+        if (this.queue.length > 0) this.scheduleWrite();
+      }
       if (err instanceof LogFailedError) this.failure = err;
       const reason = err instanceof LogFailedError ? err : new AppendFailedError(this.dir, err);
       for (const append of batch) append.reject(reason);
@@ -1061,11 +1127,12 @@ export class CommitLog {
     }
   }
 
-  private takeQueued(): { batch: PendingAppend[]; bytes: number } {
+  /** The queued appends a group write takes: up to `limit` bytes, at least one append. */
+  private takeQueued(limit: number): { batch: PendingAppend[]; bytes: number } {
     let count = 0;
     let bytes = 0;
     for (const append of this.queue) {
-      if (count > 0 && bytes + append.bytes > MAX_GROUP_WRITE_BYTES) break;
+      if (count > 0 && bytes + append.bytes > limit) break;
       bytes += append.bytes;
       count++;
     }
@@ -1114,6 +1181,7 @@ export class CommitLog {
     if (this.epochsDirty) await this.saveEpochs();
     const point: RecoveryPoint = await this.active.sync();
     await saveRecoveryPoint(this.fs, this.dir, point);
+    await this.saveExtent(this.oldestOffset, this.nextOffset);
     this.bytesSinceRecoveryPoint = 0;
     this.counters.recoveryPoints++;
   }
@@ -1277,8 +1345,9 @@ function highestKnownOffset(
   listed: readonly ListedSegment[] | undefined,
   highWatermark: number | undefined,
   damage: readonly LogDamage[],
+  extent: { nextOffset: number } | undefined,
 ): number {
-  let known = highWatermark ?? -1;
+  let known = Math.max(highWatermark ?? -1, (extent?.nextOffset ?? 0) - 1);
   if (point) known = Math.max(known, point.baseOffset + point.entries - 1);
   for (const entry of listed ?? []) known = Math.max(known, entry.nextOffset - 1);
   for (const d of damage) known = Math.max(known, d.toOffset);

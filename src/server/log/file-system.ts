@@ -1,5 +1,6 @@
 import { constants, writeSync } from "node:fs";
 import * as fs from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 
 /**
  * Every file operation the commit log performs goes through this interface, so tests can put
@@ -9,8 +10,11 @@ export interface LogFileSystem {
   open(path: string, mode: OpenMode): Promise<LogFile>;
   /** Entry names of a directory. */
   readdir(dir: string): Promise<string[]>;
-  /** Creates a directory and its parents; no error if it exists. */
-  mkdir(dir: string): Promise<void>;
+  /**
+   * Creates a directory and its parents; no error if it exists. Returns the directories it
+   * created, outermost first (whose entries in their parents are not durable until synced).
+   */
+  mkdir(dir: string): Promise<string[]>;
   unlink(path: string): Promise<void>;
   /** Atomically replaces `to` (if present) with `from`. */
   rename(from: string, to: string): Promise<void>;
@@ -89,25 +93,35 @@ class NodeFile implements LogFile {
   }
 }
 
+/** Data files and directories are the broker user's only: records may be private. */
+export const DATA_FILE_MODE = 0o600;
+export const DATA_DIR_MODE = 0o700;
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The real file system. */
 export const nodeFileSystem: LogFileSystem = {
   async open(path, mode) {
-    return new NodeFile(await fs.open(path, OPEN_FLAGS[mode], 0o644));
+    return new NodeFile(await fs.open(path, OPEN_FLAGS[mode], DATA_FILE_MODE));
   },
   readdir: (dir) => fs.readdir(dir),
   async mkdir(dir) {
-    await fs.mkdir(dir, { recursive: true });
+    const first = await fs.mkdir(dir, { recursive: true, mode: DATA_DIR_MODE });
+    if (first === undefined) return [];
+    const created = [resolve(dir)];
+    while (created[0] !== resolve(first)) created.unshift(dirname(created[0]!));
+    return created;
   },
   unlink: (path) => fs.unlink(path),
   rename: (from, to) => fs.rename(from, to),
-  async syncDirectory(dir) {
-    const handle = await fs.open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
+  syncDirectory,
   sizeOf: (path) =>
     fs.stat(path).then(
       (s) => s.size,

@@ -5,6 +5,8 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { readAt, readWholeFile } from "./file-io.js";
 import { type LogFile, type LogFileSystem, nodeFileSystem } from "./file-system.js";
+import { loadDamage } from "./log-damage.js";
+import { loadSegmentList } from "./partition-checkpoints.js";
 import {
   INDEX_ENTRY_BYTES,
   MIN_RECORD_LENGTH,
@@ -182,7 +184,26 @@ async function* checkIndexed(
     }
     if (!last) {
       const end = Math.min(boundaries[i + 1]!.position, size);
-      yield await checkRecord(window, segment, position, end, offset, true);
+      const whole = await checkRecord(window, segment, position, end, offset, true);
+      // The broker's index skips damaged bytes it found between valid records: the record
+      // is sound on its own length, and the bytes after it are the damage.
+      const own = whole.problem
+        ? await ownLength(window, segment, position, end, offset)
+        : undefined;
+      if (!own) {
+        yield whole;
+        continue;
+      }
+      yield own;
+      const skipped = position + own.size;
+      yield {
+        segment,
+        offset: offset + 1,
+        position: skipped,
+        size: end - skipped,
+        crcOk: false,
+        problem: `${end - skipped} bytes the index skips before offset ${boundaries[i + 1]!.offset}: damaged records`,
+      };
       continue;
     }
     // The last indexed record normally ends the file. If it does not, the bytes after it may be
@@ -345,4 +366,65 @@ async function partitionsOf(fs: LogFileSystem, streamDir: string): Promise<strin
     if (entries.some(isSegmentFile)) partitions.push(name);
   }
   return partitions.sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+}
+
+/** A problem with a partition's files other than a damaged record. */
+export interface FileProblem {
+  kind: "index" | "missing" | "recorded damage";
+  /** The `.log` or `.index` file concerned. */
+  file: string;
+  fromOffset?: number;
+  toOffset?: number;
+  reason: string;
+}
+
+/**
+ * Index files that do not describe their segment (missing, garbled, listing records past its
+ * end), segments the segment list checkpoint names whose files are gone, and the damage the
+ * broker recorded (damage.checkpoint): offsets it cannot serve.
+ */
+export async function inspectPartitionFiles(
+  dir: string,
+  fs: LogFileSystem = nodeFileSystem,
+): Promise<FileProblem[]> {
+  const problems: FileProblem[] = [];
+  const bases = await listSegmentBases(fs, dir);
+  for (const base of bases) {
+    const size = (await fs.sizeOf(logFilePath(dir, base))) ?? 0;
+    const indexPath = indexFilePath(dir, base);
+    const boundaries = await indexBoundaries(fs, indexPath, base, size);
+    if (!boundaries) {
+      problems.push({
+        kind: "index",
+        file: indexPath,
+        reason: "missing, or not whole increasing entries",
+      });
+    } else if (boundaries.some((b) => b.position + RECORD_HEADER_BYTES > size)) {
+      problems.push({
+        kind: "index",
+        file: indexPath,
+        reason: `lists records past the segment's ${size} bytes`,
+      });
+    }
+  }
+  for (const listed of (await loadSegmentList(fs, dir)) ?? []) {
+    if (bases.includes(listed.baseOffset) || listed.nextOffset <= listed.baseOffset) continue;
+    problems.push({
+      kind: "missing",
+      file: logFilePath(dir, listed.baseOffset),
+      fromOffset: listed.baseOffset,
+      toOffset: listed.nextOffset - 1,
+      reason: "the segment list checkpoint records this segment, but its file is gone",
+    });
+  }
+  for (const d of await loadDamage(fs, dir, (offset) => logFilePath(dir, offset))) {
+    problems.push({
+      kind: "recorded damage",
+      file: d.segment,
+      fromOffset: d.fromOffset,
+      toOffset: d.toOffset,
+      reason: `the broker recorded these offsets as ${d.kind}: it does not serve them`,
+    });
+  }
+  return problems;
 }

@@ -18,6 +18,7 @@ export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions 
     keyOf,
     fs = nodeFileSystem,
     notice,
+    extentBesideDir = false,
   } = options;
   if (
     !Number.isInteger(segmentMaxBytes) ||
@@ -44,5 +45,14 @@ export function resolveLogOptions(options: LogOptions = {}): ResolvedLogOptions 
   if (keyOf !== undefined && typeof keyOf !== "function") {
     throw new TypeError(`keyOf is ${typeof keyOf}, expected a function (body) => key | undefined`);
   }
-  return { segmentMaxBytes, segmentMaxAgeMs, sync, recoveryPointBytes, keyOf, fs, notice };
+  return {
+    segmentMaxBytes,
+    segmentMaxAgeMs,
+    sync,
+    recoveryPointBytes,
+    keyOf,
+    fs,
+    notice,
+    extentBesideDir: extentBesideDir === true,
+  };
 }

@@ -6,6 +6,7 @@ import type { RecoveryPoint, Segment } from "./segment.js";
 import {
   highWatermarkPath,
   leaderEpochsPath,
+  logExtentPath,
   recoveryPointPath,
   segmentListPath,
 } from "./segment-files.js";
@@ -15,6 +16,7 @@ const RECOVERY_POINT = "recovery-point";
 const HIGH_WATERMARK = "high-watermark";
 const LEADER_EPOCHS = "leader-epochs";
 const SEGMENTS = "segments";
+const LOG_EXTENT = "log-extent";
 
 /** The checkpointed recovery point; undefined (and the reason in `report`) if unusable. */
 export async function loadRecoveryPoint(
@@ -150,4 +152,26 @@ export function saveSegmentList(
     SEGMENTS,
     segments.map((s) => [s.baseOffset, s.nextOffset]),
   );
+}
+
+/**
+ * The offsets the log in `dir` holds, kept beside its directory (in the stream directory), so
+ * that a partition directory lost as a whole is told from a new one.
+ */
+export async function loadLogExtent(
+  fs: LogFileSystem,
+  dir: string,
+): Promise<{ oldestOffset: number; nextOffset: number } | undefined> {
+  const loaded = await readCheckpoint(fs, logExtentPath(dir), LOG_EXTENT).catch(() => undefined);
+  const row = loaded && "rows" in loaded ? loaded.rows[0] : undefined;
+  return row?.length === 2 ? { oldestOffset: row[0]!, nextOffset: row[1]! } : undefined;
+}
+
+export function saveLogExtent(
+  fs: LogFileSystem,
+  dir: string,
+  oldestOffset: number,
+  nextOffset: number,
+): Promise<void> {
+  return writeCheckpoint(fs, logExtentPath(dir), LOG_EXTENT, [[oldestOffset, nextOffset]]);
 }

@@ -30,6 +30,11 @@ export function segmentListPath(dir: string): string {
   return join(dir, "segments.checkpoint");
 }
 
+/** Beside the partition directory: `<stream dir>/<partition>.log-extent.checkpoint`. */
+export function logExtentPath(dir: string): string {
+  return `${dir.replace(/\/+$/, "")}.log-extent.checkpoint`;
+}
+
 export function leaderEpochsPath(dir: string): string {
   return join(dir, "leader-epochs.checkpoint");
 }

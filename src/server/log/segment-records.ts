@@ -22,6 +22,8 @@ export async function* segmentRecords(
   segment: Segment,
   index: SegmentIndex,
   size: number,
+  /** Offsets to pass over unchecked (a damaged range being repaired). */
+  except?: { from: number; to: number },
 ): AsyncGenerator<RawRecord> {
   const { relOffsets, positions, count } = index.view();
   let buffer = Buffer.allocUnsafe(0);
@@ -37,6 +39,7 @@ export async function* segmentRecords(
       const position = positions[entry]!;
       const spanEnd = entry + 1 < count ? positions[entry + 1]! : size;
       const offset = segment.baseOffset + relOffsets[entry]!;
+      if (except && offset >= except.from && offset <= except.to) continue;
       const fail = (reason: string) =>
         new CorruptRecordError(segment.logPath, offset, position, reason);
       if (spanEnd - start > got) throw fail(`the file ends at ${start + got}, inside the record`);

@@ -21,6 +21,12 @@ export interface LogOptions {
   /** The file layer underneath the log: the real file system unless a test injects faults. */
   fs?: LogFileSystem;
   /**
+   * Keep `<dir>.log-extent.checkpoint` beside the log's directory (the broker's partitions: in
+   * their stream directory), so that losing the whole directory is told from a new log.
+   * Default false: the log writes nothing outside its directory.
+   */
+  extentBesideDir?: boolean;
+  /**
    * Told of damage found after open (a read hitting a damaged record, an index rebuilt), for
    * the broker to log; what open() finds is in `CommitLog.recovery`. Must not throw.
    */

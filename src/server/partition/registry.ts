@@ -1,5 +1,5 @@
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { NatsConnection } from "nats";
 import type { Ack } from "../../wire/api.js";
 import type { PartitionRegistry } from "../api/context.js";
@@ -224,15 +224,43 @@ export class PartitionStore implements PartitionRegistry {
     return follower;
   }
 
-  private openLog(stream: StreamInfo, dir: string): Promise<CommitLog> {
-    const { defaults } = this.options;
-    return CommitLog.open(dir, {
+  private async openLog(stream: StreamInfo, dir: string): Promise<CommitLog> {
+    const { defaults, logger } = this.options;
+    const partition = Number(basename(dir));
+    const where = { stream: stream.name, partition };
+    const log = await CommitLog.open(dir, {
       sync: setting(stream, "syncPolicy", defaults.syncPolicy) === "always" ? "always" : "none",
       segmentMaxBytes: stream.settings.segmentMaxBytes || defaults.segmentMaxBytes,
       segmentMaxAgeMs: setting(stream, "segmentMaxAge", defaults.segmentMaxAgeMs),
       keyOf: messageKey,
       fs: this.options.fs,
+      notice: (message, details) => logger.warn(message, { ...where, ...details }),
+      extentBesideDir: true,
     });
+    // Every repair and every damage the open found, so that none goes unnoticed.
+    const { recovery } = log;
+    if (recovery.truncatedFrom) {
+      logger.warn("torn tail truncated", {
+        ...where,
+        fromOffset: recovery.truncatedFrom.offset,
+        segment: recovery.truncatedFrom.segment,
+        position: recovery.truncatedFrom.position,
+        bytes: recovery.truncatedBytes,
+        reason: recovery.truncationReason,
+      });
+    }
+    for (const index of recovery.rebuiltIndexes) logger.warn("index rebuilt", { ...where, index });
+    for (const d of recovery.damage) {
+      logger.error("damaged offsets found: not served, not reused (run lb log verify)", {
+        ...where,
+        fromOffset: d.fromOffset,
+        toOffset: d.toOffset,
+        kind: d.kind,
+        segment: d.segment,
+        reason: d.reason,
+      });
+    }
+    return log;
   }
 
   private partitionDir(stream: string, partition: number): string {
