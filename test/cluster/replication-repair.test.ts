@@ -1,5 +1,6 @@
 import { open as openFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { status } from "@grpc/grpc-js";
 import test, { type ExecutionContext } from "ava";
 import { LiftbridgeClient } from "../../src/client/index.js";
 import { CommitLog, nodeFileSystem } from "../../src/server/log/index.js";
@@ -93,15 +94,29 @@ function watchHighWatermark(t: ExecutionContext, cluster: TestCluster) {
   };
 }
 
-/** Everything `node` serves of the partition from offset 0 (as leader or ISR replica). */
+/**
+ * Everything `node` serves of the partition from offset 0 (as leader or ISR replica). A broker
+ * that was down may need a moment before gRPC connects to it again (Unavailable).
+ */
 async function readAll(t: ExecutionContext, node: ClusterNode) {
-  const { messages, code, details } = await collect(rawClient(t, node.address), {
-    stream: STREAM,
-    partition: 0,
-    startPosition: StartPosition.EARLIEST,
-    stopPosition: StopPosition.STOP_LATEST,
-    readISRReplica: true,
-  });
+  const read = () =>
+    collect(rawClient(t, node.address), {
+      stream: STREAM,
+      partition: 0,
+      startPosition: StartPosition.EARLIEST,
+      stopPosition: StopPosition.STOP_LATEST,
+      readISRReplica: true,
+    });
+  let result = await read();
+  await waitFor(
+    async () => {
+      if (result.code !== status.UNAVAILABLE) return true;
+      result = await read();
+      return false;
+    },
+    { message: `${node.id} to accept a subscription` },
+  );
+  const { messages, code, details } = result;
   return {
     values: new Map(messages.map((m) => [m.offset, Buffer.from(m.value).toString()])),
     code,
@@ -155,7 +170,11 @@ async function assertEveryReplicaHasEveryAck(
 ) {
   for (const node of cluster.nodes) {
     const { values, code, details } = await readAll(t, node);
-    t.is(code, 8, `${node.id} ends the read at the latest offset (${details ?? ""})`);
+    t.is(
+      code,
+      status.RESOURCE_EXHAUSTED,
+      `${node.id} ends the read at the latest offset (${details ?? ""})`,
+    );
     let missing = 0;
     for (const [id, ack] of acked) if (values.get(ack.offset) !== id) missing++;
     t.is(missing, 0, `${node.id} serves every acked record`);

@@ -16,7 +16,13 @@ import { placePartitions } from "../metadata/placement.js";
 import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
 import { STREAM_SETTING_KEYS, SYNC_POLICIES, type SyncPolicy } from "../metadata/types.js";
 import type { ApiContext } from "./context.js";
-import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./status.js";
+import {
+  alreadyExists,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  unavailable,
+} from "./status.js";
 import { RESERVED_STREAMS, validateStreamName, validateSubject } from "./validate.js";
 
 export async function createStream(
@@ -198,6 +204,11 @@ export async function fetchPartitionMetadata(
       `No such partition: ${req.partition} (stream ${req.stream} has ${stream.partitions.length})`,
     );
   if (info.leader !== ctx.serverId) throw failedPrecondition("Server not partition leader");
+  // Just elected, still opening its log: a -1 high watermark now would look like one that
+  // moved backwards.
+  if (!info.paused && !ctx.partitions.get(stream.name, info.id)) {
+    throw unavailable(`partition ${stream.name}/${info.id} is opening on its new leader; retry`);
+  }
   return { metadata: await partitionMetadata(ctx, stream, info) };
 }
 
