@@ -51,7 +51,10 @@ type Round =
 /** How long a follower waits after a failed round before trying again (bounded by the idle wait). */
 const RETRY_MS = 100;
 const REPORT_INTERVAL_MS = 1000;
-/** After a repair that failed (the leader did not answer, or could not read the range itself), fetch normally this long before trying again. */
+/**
+ * After a repair that failed (the leader did not answer, or could not read the range itself),
+ * the follower fetches normally this long before it tries again.
+ */
 const REPAIR_RETRY_MS = 5000;
 
 /**
@@ -300,6 +303,16 @@ export class FollowerReplica extends CommittedReplica {
       let records: AppendRecord[] | "gone" | undefined;
       try {
         records = await this.fetchRange(epoch, d);
+        if (records === undefined) return false;
+        if (records === "gone") {
+          this.unrepairable.add(rangeKey(d));
+          logger.error(
+            "cannot repair a damaged range: the leader no longer holds it; it stays marked and unreadable",
+            { ...fields, leaderOldestOffset: this.lastLogStartOffset },
+          );
+          continue;
+        }
+        await log.repair(d.fromOffset, d.toOffset, records);
       } catch (err) {
         if (this.closed) return false;
         this.repairAgainAtMs = Date.now() + REPAIR_RETRY_MS;
@@ -309,16 +322,6 @@ export class FollowerReplica extends CommittedReplica {
         });
         return false;
       }
-      if (records === undefined) return false;
-      if (records === "gone") {
-        this.unrepairable.add(rangeKey(d));
-        logger.error(
-          "cannot repair a damaged range: the leader no longer holds it; it stays marked and unreadable",
-          { ...fields, leaderOldestOffset: this.lastLogStartOffset },
-        );
-        continue;
-      }
-      await log.repair(d.fromOffset, d.toOffset, records);
       logger.warn("repaired a damaged range of the log from the leader", {
         ...fields,
         records: records.length,
@@ -329,7 +332,9 @@ export class FollowerReplica extends CommittedReplica {
 
   /**
    * The leader's records in `d`'s offsets; "gone" when it no longer holds the range's first
-   * offset; undefined when the follower closed meanwhile.
+   * offset; undefined when the follower closed meanwhile. Offsets the leader skips (compacted
+   * away: it has a later record) are absent; a leader whose log ends inside the range is an
+   * error, never taken as "no records there".
    */
   private async fetchRange(
     epoch: number,
@@ -354,6 +359,9 @@ export class FollowerReplica extends CommittedReplica {
           `the repair answer came from leader epoch ${response.leaderEpoch}, not ${epoch}`,
         );
       }
+      if (response.records.length === 0) {
+        throw new Error(`the leader's log ends before offset ${from} of the damaged range`);
+      }
       const got = response.records.filter((r) => r.offset >= from && r.offset <= d.toOffset);
       for (const r of got) {
         records.push({
@@ -363,9 +371,9 @@ export class FollowerReplica extends CommittedReplica {
           body: r.body,
         });
       }
-      // Nothing more up to the leader's end in the range (compacted away, or not there).
       const last = got.at(-1);
-      if (!last) break;
+      // The leader's next record lies past the range: it holds nothing more in it.
+      if (!last || response.records.at(-1)!.offset > d.toOffset) break;
       from = last.offset + 1;
     }
     return records;

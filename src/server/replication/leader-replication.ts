@@ -267,16 +267,18 @@ export class LeaderReplication {
 
   /**
    * A follower repairing a damaged range: the records from the fetch offset up to `repairTo`,
-   * at once. It says nothing of the follower's progress, so it moves neither the ISR nor the
-   * high watermark.
+   * and the first one after it if any (which tells that the leader lacks the offsets in between,
+   * compacted away), at once. It says nothing of the follower's progress, so it moves neither
+   * the ISR nor the high watermark.
    */
   private async answerRepair(msg: Msg, req: FetchRequest, repairTo: number): Promise<void> {
     const { log, info, settings } = this.o;
-    const upTo = Math.min(repairTo, log.newestOffset);
-    const records =
-      req.fetchOffset > upTo
+    const read =
+      req.fetchOffset > log.newestOffset
         ? []
-        : await log.read(req.fetchOffset, settings.replicationMaxBytes, upTo);
+        : await log.read(req.fetchOffset, settings.replicationMaxBytes, log.newestOffset);
+    const past = read.findIndex((r) => r.offset > repairTo);
+    const records = past < 0 ? read : read.slice(0, past + 1);
     msg.respond(
       encodeFetchResponse({
         ok: true,

@@ -4,7 +4,7 @@ import { ReportThrottle } from "./report-throttle.js";
 
 /** How often a leader that must not lead asks again while it still leads. */
 const RESIGN_RETRY_MS = 1000;
-/** How often a damaged leader with no one to hand over to says so again. */
+/** How often a damaged leader says again that it is asking, or alone. */
 const ALONE_REMINDER_MS = 30_000;
 
 /** A damaged range as log fields. */
@@ -24,7 +24,7 @@ export function damageFields(d: LogDamage): Record<string, unknown> {
  * member exists it asks the controller to hand the partition over (again every second while
  * it still leads); the controller elects another ISR member and this replica, now outside the
  * ISR, repairs as a follower. Alone in the ISR it keeps leading: its log never serves nor
- * reuses the damaged offsets, and it says so loudly.
+ * reuses the damaged offsets, and it says so loudly (every 30 s).
  */
 export class LeaderResignation {
   private lacking?: string;
@@ -69,13 +69,14 @@ export class LeaderResignation {
       return;
     }
     if (!this.retries.take("resign", now)) return;
-    logger.warn(
-      "this leader cannot lead with its log; asking the controller to move the leadership",
-      {
-        ...fields,
-        isr: info.isr,
-      },
-    );
+    // Asked again every second while it leads; said again only every 30 s.
+    const tell = this.reminders.take("resign", now);
+    if (tell) {
+      logger.warn(
+        "this leader cannot lead with its log; asking the controller to move the leadership",
+        { ...fields, isr: info.isr },
+      );
+    }
     this.asking = true;
     const leaderEpoch = info.leaderEpoch;
     control
@@ -87,14 +88,17 @@ export class LeaderResignation {
               ...fields,
               successor: answer.leader,
             });
-          } else {
+          } else if (tell) {
             logger.warn("could not resign the leadership; leading on", {
               ...fields,
               refused: answer.reason,
             });
           }
         },
-        (err) => logger.warn("could not ask the controller to resign", { ...fields, error: err }),
+        (err) => {
+          if (tell)
+            logger.warn("could not ask the controller to resign", { ...fields, error: err });
+        },
       )
       .finally(() => {
         this.asking = false;
