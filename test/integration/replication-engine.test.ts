@@ -1,3 +1,4 @@
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { connect, type NatsConnection } from "nats";
@@ -6,6 +7,7 @@ import { PartitionCipher } from "../../src/server/encryption.js";
 import {
   type AppendRecord,
   CommitLog,
+  CorruptRecordError,
   type LogFile,
   type LogFileSystem,
   type LogOptions,
@@ -581,4 +583,47 @@ test("a leader missing records a follower knows were committed: the follower kee
     (await b.read(0, 1 << 20)).map((r) => text(r.body)),
     ["r0", "r1", "r2", "r3", "r4"],
   );
+});
+
+test("a damaged range the leader no longer holds (retention) stays marked and unreadable; fetching goes on", async (t) => {
+  const rec = (i: number): AppendRecord => ({
+    offset: i,
+    timestamp: 1_000n + BigInt(i),
+    leaderEpoch: 1,
+    body: new TextEncoder().encode(`record-${String(i).padStart(2, "0")}`),
+  });
+  const all = Array.from({ length: 15 }, (_, i) => rec(i));
+  const c = await cluster(t, { hold: ["b", "c"], isr: ["a", "b"] });
+  // The leader keeps offsets 10-14 only; retention removed the rest.
+  await c.leader.log.restartAt(10);
+  await c.leader.log.append(all.slice(10));
+  // b holds 0-14, and offset 3 is damaged on its disk.
+  const dir = join(c.dirs.b, "orders", "0");
+  const prepared = await CommitLog.open(dir);
+  await prepared.append(all);
+  await prepared.checkpointHighWatermark(14);
+  await prepared.close();
+  const segment = join(dir, "00000000000000000000.log");
+  const bytes = await readFile(segment);
+  bytes[bytes.indexOf("record-03") + 7]! ^= 0xff;
+  await writeFile(segment, bytes);
+
+  const b = await c.startFollower("b");
+  // A read finds the damage; the follower tries to repair it from the leader, which cannot.
+  await t.throwsAsync(b.log.read(0, 1 << 20), { instanceOf: CorruptRecordError });
+  t.deepEqual(
+    b.log.damage().map((d) => [d.fromOffset, d.toOffset]),
+    [[3, 3]],
+  );
+  const id = c.publish("after");
+  await waitFor(() => b.log.nextOffset === 16 && c.ackFor(id) !== undefined, {
+    message: "the follower to go on fetching",
+  });
+  t.deepEqual(
+    b.log.damage().map((d) => [d.fromOffset, d.toOffset]),
+    [[3, 3]],
+    "the range is still marked: never dropped silently",
+  );
+  await t.throwsAsync(b.read(3, 1 << 20), { instanceOf: CorruptRecordError });
+  t.is(text((await b.read(4, 1 << 20))[0]!.body), "record-04");
 });
