@@ -273,7 +273,11 @@ export class CommitLog {
         loadedHw === undefined ? undefined : Math.min(loadedHw, nextOffset - 1),
         report,
       );
-      log.damaged = mergeDamage(recorded, found);
+      // What this open found describes the damage best; what was recorded before fills in.
+      log.damaged = mergeDamage(
+        found,
+        recorded.map((d) => inHoldingSegment(d, segments)),
+      );
       log.lostSegments = (listed ?? []).filter(
         (l) =>
           !report.compaction &&
@@ -501,8 +505,16 @@ export class CommitLog {
           (l) => l.nextOffset <= fromOffset || l.baseOffset > toOffset,
         );
         await this.rewriteWith(fromOffset, toOffset, records);
+        const repaired = this.damaged[at]!;
         this.damaged = this.damaged.filter((_, i) => i !== at);
         await saveDamage(this.fs, this.dir, this.damaged);
+        this.options.notice?.("damaged offsets repaired", {
+          fromOffset,
+          toOffset,
+          records: records.length,
+          segment: repaired.segment,
+          reason: repaired.reason,
+        });
       }),
     );
   }
@@ -1337,6 +1349,13 @@ function foundDamage(
     });
   }
   return found;
+}
+
+/** A recorded corrupt range, named by the segment that holds it (missing ones keep their file). */
+function inHoldingSegment(damage: LogDamage, segments: readonly Segment[]): LogDamage {
+  if (damage.kind !== "corrupt") return damage;
+  const holder = segments.findLast((s) => s.baseOffset <= damage.fromOffset);
+  return holder ? { ...damage, segment: holder.logPath } : damage;
 }
 
 /** The highest offset the checkpoints say the log held; -1 when they say none. */

@@ -14,6 +14,7 @@ export {
   recycleFramedRecords,
 } from "./framed-records.js";
 export type { EpochEntry } from "./leader-epoch-cache.js";
+export type { LogDamage } from "./log-damage.js";
 export { DEFAULT_RECOVERY_POINT_BYTES, DEFAULT_SEGMENT_MAX_BYTES } from "./log-options.js";
 export { messageKey } from "./message-key.js";
 export type {
