@@ -459,6 +459,19 @@ function replicationControl(raft: MetadataRaft, serverId: string): ReplicationCo
         reporter: serverId,
       });
     },
+    resignLeader: async (stream, partition, leaderEpoch, reason) => {
+      const answer = await raft.requestController({
+        kind: "resignLeader",
+        stream,
+        partition,
+        leaderEpoch,
+        leader: serverId,
+        reason,
+      });
+      return answer.moved === true
+        ? { moved: true, leader: String(answer.leader) }
+        : { moved: false, reason: String(answer.reason) };
+    },
   };
 }
 

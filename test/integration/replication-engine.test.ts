@@ -1,3 +1,4 @@
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test, { type ExecutionContext } from "ava";
 import { connect, type NatsConnection } from "nats";
@@ -6,6 +7,7 @@ import { PartitionCipher } from "../../src/server/encryption.js";
 import {
   type AppendRecord,
   CommitLog,
+  CorruptRecordError,
   type LogFile,
   type LogFileSystem,
   type LogOptions,
@@ -20,6 +22,7 @@ import type {
 } from "../../src/server/replication/control.js";
 import { FollowerReplica } from "../../src/server/replication/follower.js";
 import { ReplicationNotifications } from "../../src/server/replication/notifications.js";
+import { epochOffsetSubject } from "../../src/server/replication/subjects.js";
 import { type Ack, AckError, AckPolicy, decodeMessage, encodeMessage } from "../../src/wire/api.js";
 import { encodeEnvelope, MsgType } from "../../src/wire/envelope.js";
 import { startNats } from "../helpers/nats.js";
@@ -78,6 +81,11 @@ class FakeControl implements ReplicationControl {
 
   async reportLeader(stream: string, partition: number, leader: string, leaderEpoch: number) {
     this.calls.push(`report ${stream}/${partition} ${leader} @${leaderEpoch}`);
+  }
+
+  async resignLeader(stream: string, partition: number, leaderEpoch: number, reason: string) {
+    this.calls.push(`resign ${stream}/${partition} @${leaderEpoch}: ${reason}`);
+    return { moved: false as const, reason: "this test's controller moves no leadership" };
   }
 
   count(prefix: string): number {
@@ -233,6 +241,7 @@ async function cluster(t: ExecutionContext, setup: Setup = {}) {
     followers,
     startFollower,
     dirs,
+    natsUrl: nats.url,
     publish,
     acks,
     ackFor,
@@ -536,4 +545,85 @@ test("followers of an encrypted partition keep the sealed values and read them w
   const [record] = await b.read(0, 1024);
   t.truthy(b.cipher);
   t.is(text(decodeMessage(b.cipher!.openBody(record!.body)).value), "TOP-SECRET");
+});
+
+test("a leader missing records a follower knows were committed: the follower keeps them and the leader asks to resign", async (t) => {
+  const rec = (i: number): AppendRecord => ({
+    timestamp: 1_000n + BigInt(i),
+    leaderEpoch: 1,
+    body: new TextEncoder().encode(`r${i}`),
+  });
+  // The leader lost offsets 3-5 (say, an unsynced tail); b holds 0-5 and knows 0-4 were committed.
+  const c = await cluster(t, {
+    seed: { a: [0, 1, 2].map(rec) },
+    hold: ["b", "c"],
+  });
+  const prepared = await CommitLog.open(join(c.dirs.b, "orders", "0"));
+  await prepared.append([0, 1, 2, 3, 4, 5].map(rec));
+  await prepared.checkpointHighWatermark(4);
+  await prepared.close();
+  // The follower asks again only once it has dealt with the answer: a second question means it
+  // has heard the leader's end of epoch 1.
+  const watcher = await connect({ servers: c.natsUrl });
+  t.teardown(() => watcher.close());
+  let questions = 0;
+  watcher.subscribe(epochOffsetSubject(NS, "orders", 0), { callback: () => questions++ });
+  await watcher.flush();
+  const b = await c.startFollower("b");
+  await waitFor(() => c.control.count("resign orders/0 @1") > 0 && questions >= 2, {
+    message: "the leader to ask to resign",
+  });
+  t.regex(
+    c.control.calls.find((call) => call.startsWith("resign"))!,
+    /b has committed records up to offset 4, but this leader's log ends at 2/,
+  );
+  t.is(b.log.nextOffset, 6, "the follower cut none of its committed records");
+  t.is(b.highWatermark, 4);
+  t.deepEqual(
+    (await b.read(0, 1 << 20)).map((r) => text(r.body)),
+    ["r0", "r1", "r2", "r3", "r4"],
+  );
+});
+
+test("a damaged range the leader no longer holds (retention) stays marked and unreadable; fetching goes on", async (t) => {
+  const rec = (i: number): AppendRecord => ({
+    offset: i,
+    timestamp: 1_000n + BigInt(i),
+    leaderEpoch: 1,
+    body: new TextEncoder().encode(`record-${String(i).padStart(2, "0")}`),
+  });
+  const all = Array.from({ length: 15 }, (_, i) => rec(i));
+  const c = await cluster(t, { hold: ["b", "c"], isr: ["a", "b"] });
+  // The leader keeps offsets 10-14 only; retention removed the rest.
+  await c.leader.log.restartAt(10);
+  await c.leader.log.append(all.slice(10));
+  // b holds 0-14, and offset 3 is damaged on its disk.
+  const dir = join(c.dirs.b, "orders", "0");
+  const prepared = await CommitLog.open(dir);
+  await prepared.append(all);
+  await prepared.checkpointHighWatermark(14);
+  await prepared.close();
+  const segment = join(dir, "00000000000000000000.log");
+  const bytes = await readFile(segment);
+  bytes[bytes.indexOf("record-03") + 7]! ^= 0xff;
+  await writeFile(segment, bytes);
+
+  const b = await c.startFollower("b");
+  // A read finds the damage; the follower tries to repair it from the leader, which cannot.
+  await t.throwsAsync(b.log.read(0, 1 << 20), { instanceOf: CorruptRecordError });
+  t.deepEqual(
+    b.log.damage().map((d) => [d.fromOffset, d.toOffset]),
+    [[3, 3]],
+  );
+  const id = c.publish("after");
+  await waitFor(() => b.log.nextOffset === 16 && c.ackFor(id) !== undefined, {
+    message: "the follower to go on fetching",
+  });
+  t.deepEqual(
+    b.log.damage().map((d) => [d.fromOffset, d.toOffset]),
+    [[3, 3]],
+    "the range is still marked: never dropped silently",
+  );
+  await t.throwsAsync(b.read(3, 1 << 20), { instanceOf: CorruptRecordError });
+  t.is(text((await b.read(4, 1 << 20))[0]!.body), "record-04");
 });

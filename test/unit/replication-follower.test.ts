@@ -21,6 +21,7 @@ const noControl: ReplicationControl = {
   shrinkIsr: async () => {},
   expandIsr: async () => {},
   reportLeader: async () => {},
+  resignLeader: async () => ({ moved: false, reason: "no controller in this test" }),
 };
 const body = (s: string) => new TextEncoder().encode(s);
 

@@ -22,6 +22,19 @@ test("fetch request round trip", (t) => {
   t.deepEqual(decodeFetchRequest(encodeFetchRequest(req)), req);
 });
 
+test("a repair fetch carries the last offset it wants; a plain one is laid out as before", (t) => {
+  const plain = { replicaId: "b", fetchOffset: 5, leaderEpoch: 2 };
+  const repair = { ...plain, repairTo: 9 };
+  t.deepEqual(decodeFetchRequest(encodeFetchRequest(repair)), repair);
+  t.is(encodeFetchRequest(repair).length, encodeFetchRequest(plain).length + 8);
+  t.deepEqual(decodeFetchRequest(encodeFetchRequest(plain)), plain);
+});
+
+test("an epoch offset request may carry the follower's high watermark", (t) => {
+  const req = { replicaId: "b", epoch: 3, leaderEpoch: 4, highWatermark: -1 };
+  t.deepEqual(decodeEpochOffsetRequest(encodeEpochOffsetRequest(req)), req);
+});
+
 test("fetch response carries records as stored, timestamps as 64-bit nanoseconds", (t) => {
   const records = [
     { offset: 10, timestamp: 1_700_000_000_123_456_789n, leaderEpoch: 3, body: bytes("one") },

@@ -1,6 +1,9 @@
 import test, { type ExecutionContext } from "ava";
 import { type AppendRecord, CommitLog } from "../../src/server/log/index.js";
-import { truncateByLeaderEpoch } from "../../src/server/replication/epoch-truncation.js";
+import {
+  CommittedTruncationError,
+  truncateByLeaderEpoch,
+} from "../../src/server/replication/epoch-truncation.js";
 import { makeTempDir } from "../helpers/tmp.js";
 
 async function logWith(t: ExecutionContext, epochs: number[]): Promise<CommitLog> {
@@ -76,4 +79,19 @@ test("records of epochs older than any the leader has are cut at the leader's fi
   const follower = await logWith(t, [2, 2, 2, 2]);
   t.is(await truncateByLeaderEpoch(follower, ask), 0);
   t.is(follower.nextOffset, 0);
+});
+
+test("committed records (up to the follower's high watermark) are never cut, even if the leader lacks them", async (t) => {
+  // The leader lost offsets 3-5 of epoch 1, which the follower knows were committed up to 4.
+  const { ask } = await leaderAnswers(t, [1, 1, 1]);
+  const follower = await logWith(t, [1, 1, 1, 1, 1, 1]);
+  const err = await t.throwsAsync(truncateByLeaderEpoch(follower, ask, 4), {
+    instanceOf: CommittedTruncationError,
+  });
+  t.is(err?.cutAt, 3);
+  t.is(err?.highWatermark, 4);
+  t.is(follower.nextOffset, 6, "nothing was cut");
+  // Above the high watermark the uncommitted tail goes as before.
+  t.is(await truncateByLeaderEpoch(follower, ask, 2), 3);
+  t.is(follower.nextOffset, 3);
 });

@@ -22,6 +22,7 @@ import {
   internal,
   invalidArgument,
   notFound,
+  unavailable,
 } from "./status.js";
 import {
   checkStreamName,
@@ -262,6 +263,11 @@ export async function fetchPartitionMetadata(
       `No such partition: ${req.partition} (stream ${req.stream} has ${stream.partitions.length})`,
     );
   if (info.leader !== ctx.serverId) throw failedPrecondition("Server not partition leader");
+  // Just elected, still opening its log: a -1 high watermark now would look like one that
+  // moved backwards.
+  if (!info.paused && !ctx.partitions.get(stream.name, info.id)) {
+    throw unavailable(`partition ${stream.name}/${info.id} is opening on its new leader; retry`);
+  }
   return { metadata: await partitionMetadata(ctx, stream, info) };
 }
 

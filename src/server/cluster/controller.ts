@@ -46,6 +46,7 @@ export class Controller {
       );
       return {};
     });
+    this.raft.handleRpc("resignLeader", (request) => this.resignLeader(request));
     this.timer = setInterval(() => this.checkBrokers(), CHECK_MS);
   }
 
@@ -115,6 +116,57 @@ export class Controller {
       leaderEpoch,
       leader: successor,
     });
+  }
+
+  /**
+   * A partition leader cannot lead with its log (damaged, or missing committed records): a live
+   * member of the rest of the ISR takes over, and the old leader leaves the ISR (as on every
+   * leader change) until it has repaired and caught up. With no such member it keeps leading.
+   */
+  private async resignLeader(request: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (!this.raft.isLeader) throw new Error("not the controller");
+    const { stream, partition, leaderEpoch, leader, reason } = request;
+    if (
+      typeof stream !== "string" ||
+      typeof leader !== "string" ||
+      typeof reason !== "string" ||
+      !Number.isSafeInteger(partition) ||
+      !Number.isSafeInteger(leaderEpoch)
+    ) {
+      throw new Error(
+        "resignLeader needs stream, leader and reason (strings), partition and leaderEpoch (integers)",
+      );
+    }
+    const info = this.state.getPartition(stream, partition as number);
+    if (!info) return { moved: false, reason: `no partition ${stream}/${String(partition)}` };
+    if (info.leader !== leader || info.leaderEpoch !== leaderEpoch) {
+      return {
+        moved: false,
+        reason: `${leader} does not lead ${stream}/${String(partition)} in leader epoch ${String(leaderEpoch)} (the leader is ${info.leader} in ${info.leaderEpoch})`,
+      };
+    }
+    const successor = this.state.pickLeader(info.isr.filter((r) => r !== leader));
+    if (!successor) {
+      return { moved: false, reason: `no other live ISR member (ISR: ${info.isr.join(", ")})` };
+    }
+    this.logger.warn("partition leader resigns; electing another ISR member", {
+      stream,
+      partition,
+      leader,
+      leaderEpoch,
+      successor,
+      reason,
+    });
+    const result = await this.raft.propose({
+      op: "changeLeader",
+      stream,
+      partition: partition as number,
+      leaderEpoch: leaderEpoch as number,
+      leader: successor,
+    });
+    return result.ok
+      ? { moved: true, leader: successor }
+      : { moved: false, reason: `the leader change was refused: ${result.reason}` };
   }
 
   private decide(key: string, command: MetadataCommand): void {

@@ -15,6 +15,7 @@ import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 import type { ReplicationControl, ReplicationSettings } from "../replication/control.js";
 import { readWrappedDataKey } from "../replication/data-key.js";
+import { HighWatermarkCheckpoints } from "../replication/high-watermark-checkpoints.js";
 import { LeaderReplication } from "../replication/leader-replication.js";
 import { type AckReason, ackReasonHeaders, setAckReason } from "./ack-reason.js";
 import {
@@ -96,6 +97,7 @@ export class Partition extends CommittedReplica {
   protected readonly reads: CommittedReads;
   private readonly replication?: LeaderReplication;
   private replicationStarted = false;
+  private readonly checkpoints?: HighWatermarkCheckpoints;
   /** ALL-policy acks by increasing offset, sent once the high watermark covers them. */
   private awaitingCommit: AwaitingCommit[] = [];
   private closed?: PartitionClosedError;
@@ -146,6 +148,10 @@ export class Partition extends CommittedReplica {
         wrappedDataKey: options.cipher ? () => readWrappedDataKey(log.dir) : undefined,
       });
       this.replication.updateHighWatermark();
+      this.checkpoints = new HighWatermarkCheckpoints(log, () => this.reads.highWatermark, logger, {
+        stream: stream.name,
+        partition: info.id,
+      });
     }
   }
 
@@ -206,6 +212,7 @@ export class Partition extends CommittedReplica {
     if (this.replication && !this.replicationStarted) {
       this.replicationStarted = true;
       this.replication.start();
+      this.checkpoints?.start();
     }
     if (this.info.readonly) return;
     const queue = this.stream.group || undefined;
@@ -282,6 +289,7 @@ export class Partition extends CommittedReplica {
     this.flush();
     await this.appendChain;
     await this.replication?.close();
+    this.checkpoints?.stop();
     await this.log.checkpointHighWatermark(this.highWatermark).catch(() => undefined);
     this.closed = new PartitionClosedError(
       reason,

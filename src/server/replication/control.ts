@@ -20,7 +20,22 @@ export interface ReplicationControl {
     leader: string,
     leaderEpoch: number,
   ): Promise<void>;
+  /**
+   * The leader of `leaderEpoch` cannot lead with its log (damaged, or missing committed
+   * records) and asks the controller to hand the partition to another ISR member, leaving the
+   * ISR itself until it has repaired. `moved: false` (with why) when no live ISR member can
+   * take over.
+   */
+  resignLeader(
+    stream: string,
+    partition: number,
+    leaderEpoch: number,
+    reason: string,
+  ): Promise<ResignAnswer>;
 }
+
+/** The controller's answer to a resignation. */
+export type ResignAnswer = { moved: true; leader: string } | { moved: false; reason: string };
 
 /** The broker settings replication needs. Durations are milliseconds. */
 export interface ReplicationSettings {

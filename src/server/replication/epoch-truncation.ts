@@ -8,6 +8,24 @@ export interface EpochEnd {
 }
 
 /**
+ * The leader's log ends below records this follower knows were committed: cutting them would
+ * lose acknowledged records on this replica too. Nothing was cut; the leader must step down.
+ */
+export class CommittedTruncationError extends Error {
+  constructor(
+    /** Where the leader's lineage would have the log cut. */
+    readonly cutAt: number,
+    /** The follower's high watermark. */
+    readonly highWatermark: number,
+  ) {
+    super(
+      `the leader's log would have this replica cut at offset ${cutAt}, below its high watermark ${highWatermark}: the leader is missing committed records`,
+    );
+    this.name = "CommittedTruncationError";
+  }
+}
+
+/**
  * Truncation by leader epoch (KIP-101): cuts the follower's log where its lineage leaves the
  * leader's, so records that were never committed are dropped and never served, while committed
  * ones (which the leader has) are kept, whatever the high watermark checkpoint says.
@@ -17,10 +35,15 @@ export interface EpochEnd {
  * records from that earlier epoch's end (on either side) on are not the leader's; after cutting
  * there the follower's latest epoch is lower and the question is asked again, until both agree
  * or nothing more is cut. Returns where the log was cut, or undefined if it was not.
+ *
+ * Records up to `highWatermark` (the follower's) were committed, so every later leader has
+ * them: a cut at or below it means the leader lost them, and it throws
+ * CommittedTruncationError instead of cutting.
  */
 export async function truncateByLeaderEpoch(
   log: CommitLog,
   ask: (epoch: number) => Promise<EpochEnd>,
+  highWatermark = -1,
 ): Promise<number | undefined> {
   let cutAt: number | undefined;
   for (;;) {
@@ -33,6 +56,7 @@ export async function truncateByLeaderEpoch(
       if (own) target = Math.min(target, own.endOffset);
     }
     const before = log.nextOffset;
+    if (target <= highWatermark) throw new CommittedTruncationError(target, highWatermark);
     if (target < before) {
       await log.truncateTo(target);
       cutAt = target;

@@ -1,6 +1,7 @@
 import { ErrorCode, NatsError } from "nats";
 import type { PartitionCipher } from "../encryption.js";
-import type { CommitLog, StoredRecord } from "../log/index.js";
+import type { AppendRecord, CommitLog, StoredRecord } from "../log/index.js";
+import type { LogDamage } from "../log/log-damage.js";
 import type { PartitionInfo, StreamInfo } from "../metadata/types.js";
 import {
   CommittedReads,
@@ -9,8 +10,12 @@ import {
 } from "../partition/reader-view.js";
 import type { ReplicaContext } from "./control.js";
 import { installWrappedDataKey } from "./data-key.js";
-import { type EpochEnd, truncateByLeaderEpoch } from "./epoch-truncation.js";
-
+import {
+  CommittedTruncationError,
+  type EpochEnd,
+  truncateByLeaderEpoch,
+} from "./epoch-truncation.js";
+import { HighWatermarkCheckpoints } from "./high-watermark-checkpoints.js";
 import type { ReplicationNotifications } from "./notifications.js";
 import {
   decodeEpochOffsetResponse,
@@ -21,6 +26,7 @@ import {
   type ReplicatedRecord,
 } from "./protocol.js";
 import { ReportThrottle } from "./report-throttle.js";
+import { damageFields } from "./resignation.js";
 import { epochOffsetSubject, replicateSubject } from "./subjects.js";
 
 export interface FollowerOptions extends ReplicaContext {
@@ -45,6 +51,11 @@ type Round =
 /** How long a follower waits after a failed round before trying again (bounded by the idle wait). */
 const RETRY_MS = 100;
 const REPORT_INTERVAL_MS = 1000;
+/**
+ * After a repair that failed (the leader did not answer, or could not read the range itself),
+ * the follower fetches normally this long before it tries again.
+ */
+const REPAIR_RETRY_MS = 5000;
 
 /**
  * A follower replica of one partition: it truncates its log by leader epoch against the
@@ -67,6 +78,12 @@ export class FollowerReplica extends CommittedReplica {
   private lastReportMs = 0;
   private readonly warnings = new ReportThrottle();
   private cipherValue?: PartitionCipher;
+  /** Damaged ranges the leader cannot repair (it no longer holds them), as `from-to`. */
+  private readonly unrepairable = new Set<string>();
+  private repairAgainAtMs = 0;
+  /** The oldest offset the leader said it holds when it refused a repair. */
+  private lastLogStartOffset = -1;
+  private readonly checkpoints: HighWatermarkCheckpoints;
   constructor(private readonly o: FollowerOptions) {
     super();
     const { log } = o;
@@ -75,6 +92,10 @@ export class FollowerReplica extends CommittedReplica {
       Math.min(log.loadedHighWatermark ?? -1, log.newestOffset),
       () => this.info.readonly,
     );
+    this.checkpoints = new HighWatermarkCheckpoints(log, () => this.highWatermark, o.logger, {
+      stream: o.stream.name,
+      partition: o.info.id,
+    });
     this.closing = new Promise((resolve) => {
       this.signalClosing = resolve;
     });
@@ -103,6 +124,7 @@ export class FollowerReplica extends CommittedReplica {
       this.wake(),
     );
     this.leaderLastSeenMs = Date.now();
+    this.checkpoints.start();
     this.loop = this.run();
   }
 
@@ -136,6 +158,7 @@ export class FollowerReplica extends CommittedReplica {
     this.wake();
     this.unregister?.();
     await this.loop;
+    this.checkpoints.stop();
     await this.o.log.checkpointHighWatermark(this.highWatermark).catch(() => undefined);
     this.reads.close(this.closed);
     await this.o.log.close();
@@ -168,6 +191,9 @@ export class FollowerReplica extends CommittedReplica {
         this.truncatedFor = epoch;
         answered = true;
         round = "more";
+      } else if (this.damageToRepair()) {
+        answered = await this.repair(leader, epoch);
+        round = answered ? "more" : "failed";
       } else {
         const response = await this.fetch(epoch);
         if (response === undefined) return "more";
@@ -176,7 +202,23 @@ export class FollowerReplica extends CommittedReplica {
       }
     } catch (err) {
       if (this.closed) return "failed";
-      if (!isNoAnswer(err) && this.warnings.take("round", Date.now())) {
+      if (err instanceof CommittedTruncationError) {
+        answered = true;
+        if (this.warnings.take("committed", Date.now())) {
+          logger.error(
+            "the leader is missing committed records; not truncating them, waiting for it to step down",
+            {
+              ...this.where(),
+              leader,
+              leaderEpoch: epoch,
+              from: err.cutAt,
+              to: this.o.log.nextOffset,
+              highWatermark: err.highWatermark,
+              reason: err.message,
+            },
+          );
+        }
+      } else if (!isNoAnswer(err) && this.warnings.take("round", Date.now())) {
         logger.warn("replication round failed", { ...this.where(), leader, error: err });
       }
       round = "failed";
@@ -195,14 +237,18 @@ export class FollowerReplica extends CommittedReplica {
       wrappedDataKey ??= answer.wrappedDataKey;
       return answer;
     };
-    const cutAt = await truncateByLeaderEpoch(this.o.log, ask);
+    // Committed records (up to the high watermark) are never cut: a leader without them
+    // is missing acknowledged data, and it is the one that must go.
+    const cutAt = await truncateByLeaderEpoch(this.o.log, ask, this.reads.highWatermark);
     if (cutAt !== undefined) {
       this.reads.capAt(this.o.log.newestOffset);
-      this.o.logger.info("truncated the log by leader epoch", {
+      this.o.logger.warn("truncated the log by leader epoch", {
         ...this.where(),
         leaderEpoch: epoch,
-        from: before,
-        to: cutAt,
+        fromOffset: cutAt,
+        toOffset: before - 1,
+        highWatermark: this.reads.highWatermark,
+        reason: `records ${cutAt}-${before - 1} are not in the lineage of leader ${this.info.leader} (epoch ${epoch}): never committed`,
       });
     }
     const { masterKey } = this.o;
@@ -225,6 +271,7 @@ export class FollowerReplica extends CommittedReplica {
           replicaId: settings.serverId,
           epoch,
           leaderEpoch: this.info.leaderEpoch,
+          highWatermark: this.reads.highWatermark,
         }),
         { timeout: settings.replicaFetchTimeoutMs },
       ),
@@ -236,16 +283,117 @@ export class FollowerReplica extends CommittedReplica {
     return answer;
   }
 
+  /** Whether a damaged range waits for repair (and a failed repair is not too recent). */
+  private damageToRepair(): LogDamage | undefined {
+    if (Date.now() < this.repairAgainAtMs) return undefined;
+    return this.o.log.damage().find((d) => !this.unrepairable.has(rangeKey(d)));
+  }
+
+  /**
+   * Repairs each damaged range of the log with the leader's records at those offsets (a
+   * fetch from the range's first offset, repeated until its last one), then normal fetching
+   * goes on. A range the leader no longer holds (retention) stays marked, and reads of it keep
+   * failing: it is never cut silently. False when the leader did not answer or refused: the
+   * follower fetches normally meanwhile and tries again later.
+   */
+  private async repair(leader: string, epoch: number): Promise<boolean> {
+    const { log, logger } = this.o;
+    for (let d = this.damageToRepair(); d && !this.closed; d = this.damageToRepair()) {
+      const fields = { ...this.where(), leader, leaderEpoch: epoch, ...damageFields(d) };
+      let records: AppendRecord[] | "gone" | undefined;
+      try {
+        records = await this.fetchRange(epoch, d);
+        if (records === undefined) return false;
+        if (records === "gone") {
+          this.unrepairable.add(rangeKey(d));
+          logger.error(
+            "cannot repair a damaged range: the leader no longer holds it; it stays marked and unreadable",
+            { ...fields, leaderOldestOffset: this.lastLogStartOffset },
+          );
+          continue;
+        }
+        await log.repair(d.fromOffset, d.toOffset, records);
+      } catch (err) {
+        if (this.closed) return false;
+        this.repairAgainAtMs = Date.now() + REPAIR_RETRY_MS;
+        logger.warn("could not repair a damaged range from the leader; will try again", {
+          ...fields,
+          error: err,
+        });
+        return false;
+      }
+      logger.warn("repaired a damaged range of the log from the leader", {
+        ...fields,
+        records: records.length,
+      });
+    }
+    return true;
+  }
+
+  /**
+   * The leader's records in `d`'s offsets; "gone" when it no longer holds the range's first
+   * offset; undefined when the follower closed meanwhile. Offsets the leader skips (compacted
+   * away: it has a later record) are absent; a leader whose log ends inside the range is an
+   * error, never taken as "no records there".
+   */
+  private async fetchRange(
+    epoch: number,
+    d: LogDamage,
+  ): Promise<AppendRecord[] | "gone" | undefined> {
+    const records: AppendRecord[] = [];
+    let from = d.fromOffset;
+    while (from <= d.toOffset) {
+      const response = await this.fetch(epoch, from, d.toOffset);
+      if (response === undefined) return undefined;
+      if (!response.ok) {
+        if (response.code === "out_of_range" && response.logStartOffset > from) {
+          this.lastLogStartOffset = response.logStartOffset;
+          return "gone";
+        }
+        throw new Error(
+          `the leader refused the repair fetch: ${response.code}: ${response.message}`,
+        );
+      }
+      if (response.leaderEpoch !== epoch) {
+        throw new Error(
+          `the repair answer came from leader epoch ${response.leaderEpoch}, not ${epoch}`,
+        );
+      }
+      if (response.records.length === 0) {
+        throw new Error(`the leader's log ends before offset ${from} of the damaged range`);
+      }
+      const got = response.records.filter((r) => r.offset >= from && r.offset <= d.toOffset);
+      for (const r of got) {
+        records.push({
+          offset: r.offset,
+          timestamp: r.timestamp,
+          leaderEpoch: r.leaderEpoch,
+          body: r.body,
+        });
+      }
+      const last = got.at(-1);
+      // The leader's next record lies past the range: it holds nothing more in it.
+      if (!last || response.records.at(-1)!.offset > d.toOffset) break;
+      from = last.offset + 1;
+    }
+    return records;
+  }
+
   /** Sends one fetch; undefined when the follower closed meanwhile. */
-  private async fetch(epoch: number): Promise<FetchResponse | undefined> {
+  private async fetch(
+    epoch: number,
+    fetchOffset = this.o.log.nextOffset,
+    repairTo?: number,
+  ): Promise<FetchResponse | undefined> {
     const { nc, settings, stream } = this.o;
     const reply = await this.untilClosed(
       nc.request(
         replicateSubject(settings.namespace, stream.name, this.id),
         encodeFetchRequest({
           replicaId: settings.serverId,
-          fetchOffset: this.o.log.nextOffset,
+          fetchOffset,
           leaderEpoch: epoch,
+          ...(repairTo === undefined ? {} : { repairTo }),
         }),
         { timeout: settings.replicaFetchTimeoutMs },
       ),
@@ -267,8 +415,10 @@ export class FollowerReplica extends CommittedReplica {
         // than anything the leader keeps, so it starts over at the leader's oldest record.
         logger.warn("the leader no longer has the records this replica needs; restarting its log", {
           ...this.where(),
-          from: log.nextOffset,
+          fromOffset: log.oldestOffset,
+          toOffset: log.newestOffset,
           at: response.logStartOffset,
+          reason: `the leader's oldest record is ${response.logStartOffset}, past this replica's log end ${log.newestOffset} (retention)`,
         });
         await log.restartAt(response.logStartOffset);
         this.truncatedFor = epoch;
@@ -385,6 +535,10 @@ export class FollowerReplica extends CommittedReplica {
   private name(): string {
     return `${this.o.stream.name}/${this.id}`;
   }
+}
+
+function rangeKey(d: LogDamage): string {
+  return `${d.fromOffset}-${d.toOffset}`;
 }
 
 /** No responders, or no answer in time: the leader is not answering. */

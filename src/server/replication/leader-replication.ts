@@ -15,6 +15,7 @@ import {
   type ReplicationErrorCode,
 } from "./protocol.js";
 import { ReportThrottle } from "./report-throttle.js";
+import { LeaderResignation } from "./resignation.js";
 import { epochOffsetSubject, notifySubject, replicateSubject } from "./subjects.js";
 
 /**
@@ -39,6 +40,7 @@ export interface LeaderReplicationOptions extends ReplicaContext {
  */
 export class LeaderReplication {
   private readonly progress: FollowerProgress;
+  private readonly resignation: LeaderResignation;
   private readonly throttle = new ReportThrottle();
   private readonly subscriptions: Subscription[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -61,6 +63,7 @@ export class LeaderReplication {
   constructor(private readonly o: LeaderReplicationOptions) {
     this.epochStartOffset = o.log.nextOffset;
     this.progress = new FollowerProgress(o.settings.serverId, Date.now(), o.log.nextOffset);
+    this.resignation = new LeaderResignation(o);
   }
 
   private get self(): string {
@@ -84,6 +87,8 @@ export class LeaderReplication {
     const lag = settings.replicaMaxLagTimeMs;
     this.timer = setInterval(() => this.checkIsr(), Math.min(Math.max(lag / 4, 20), 1000));
     this.timer.unref();
+    // A log opened with damage must not lead: hand over before anyone relies on it.
+    this.resignation.check();
   }
 
   /**
@@ -163,6 +168,10 @@ export class LeaderReplication {
     const refusal = this.refuseFetch(req);
     if (refusal) {
       msg.respond(encodeFetchResponse(refusal));
+      return;
+    }
+    if (req.repairTo !== undefined) {
+      await this.answerRepair(msg, req, req.repairTo);
       return;
     }
     const { log, info } = this.o;
@@ -256,6 +265,30 @@ export class LeaderReplication {
     msg.respond(encodeFetchResponse(response));
   }
 
+  /**
+   * A follower repairing a damaged range: the records from the fetch offset up to `repairTo`,
+   * and the first one after it if any (which tells that the leader lacks the offsets in between,
+   * compacted away), at once. It says nothing of the follower's progress, so it moves neither
+   * the ISR nor the high watermark.
+   */
+  private async answerRepair(msg: Msg, req: FetchRequest, repairTo: number): Promise<void> {
+    const { log, info, settings } = this.o;
+    const read =
+      req.fetchOffset > log.newestOffset
+        ? []
+        : await log.read(req.fetchOffset, settings.replicationMaxBytes, log.newestOffset);
+    const past = read.findIndex((r) => r.offset > repairTo);
+    const records = past < 0 ? read : read.slice(0, past + 1);
+    msg.respond(
+      encodeFetchResponse({
+        ok: true,
+        leaderEpoch: info.leaderEpoch,
+        highWatermark: this.o.highWatermark(),
+        records,
+      }),
+    );
+  }
+
   private refuseFetch(req: FetchRequest): ReplicationError | undefined {
     const { info, log } = this.o;
     if (this.closed || info.leader !== this.self) {
@@ -309,6 +342,11 @@ export class LeaderReplication {
         epoch: -1,
         endOffset: log.leaderEpochs[0]?.startOffset ?? log.nextOffset,
       };
+      // A follower knows records up to its high watermark were committed; without them this
+      // leader must not lead.
+      if (req.highWatermark !== undefined && req.highWatermark >= log.nextOffset) {
+        this.resignation.lacksCommitted(req.replicaId, req.highWatermark);
+      }
       const wrappedDataKey = await this.o.wrappedDataKey?.();
       response = { ok: true, ...end, ...(wrappedDataKey ? { wrappedDataKey } : {}) };
     }
@@ -331,6 +369,8 @@ export class LeaderReplication {
     if (this.closed || this.o.info.leader !== this.self) return;
     const { info, settings } = this.o;
     const now = Date.now();
+    // Damage a read found since, too.
+    this.resignation.check(now);
     for (const replica of info.replicas) {
       if (replica === this.self) continue;
       if (info.isr.includes(replica)) {

@@ -28,6 +28,12 @@ export interface FetchRequest {
   fetchOffset: number;
   /** The leader epoch the follower believes is current. */
   leaderEpoch: number;
+  /**
+   * Set by a follower repairing a damaged range of its log: "send me the records from
+   * `fetchOffset` up to this offset". Such a fetch says nothing of how far the follower is
+   * (it is not counted for the ISR or the high watermark) and is answered at once.
+   */
+  repairTo?: number;
 }
 
 export interface ReplicatedRecord {
@@ -68,6 +74,11 @@ export interface EpochOffsetRequest {
   epoch: number;
   /** The leader epoch the follower knows: only the leader of that epoch answers. */
   leaderEpoch: number;
+  /**
+   * The follower's high watermark: records up to it were committed. A leader whose log ends
+   * below it has lost committed records and must step down.
+   */
+  highWatermark?: number;
 }
 
 export type EpochOffsetResponse =
@@ -98,8 +109,11 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeFetchRequest(req: FetchRequest): Uint8Array {
   const id = encodeString("replicaId", req.replicaId);
-  const w = new Writer(MsgType.ReplicationRequest, 16 + 2 + id.length);
+  const repair = req.repairTo !== undefined;
+  const w = new Writer(MsgType.ReplicationRequest, 16 + 2 + id.length + (repair ? 8 : 0));
   w.int("fetchOffset", req.fetchOffset).int("leaderEpoch", req.leaderEpoch).string(id);
+  // Optional trailing field: a plain fetch is laid out as before.
+  if (repair) w.int("repairTo", req.repairTo!);
   return w.finish();
 }
 
@@ -108,8 +122,11 @@ export function decodeFetchRequest(data: Uint8Array): FetchRequest {
   const fetchOffset = r.int("fetchOffset");
   const leaderEpoch = r.int("leaderEpoch");
   const replicaId = r.string("replicaId");
+  const repairTo = r.remaining > 0 ? r.int("repairTo") : undefined;
   r.end();
-  return { replicaId, fetchOffset, leaderEpoch };
+  return repairTo === undefined
+    ? { replicaId, fetchOffset, leaderEpoch }
+    : { replicaId, fetchOffset, leaderEpoch, repairTo };
 }
 
 export function encodeFetchResponse(res: FetchResponse): Uint8Array {
@@ -159,8 +176,10 @@ export function decodeFetchResponse(data: Uint8Array): FetchResponse {
 
 export function encodeEpochOffsetRequest(req: EpochOffsetRequest): Uint8Array {
   const id = encodeString("replicaId", req.replicaId);
-  const w = new Writer(MsgType.LeaderEpochOffsetRequest, 16 + 2 + id.length);
+  const known = req.highWatermark !== undefined;
+  const w = new Writer(MsgType.LeaderEpochOffsetRequest, 16 + 2 + id.length + (known ? 8 : 0));
   w.int("epoch", req.epoch).int("leaderEpoch", req.leaderEpoch).string(id);
+  if (known) w.int("highWatermark", req.highWatermark!);
   return w.finish();
 }
 
@@ -170,8 +189,11 @@ export function decodeEpochOffsetRequest(data: Uint8Array): EpochOffsetRequest {
   const epoch = r.int("epoch");
   const leaderEpoch = r.int("leaderEpoch");
   const replicaId = r.string("replicaId");
+  const highWatermark = r.remaining > 0 ? r.int("highWatermark") : undefined;
   r.end();
-  return { replicaId, epoch, leaderEpoch };
+  return highWatermark === undefined
+    ? { replicaId, epoch, leaderEpoch }
+    : { replicaId, epoch, leaderEpoch, highWatermark };
 }
 
 export function encodeEpochOffsetResponse(res: EpochOffsetResponse): Uint8Array {
