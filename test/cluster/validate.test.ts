@@ -62,3 +62,37 @@ test("a follower answers FetchMetadata with its HW; one that cannot open a parti
   t.is(described.code, 0, described.stderr);
   t.regex(described.stdout, new RegExp(`^${follower.id} +rep +0 +\\S`, "m"));
 });
+
+test("a leader that cannot open its partition hands it to another in-sync replica", async (t) => {
+  const cluster = await startCluster(t, 3, FAST_REPLICATION);
+  const first = rawClient(t, cluster.nodes[0]!.address);
+  await call(first, "createStream", { name: "rep", subject: "rep", replicationFactor: 3 });
+  for (let i = 0; i < 3; i++) {
+    await call(first, "publish", { stream: "rep", value: Buffer.from(`m${i}`), ackPolicy: ALL });
+  }
+  const leaderOf = async (address: string) =>
+    (
+      await call<unknown, FetchMetadataResponse>(rawClient(t, address), "fetchMetadata", {
+        streams: ["rep"],
+      })
+    ).streamMetadata[0]!.partitions[0]!.leader;
+  const leader = cluster.node(await leaderOf(cluster.nodes[0]!.address));
+  // All three stop at once, so the metadata still names the same leader when they come back.
+  await Promise.all(cluster.nodes.map((n) => n.kill("SIGKILL")));
+  const blocked = join(leader.dataDir, "streams", "rep", "0");
+  await rm(blocked, { recursive: true });
+  await writeFile(blocked, "not a directory");
+  await Promise.all(cluster.nodes.map((n) => n.start()));
+
+  const other = cluster.nodes.find((n) => n.id !== leader.id)!;
+  await waitFor(async () => (await leaderOf(other.address).catch(() => leader.id)) !== leader.id, {
+    timeoutMs: 20_000,
+    message: "leadership to move off the broker that cannot open the partition",
+  });
+  const acked = await call<unknown, PublishResponse>(rawClient(t, other.address), "publish", {
+    stream: "rep",
+    value: Buffer.from("after the hand-over"),
+    ackPolicy: ALL,
+  });
+  t.is(acked.ack?.offset, 3, "the new leader holds the three acked records");
+});

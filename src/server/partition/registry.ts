@@ -137,8 +137,33 @@ export class PartitionStore implements PartitionRegistry {
         error,
       });
       this.failures.set(key, { stream: stream.name, partition: info.id, error, atMs: Date.now() });
+      this.resignIfLeader(stream, info, `could not open the partition here: ${error}`);
       return err;
     }
+  }
+
+  /**
+   * A leader that cannot open its partition hands it to another ISR member, as a damaged one
+   * does (the controller refuses when there is none; the partition then waits for this broker).
+   */
+  private resignIfLeader(stream: StreamInfo, info: PartitionInfo, reason: string): void {
+    if (info.leader !== this.options.serverId || info.isr.length < 2) return;
+    this.options.replication.control
+      .resignLeader(stream.name, info.id, info.leaderEpoch, reason)
+      .then((answer) =>
+        this.options.logger.warn("asked the controller to move a partition it cannot open", {
+          stream: stream.name,
+          partition: info.id,
+          answer,
+        }),
+      )
+      .catch((err) =>
+        this.options.logger.warn("could not hand over a partition it cannot open", {
+          stream: stream.name,
+          partition: info.id,
+          error: err,
+        }),
+      );
   }
 
   /** Sends pending subscriptions; a NATS outage is the connection's to recover from. */
