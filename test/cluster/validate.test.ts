@@ -42,7 +42,25 @@ test("a follower answers FetchMetadata with its HW; one that cannot open a parti
   await writeFile(blocked, "not a directory");
   await follower.start();
 
+  // "other" may have been led by the restarted broker: publish once its leader has it open.
   const again = rawClient(t, follower.address);
+  await waitFor(
+    async () => {
+      const seen = await call<unknown, FetchMetadataResponse>(again, "fetchMetadata", {
+        streams: ["other"],
+      }).catch(() => undefined);
+      const p = seen?.streamMetadata[0]?.partitions[0];
+      if (!p?.leader || p.isr.length < 2) return false;
+      return call(rawClient(t, cluster.node(p.leader).address), "fetchPartitionMetadata", {
+        stream: "other",
+        partition: 0,
+      }).then(
+        () => true,
+        () => false,
+      );
+    },
+    { timeoutMs: 15_000, message: "the leader of other to serve it with both replicas in sync" },
+  );
   const other = await call<unknown, PublishResponse>(again, "publish", {
     stream: "other",
     value: Buffer.from("both replicas have it"),
@@ -60,7 +78,7 @@ test("a follower answers FetchMetadata with its HW; one that cannot open a parti
   );
   const described = await runLb(["describe"], { env: { LB_ADDRESS: leaderNode.address } });
   t.is(described.code, 0, described.stderr);
-  t.regex(described.stdout, new RegExp(`^${follower.id} +rep +0 +\\S`, "m"));
+  t.regex(described.stdout, new RegExp(`^${follower.id}[ \\t]+rep[ \\t]+0[ \\t]+\\S`, "m"));
 });
 
 test("a leader that cannot open its partition hands it to another in-sync replica", async (t) => {
@@ -89,7 +107,18 @@ test("a leader that cannot open its partition hands it to another in-sync replic
     timeoutMs: 20_000,
     message: "leadership to move off the broker that cannot open the partition",
   });
-  const acked = await call<unknown, PublishResponse>(rawClient(t, other.address), "publish", {
+  // The new leader answers for the partition once it has opened it and records its subject.
+  const successor = cluster.node(await leaderOf(other.address));
+  const viaSuccessor = rawClient(t, successor.address);
+  await waitFor(
+    () =>
+      call(viaSuccessor, "fetchPartitionMetadata", { stream: "rep", partition: 0 }).then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: 10_000, message: "the new leader to open the partition" },
+  );
+  const acked = await call<unknown, PublishResponse>(viaSuccessor, "publish", {
     stream: "rep",
     value: Buffer.from("after the hand-over"),
     ackPolicy: ALL,

@@ -147,23 +147,32 @@ export class PartitionStore implements PartitionRegistry {
    * does (the controller refuses when there is none; the partition then waits for this broker).
    */
   private resignIfLeader(stream: StreamInfo, info: PartitionInfo, reason: string): void {
-    if (info.leader !== this.options.serverId || info.isr.length < 2) return;
+    const key = `${stream.name}/${info.id}`;
+    const stillStuck = () =>
+      this.failures.has(key) && info.leader === this.options.serverId && info.isr.length > 1;
+    if (!stillStuck()) return;
     this.options.replication.control
       .resignLeader(stream.name, info.id, info.leaderEpoch, reason)
-      .then((answer) =>
+      .then((answer) => {
         this.options.logger.warn("asked the controller to move a partition it cannot open", {
           stream: stream.name,
           partition: info.id,
           answer,
-        }),
-      )
-      .catch((err) =>
+        });
+        return answer.moved;
+      })
+      .catch((err) => {
         this.options.logger.warn("could not hand over a partition it cannot open", {
           stream: stream.name,
           partition: info.id,
           error: err,
-        }),
-      );
+        });
+        return false;
+      })
+      // Asked again while it still leads (the controller may not be ready yet).
+      .then((moved) => {
+        if (!moved) setTimeout(() => this.resignIfLeader(stream, info, reason), 1000).unref();
+      });
   }
 
   /** Sends pending subscriptions; a NATS outage is the connection's to recover from. */
