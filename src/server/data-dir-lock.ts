@@ -4,6 +4,7 @@ import { link, readFile, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { StartupError } from "./data-dir.js";
+import { DATA_FILE_MODE } from "./log/file-system.js";
 
 export const LOCK_FILE = "lock";
 const ACQUIRE_ATTEMPTS = 3;
@@ -38,7 +39,7 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
   };
   const contents = `${JSON.stringify(mine)}\n`;
   const temp = join(dir, `${LOCK_FILE}.${process.pid}.${randomBytes(4).toString("hex")}`);
-  await writeFile(temp, contents);
+  await writeFile(temp, contents, { mode: DATA_FILE_MODE });
   try {
     for (let attempt = 1; ; attempt++) {
       try {

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { DATA_DIR_MODE, DATA_FILE_MODE } from "./log/file-system.js";
+import { syncDirectory } from "./raft/durable-files.js";
 
 export const DATA_FORMAT = "lb-data-format 1";
 
@@ -19,7 +21,7 @@ export async function prepareDataDir(dir: string): Promise<void> {
   try {
     await makeDirectory(resolve(dir));
     const probe = join(dir, `.probe-${process.pid}`);
-    await writeFile(probe, "");
+    await writeFile(probe, "", { mode: DATA_FILE_MODE });
     await rm(probe);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -43,10 +45,12 @@ export async function prepareDataDir(dir: string): Promise<void> {
 /**
  * `mkdir -p` that fails instead of looping: Node's recursive mkdir spins forever on a path it
  * cannot create under a directory that exists (`/proc/nope`), so parents are made one by one.
+ * A new directory is 0700 and its entry in its parent is synced.
  */
 async function makeDirectory(dir: string): Promise<void> {
   try {
-    await mkdir(dir);
+    await mkdir(dir, { mode: DATA_DIR_MODE });
+    await syncDirectory(dirname(dir));
     return;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -57,7 +61,8 @@ async function makeDirectory(dir: string): Promise<void> {
     if (code !== "ENOENT" || dirname(dir) === dir) throw err;
   }
   await makeDirectory(dirname(dir));
-  await mkdir(dir);
+  await mkdir(dir, { mode: DATA_DIR_MODE });
+  await syncDirectory(dirname(dir));
 }
 
 /** The broker's id: configured, else remembered in the data dir, else a new random one. */
@@ -74,15 +79,17 @@ export async function resolveServerId(dir: string, configured: string): Promise<
   return id;
 }
 
+/** Replaces `file` (mode 0600) with `contents`, durably: temp file, fsync, rename, fsync dir. */
 export async function writeAtomically(file: string, contents: string): Promise<void> {
   const temp = `${file}.tmp-${process.pid}`;
   try {
-    await writeFile(temp, contents, { flush: true });
+    await writeFile(temp, contents, { flush: true, mode: DATA_FILE_MODE });
     await rename(temp, file);
   } catch (err) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw err;
   }
+  await syncDirectory(dirname(file));
 }
 
 /** writeAtomically for start-up, where a full disk is a StartupError that says so. */

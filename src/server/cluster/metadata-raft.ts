@@ -171,6 +171,14 @@ export class MetadataRaft implements ReplicatedLog {
     });
     const raft = new MetadataRaft(options, storage, node);
     await raft.start();
+    const conf = node.confState();
+    if (!pristine && !isMember(conf, serverId)) {
+      await raft.close();
+      // No broker is ever removed from the group, so this is a changed or damaged server id.
+      throw new Error(
+        `this broker's id ${serverId} is not a member of the metadata Raft group stored in ${options.dir} (members ${[...conf.voters, ...conf.learners].join(", ")}): restore the server-id file or --server-id this data dir was created with`,
+      );
+    }
     if (pristine && bootstrap.mode === "join") {
       try {
         await raft.join();

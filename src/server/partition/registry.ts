@@ -1,12 +1,11 @@
-import { mkdir } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { NatsConnection } from "nats";
 import type { Ack } from "../../wire/api.js";
 import type { PartitionRegistry } from "../api/context.js";
 import type { BrokerConfig } from "../config/index.js";
 import { StartupError } from "../data-dir.js";
 import { masterKeyFromEnv, PartitionCipher } from "../encryption.js";
-import { CommitLog, type LogFileSystem, messageKey } from "../log/index.js";
+import { CommitLog, type LogFileSystem, messageKey, nodeFileSystem } from "../log/index.js";
 import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
 import type { ReplicationControl, ReplicationSettings } from "../replication/control.js";
@@ -317,7 +316,10 @@ export class PartitionStore implements PartitionRegistry {
     const dir = this.partitionDir(stream.name, info.id);
     // The data key first: a wrong master key must fail before any file is opened.
     const encrypted = setting(stream, "encryption", defaults.encryption);
-    if (encrypted) await mkdir(dir, { recursive: true });
+    if (encrypted) {
+      const fs = this.options.fs ?? nodeFileSystem;
+      for (const created of await fs.mkdir(dir)) await fs.syncDirectory(dirname(created));
+    }
     const cipher = encrypted ? await PartitionCipher.open(dir, masterKeyFromEnv()) : undefined;
     const log = await this.openLog(stream, dir);
     const occ = setting(stream, "optimisticConcurrencyControl", defaults.concurrencyControl);

@@ -1,4 +1,6 @@
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, mkdir, open } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { DATA_DIR_MODE } from "../log/file-system.js";
 
 /** Writes all of `source` at `position`, looping over short writes. */
 export async function writeAll(
@@ -23,4 +25,13 @@ export async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** `mkdir -p` (mode 0700) whose new directories are durable: each one's parent is synced. */
+export async function makeDirectoryDurably(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true, mode: DATA_DIR_MODE });
+  if (first === undefined) return;
+  const created = [resolve(dir)];
+  while (created[0] !== resolve(first)) created.unshift(dirname(created[0]!));
+  for (const made of created) await syncDirectory(dirname(made));
 }

@@ -1,7 +1,8 @@
 import type { FileHandle } from "node:fs/promises";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32c } from "../../wire/crc32c.js";
+import { DATA_FILE_MODE } from "../log/file-system.js";
 import {
   decodeEntry,
   decodeHardState,
@@ -11,7 +12,7 @@ import {
   encodeSnapshot,
 } from "./codec.js";
 import { validateConfState } from "./conf-state.js";
-import { syncDirectory, writeAll } from "./durable-files.js";
+import { makeDirectoryDurably, syncDirectory, writeAll } from "./durable-files.js";
 import { CorruptStorageError, UnavailableError } from "./errors.js";
 import { InMemoryLogView } from "./log-view.js";
 import { checkContiguous, isPristine } from "./memory-storage.js";
@@ -111,7 +112,7 @@ async function readOptional(path: string): Promise<Buffer | null> {
 
 async function writeAtomically(dir: string, name: string, bytes: Buffer): Promise<void> {
   const temp = join(dir, `${name}.tmp`);
-  const handle = await open(temp, "w");
+  const handle = await open(temp, "w", DATA_FILE_MODE);
   try {
     try {
       await writeAll(handle, bytes, 0);
@@ -254,7 +255,7 @@ export class FileStorage extends InMemoryLogView implements PersistentStorage {
   }
 
   private async load(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDirectoryDurably(this.dir);
     const names = await readdir(this.dir);
     for (const name of names) if (name.endsWith(".tmp")) await unlink(join(this.dir, name));
 
@@ -473,7 +474,7 @@ export class FileStorage extends InMemoryLogView implements PersistentStorage {
   private async startSegment(base: number, prevTerm: number): Promise<Segment> {
     await this.closeActive();
     const path = join(this.dir, segmentName(base));
-    const handle = await open(path, "w+");
+    const handle = await open(path, "w+", DATA_FILE_MODE);
     try {
       await writeAll(handle, segmentHeader(base, prevTerm), 0);
       await handle.sync();
