@@ -160,13 +160,23 @@ test("lb log dump prints offset, timestamp, key, value size and CRC state", asyn
   t.deepEqual(
     records.map((r) => [r.partition, r.offset, r.key, r.valueSize, r.crcOk, r.timestamp]),
     [
-      ["0", 10, "k2", 10, true, "2026-01-01T00:00:00.010000000Z"],
-      ["0", 11, "k3", 11, true, "2026-01-01T00:00:00.011000000Z"],
-      ["1", 10, "k2", 10, true, "2026-01-01T00:00:00.010000000Z"],
-      ["1", 11, "k3", 11, true, "2026-01-01T00:00:00.011000000Z"],
+      [0, 10, "k2", 10, true, "2026-01-01T00:00:00.010000000Z"],
+      [0, 11, "k3", 11, true, "2026-01-01T00:00:00.011000000Z"],
+      [1, 10, "k2", 10, true, "2026-01-01T00:00:00.010000000Z"],
+      [1, 11, "k3", 11, true, "2026-01-01T00:00:00.011000000Z"],
     ],
   );
   t.is(records[0].stream, "orders");
+  t.false("value" in records[0], "values only when asked");
+
+  const values = await runLb(["log", "dump", partition, "--values", "--from", "3", "--count", "1"]);
+  t.is(values.code, 0, values.stderr);
+  t.deepEqual(values.stdout.trim().split("\n"), [
+    "OFFSET\tTIMESTAMP\tKEY\tVALUE SIZE\tCRC\tVALUE",
+    '3\t2026-01-01T00:00:00.003000000Z\t"k3"\t3\tok\t"aaa"',
+  ]);
+  const valuesJson = await runLb(["log", "dump", partition, "--values", "--json", "--from", "3"]);
+  t.is(JSON.parse(valuesJson.stdout.split("\n")[0]!).value, "aaa");
   t.deepEqual(await snapshot(data), before, "dump only reads");
 });
 

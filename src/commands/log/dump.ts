@@ -8,12 +8,14 @@ import { failOn, PATH_ARGUMENT, partitionLabel, partitionsAt } from "./verify.js
 
 interface DumpedRecord {
   stream?: string;
-  partition?: string;
+  partition?: number;
   offset: number;
   timestamp: string | null;
   leaderEpoch: number | null;
   key: string | { b64: string } | null;
   valueSize: number | null;
+  /** Only with --values. */
+  value?: string | { b64: string } | null;
   crcOk: boolean;
   problem?: string;
   segment: string;
@@ -23,7 +25,7 @@ interface DumpedRecord {
 export default class LogDump extends Command {
   static override summary = "Print the records of a stopped broker's commit log files.";
   static override description =
-    "One line per record: offset, timestamp (RFC 3339), key, value size and whether its CRC-32C checks out. Damaged records are printed too, marked. Files are only read.\n\nExit status: 0 when every record printed is sound, 1 when any printed record is damaged, 2 on bad usage.";
+    "One line per record: offset, timestamp (RFC 3339), key, value size and whether its CRC-32C checks out; --values adds the value (text when it is UTF-8, else b64:BASE64). Damaged records are printed too, marked. Files are only read.\n\nExit status: 0 when every record printed is sound, 1 when any printed record is damaged, 2 on bad usage.";
 
   static override examples = [
     "<%= config.bin %> <%= command.id %> /var/lib/lb/streams/orders/0 --from 100 --count 10",
@@ -35,6 +37,9 @@ export default class LogDump extends Command {
   static override flags = {
     from: Flags.integer({ summary: "First offset to print.", min: 0, default: 0 }),
     count: Flags.integer({ summary: "Print at most this many records per partition.", min: 0 }),
+    values: Flags.boolean({
+      summary: "Print each record's value too (encrypted streams: as stored).",
+    }),
     json: Flags.boolean({ summary: "Print one JSON object per record (JSON Lines)." }),
     color: Flags.boolean({ summary: "Colour output on a terminal.", default: true, allowNo: true }),
     debug: Flags.boolean({ summary: "Print the stack trace of an error." }),
@@ -50,7 +55,8 @@ export default class LogDump extends Command {
     for (const location of partitions) {
       if (!flags.json) {
         if (partitions.length > 1) this.output.line(`# ${partitionLabel(location)}`);
-        this.output.line(["OFFSET", "TIMESTAMP", "KEY", "VALUE SIZE", "CRC"].join("\t"));
+        const columns = ["OFFSET", "TIMESTAMP", "KEY", "VALUE SIZE", "CRC"];
+        this.output.line((flags.values ? [...columns, "VALUE"] : columns).join("\t"));
       }
       let printed = 0;
       for await (const record of inspectPartition(location.dir)) {
@@ -58,8 +64,8 @@ export default class LogDump extends Command {
         if (record.offset < flags.from) continue;
         const dumped = {
           stream: location.stream,
-          partition: location.partition,
-          ...describe(record),
+          partition: location.partition === undefined ? undefined : Number(location.partition),
+          ...describe(record, flags.values),
         };
         if (flags.json) await this.output.jsonLine(dumped);
         else await this.output.data(`${humanLine(dumped)}\n`);
@@ -78,8 +84,9 @@ export default class LogDump extends Command {
   }
 }
 
-function describe(record: InspectedRecord): DumpedRecord {
+function describe(record: InspectedRecord, withValue: boolean): DumpedRecord {
   let key: DumpedRecord["key"] = null;
+  let value: DumpedRecord["value"] = null;
   let valueSize: number | null = null;
   let problem = record.problem;
   if (record.body) {
@@ -87,6 +94,7 @@ function describe(record: InspectedRecord): DumpedRecord {
       const message = decodeMessage(record.body);
       key = message.key.length > 0 ? bytesToJson(message.key) : null;
       valueSize = message.value.length;
+      value = bytesToJson(message.value);
     } catch (err) {
       problem ??= `the body is not a protobuf Message: ${(err as Error).message}`;
     }
@@ -97,6 +105,7 @@ function describe(record: InspectedRecord): DumpedRecord {
     leaderEpoch: record.leaderEpoch ?? null,
     key,
     valueSize,
+    ...(withValue ? { value } : {}),
     crcOk: record.crcOk,
     ...(problem ? { problem } : {}),
     segment: record.segment,
@@ -104,21 +113,22 @@ function describe(record: InspectedRecord): DumpedRecord {
   };
 }
 
+function humanBytes(bytes: DumpedRecord["key"] | undefined): string {
+  if (bytes === null || bytes === undefined) return "-";
+  return typeof bytes === "string" ? JSON.stringify(bytes) : `b64:${bytes.b64}`;
+}
+
 function humanLine(record: DumpedRecord): string {
-  const key =
-    record.key === null
-      ? "-"
-      : typeof record.key === "string"
-        ? JSON.stringify(record.key)
-        : `b64:${record.key.b64}`;
   const crc = record.crcOk ? "ok" : "BAD";
-  return [
+  const columns = [
     record.offset,
     record.timestamp ?? "-",
-    key,
+    humanBytes(record.key),
     record.valueSize ?? "-",
     record.problem ? `${crc} (${record.problem})` : crc,
-  ].join("\t");
+  ];
+  if ("value" in record) columns.push(humanBytes(record.value));
+  return columns.join("\t");
 }
 
 /** RFC 3339; a damaged record's timestamp may be beyond what a date can show. */
