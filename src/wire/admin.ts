@@ -119,20 +119,29 @@ function readInt32List(r: Reader, into: number[]): void {
   else into.push(r.readInt32());
 }
 
-export function encodeDescribeStreamsRequest(m: Partial<DescribeStreamsRequest>): Uint8Array {
+/** A request whose only field is `repeated string` number 1 (names of streams or groups). */
+function encodeNameList(names: readonly string[] | undefined): Uint8Array {
   const w = new BinaryWriter();
-  for (const s of m.streams ?? []) w.writeString(1, s);
+  for (const name of names ?? []) w.writeString(1, name);
   return w.getResultBuffer();
 }
 
-export function decodeDescribeStreamsRequest(b: Uint8Array): DescribeStreamsRequest {
-  const m: DescribeStreamsRequest = { streams: [] };
+function decodeNameList(b: Uint8Array): string[] {
+  const names: string[] = [];
   readFields(b, (r, n) => {
     if (n !== 1) return false;
-    m.streams.push(r.readString());
+    names.push(r.readString());
     return true;
   });
-  return m;
+  return names;
+}
+
+export function encodeDescribeStreamsRequest(m: Partial<DescribeStreamsRequest>): Uint8Array {
+  return encodeNameList(m.streams);
+}
+
+export function decodeDescribeStreamsRequest(b: Uint8Array): DescribeStreamsRequest {
+  return { streams: decodeNameList(b) };
 }
 
 export function encodeDescribeStreamsResponse(m: DescribeStreamsResponse): Uint8Array {
@@ -491,19 +500,11 @@ export interface DescribeGroupsResponse {
 }
 
 export function encodeDescribeGroupsRequest(m: Partial<DescribeGroupsRequest>): Uint8Array {
-  const w = new BinaryWriter();
-  for (const g of m.groups ?? []) w.writeString(1, g);
-  return w.getResultBuffer();
+  return encodeNameList(m.groups);
 }
 
 export function decodeDescribeGroupsRequest(b: Uint8Array): DescribeGroupsRequest {
-  const m: DescribeGroupsRequest = { groups: [] };
-  readFields(b, (r, n) => {
-    if (n !== 1) return false;
-    m.groups.push(r.readString());
-    return true;
-  });
-  return m;
+  return { groups: decodeNameList(b) };
 }
 
 function encodeGroupAssignment(m: GroupAssignment): Uint8Array {
