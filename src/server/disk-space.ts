@@ -1,7 +1,12 @@
 import { randomFillSync } from "node:crypto";
 import { open, rename, statfs, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { LogFile, LogFileSystem, OpenMode } from "./log/file-system.js";
+import {
+  DATA_FILE_MODE,
+  type LogFile,
+  type LogFileSystem,
+  type OpenMode,
+} from "./log/file-system.js";
 import type { Logger } from "./logger.js";
 
 /** The reserve: 4 MiB, or a sixteenth of a smaller file system. */
@@ -138,7 +143,7 @@ export class DiskSpace {
     const temp = `${this.path}.tmp`;
     let handle: Awaited<ReturnType<typeof open>> | undefined;
     try {
-      handle = await open(temp, "w");
+      handle = await open(temp, "w", DATA_FILE_MODE);
       const chunk = Buffer.alloc(1 << 16);
       for (let at = 0; at < this.reserveBytes; at += chunk.length) {
         const length = Math.min(chunk.length, this.reserveBytes - at);
