@@ -204,9 +204,9 @@ const PUBLISH_RETRY_BUDGET: RetryBudget = {
  * died, the new one has not started) is dropped without an answer. Doubles with each attempt
  * that went unanswered, so that a slow but healthy cluster is not flooded with copies.
  */
-export const ATTEMPT_ACK_WAIT_MS = 2000;
+const ATTEMPT_ACK_WAIT_MS = 2000;
 
-export function attemptAckWaitMs(unansweredAttempts: number): number {
+function attemptAckWaitMs(unansweredAttempts: number): number {
   return ATTEMPT_ACK_WAIT_MS * 2 ** Math.min(unansweredAttempts, 20);
 }
 
