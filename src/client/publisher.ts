@@ -62,6 +62,10 @@ class PublishSession {
   private readonly pending = new Map<string, PendingAck>();
   private failure: LbError | undefined;
   private ending = false;
+  /** Requests sent with ack policy "none": the broker may still be publishing them. */
+  private unackedWrites = 0;
+  /** Acks given up on: the broker still waits for them, and for nothing if the send was lost. */
+  private abandonedAcks = 0;
   private readonly finished: Promise<void>;
   private markFinished!: () => void;
 
@@ -94,6 +98,7 @@ class PublishSession {
   async write(request: PublishRequestInit): Promise<void> {
     if (this.failure) throw this.failure;
     const accepted = this.call.write(request);
+    if (request.ackPolicy === AckPolicy.NONE) this.unackedWrites++;
     // The only ack awaited (a synchronous publisher): nothing would join the batch, so it goes
     // now rather than at the end of the event-loop turn. Pipelined requests stay batched.
     if (this.pending.size === 1 && request.ackPolicy !== AckPolicy.NONE) this.call.flush?.();
@@ -114,6 +119,7 @@ class PublishSession {
     return new Promise<Ack>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
+        this.abandonedAcks++;
         reject(
           new LbError("deadline_exceeded", `${context}: no ack within ${timeoutMs}ms`, {
             retriable: true,
@@ -135,7 +141,11 @@ class PublishSession {
     if (this.failure) return;
     this.ending = true;
     this.call.end();
-    const grace = setTimeout(() => this.call.cancel(), END_OF_CALL_GRACE_MS);
+    // Every request was acked but some were sent again: the broker would wait out its drain
+    // timeout for the acks of sends that NATS dropped. It owes us nothing, so the call goes now.
+    const owesNothing = this.pending.size === 0 && this.unackedWrites === 0;
+    const graceMs = owesNothing && this.abandonedAcks > 0 ? 0 : END_OF_CALL_GRACE_MS;
+    const grace = setTimeout(() => this.call.cancel(), graceMs);
     await this.finished;
     clearTimeout(grace);
   }
@@ -189,12 +199,24 @@ const PUBLISH_RETRY_BUDGET: RetryBudget = {
 };
 
 /**
+ * How long one attempt waits for its ack before the message is sent again: a broker publishes
+ * to NATS whoever leads the partition, so a message sent while no leader listens (the old one
+ * died, the new one has not started) is dropped without an answer. Doubles with each attempt
+ * that went unanswered, so that a slow but healthy cluster is not flooded with copies.
+ */
+const ATTEMPT_ACK_WAIT_MS = 2000;
+
+function attemptAckWaitMs(unansweredAttempts: number): number {
+  return ATTEMPT_ACK_WAIT_MS * 2 ** Math.min(unansweredAttempts, 20);
+}
+
+/**
  * Failures that a changing cluster explains: the connection failed or the broker ended it,
- * the broker is not the leader, or does not know the stream or partition yet. An ack that did
- * not come in time is not retried: the message may be stored, and the time is spent anyway.
+ * the broker is not the leader, or does not know the stream or partition yet, or no ack came
+ * within the attempt's wait (the message may be stored, and may then be stored twice).
  */
 function isRetriablePublishFailure(err: LbError): boolean {
-  if (err.kind === "deadline_exceeded") return false;
+  if (err.kind === "deadline_exceeded") return true;
   if (err.kind === "unavailable") return true;
   return err.grpcCode !== undefined && err.staleMetadata;
 }
@@ -250,18 +272,22 @@ export class AsyncPublisher {
     waitsForAck: boolean,
     limit: { timeoutMs: number; deadline: number },
   ): Promise<Ack | undefined> {
+    let unanswered = 0;
     for (let attempt = 0; ; attempt++) {
       const remainingMs = Math.max(1, limit.deadline - Date.now());
       try {
         // The first attempt is written in publish() order (nothing is awaited before this).
         const { ack } = await this.sendOnce(stream, value, options, correlationId, waitsForAck, {
-          ackWaitMs: remainingMs,
+          ackWaitMs: Math.min(remainingMs, attemptAckWaitMs(unanswered)),
           timeoutMs: limit.timeoutMs,
         });
         return await ack;
       } catch (err) {
         const failure = toLbError(err);
-        const pauseMs = backoffDelayMs(attempt, PUBLISH_RETRY_BUDGET);
+        if (failure.kind === "deadline_exceeded") unanswered++;
+        // An unanswered attempt has waited already: the message goes again at once.
+        const pauseMs =
+          failure.kind === "deadline_exceeded" ? 0 : backoffDelayMs(attempt, PUBLISH_RETRY_BUDGET);
         if (this.cancelled) throw failure;
         if (!isRetriablePublishFailure(failure) || Date.now() + pauseMs >= limit.deadline) {
           throw attempt === 0
