@@ -77,10 +77,14 @@ test("a follower stopped with SIGSTOP leaves the ISR, ALL acks go on (refused be
     timeoutMs: 20_000,
     message: "the follower back in the ISR",
   });
-  await waitFor(async () => (await partitionView(t, cluster, "strict")).isr.length === 3, {
-    timeoutMs: 20_000,
-    message: "the strict stream's ISR whole again",
-  });
+  // As the leader sees it: it is the one that refuses ALL below minIsr.
+  await waitFor(
+    async () => (await partitionView(t, cluster, "strict", strict.leader)).isr.length === 3,
+    {
+      timeoutMs: 20_000,
+      message: "the strict stream's ISR whole again",
+    },
+  );
   const ack = await client.publish("strict", Buffer.from("y"), { ackPolicy: "all" });
   t.is(ack?.offset, 0, "the refused message was not stored");
   await publisher.waitForMore(100, "acks with all replicas again");
