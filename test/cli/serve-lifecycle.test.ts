@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { StartPosition } from "../../src/wire/api.js";
-import { LB_BIN, runLb, startServe } from "../helpers/cli.js";
+import { LB_BIN, runLb, startServe, startServeOnNats } from "../helpers/cli.js";
 import { freePort, startNats } from "../helpers/nats.js";
 import { call, rawClient } from "../helpers/rpc.js";
 import { collect } from "../helpers/subscribe.js";
@@ -158,17 +158,7 @@ test("SIGTERM while a join waits for a cluster stops the start at once, exit 0",
 
 test("a broker on external NATS exits when it and its NATS server are stopped together", async (t) => {
   const nats = await startNats(t);
-  const dir = await makeTempDir("lb-life-ext-", t);
-  const port = await freePort();
-  const serve = await startServe(t, [
-    "--data",
-    dir,
-    "-p",
-    String(port),
-    "-n",
-    nats.url,
-    "--raft-bootstrap-seed",
-  ]);
+  const serve = await startServeOnNats(t, nats.url, "lb-life-ext-");
   const natsStopped = nats.stop();
   serve.child.kill("SIGTERM");
   t.is(await exitWithin(serve.child, EXIT_BOUND_MS), 0, serve.stderr());

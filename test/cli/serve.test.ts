@@ -3,7 +3,7 @@ import net from "node:net";
 import { join } from "node:path";
 import test from "ava";
 import { StartPosition } from "../../src/wire/api.js";
-import { runLb, startServe } from "../helpers/cli.js";
+import { runLb, startServe, startServeOnNats } from "../helpers/cli.js";
 import { freePort, startNats } from "../helpers/nats.js";
 import { call, rawClient } from "../helpers/rpc.js";
 import { collect } from "../helpers/subscribe.js";
@@ -38,17 +38,7 @@ test("lb serve runs an embedded nats-server, stops cleanly on SIGTERM, and keeps
 
 test("lb serve connects to an existing NATS with -n", async (t) => {
   const nats = await startNats(t);
-  const dir = await makeTempDir("lb-serve-", t);
-  const port = await freePort();
-  const serve = await startServe(t, [
-    "-d",
-    dir,
-    "-p",
-    String(port),
-    "-n",
-    nats.url,
-    "--raft-bootstrap-seed",
-  ]);
+  const serve = await startServeOnNats(t, nats.url, "lb-serve-");
   t.is(serve.natsUrl, nats.url);
   t.is(await serve.stop(), 0, serve.stderr());
 });

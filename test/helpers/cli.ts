@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ExecutionContext } from "ava";
+import { freePort } from "./nats.js";
+import { makeTempDir } from "./tmp.js";
 
 export const LB_BIN = fileURLToPath(new URL("../../../bin/run.js", import.meta.url));
 
@@ -98,4 +100,15 @@ export function startServe(
       reject(new Error(`lb serve exited with ${code} before it was ready: ${stderr}`));
     });
   });
+}
+
+/** `lb serve` seeding its own cluster on an external NATS, in a fresh data dir on a free port. */
+export async function startServeOnNats(
+  t: ExecutionContext,
+  natsUrl: string,
+  dirPrefix: string,
+): Promise<ServeProcess> {
+  const dir = await makeTempDir(dirPrefix, t);
+  const port = await freePort();
+  return startServe(t, ["-d", dir, "-p", String(port), "-n", natsUrl, "--raft-bootstrap-seed"]);
 }
