@@ -63,6 +63,13 @@ export async function startCluster(
       );
     }
     t.log(`broker logs kept in ${dir}`);
+    // CI machines are gone after the run: the tail of each log goes into the report itself.
+    if (process.env.CI) {
+      for (const [id, runs] of logs) {
+        const tail = runs.at(-1)?.stderr().split("\n").slice(-60).join("\n") ?? "";
+        t.log(`--- last lines of ${id}'s log ---\n${tail}`);
+      }
+    }
   });
   for (let i = 1; i <= size; i++) {
     const id = `b${i}`;
