@@ -1,5 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import { StartPosition, StopPosition, type SubscribeRequest } from "../../wire/api.js";
+import { forEachFramedMessage } from "../../wire/message-frames.js";
 import type { ServerStreamCall } from "../grpc/calls.js";
 import { CorruptRecordError } from "../log/index.js";
 import { memberAssignments } from "../metadata/group-assignment.js";
@@ -46,6 +47,29 @@ export function writeInBatches(stream: object): void {
   };
 }
 
+/** A call that takes messages already framed (Http2Call); grpc-js's calls frame each write. */
+interface FramedCall {
+  writeFrames(frames: Buffer, largestMessage: number): boolean;
+}
+
+/**
+ * How the subscription's framed messages reach the call: as they are where the call takes
+ * frames, else one write per message (grpc-js's server frames each itself).
+ */
+function framedWriter(
+  call: ServerStreamCall<SubscribeRequest, Buffer>,
+): (frames: Buffer, largestMessage: number) => boolean {
+  const framed = call as Partial<FramedCall>;
+  if (typeof framed.writeFrames === "function") return framed.writeFrames.bind(call);
+  return (frames) => {
+    let ready = true;
+    forEachFramedMessage(frames, (message) => {
+      ready = call.write(message);
+    });
+    return ready;
+  };
+}
+
 /**
  * Subscribe: checks the request, sends the empty handshake message, then streams committed
  * records. Reaching the stop position ends the call with RESOURCE_EXHAUSTED, which upstream
@@ -83,7 +107,7 @@ export async function subscribe(
     partition.subscribers++;
     subscribed = partition;
     const sink = {
-      write: (frame: Buffer) => call.write(frame),
+      write: framedWriter(call),
       drained: () =>
         new Promise<void>((resolve) => {
           const done = () => {

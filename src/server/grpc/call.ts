@@ -74,6 +74,27 @@ export class Http2Call extends EventEmitter {
   /** Queues a response message; false asks the caller to wait for 'drain'. */
   write(message: unknown): boolean {
     if (!this.enqueue(message)) return true;
+    return this.queued();
+  }
+
+  /**
+   * Queues response messages already framed: `frames` holds whole length-prefixed messages,
+   * the largest `largestMessage` bytes long. They are sent as they are, with write()'s
+   * coalescing and back-pressure; false asks the caller to wait for 'drain'.
+   */
+  writeFrames(frames: Buffer, largestMessage: number): boolean {
+    if (this.finished) return true;
+    if (largestMessage > this.maxSendBytes) {
+      this.refuseFrames(frames);
+      return true;
+    }
+    this.pending.push(frames);
+    this.pendingBytes += frames.length;
+    return this.queued();
+  }
+
+  /** Schedules the pending bytes' write; false when the stream holds too much unsent. */
+  private queued(): boolean {
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -196,15 +217,40 @@ export class Http2Call extends EventEmitter {
       return false;
     }
     if (bytes.byteLength > this.maxSendBytes) {
-      this.sendStatus(
-        status.RESOURCE_EXHAUSTED,
-        `Sent message larger than max (${bytes.byteLength} vs ${this.maxSendBytes})`,
-      );
+      this.refuseTooLarge(bytes.byteLength);
       return false;
     }
     this.pending.push(frameHeader(bytes.byteLength), asBuffer(bytes));
     this.pendingBytes += FRAME_HEADER_BYTES + bytes.byteLength;
     return true;
+  }
+
+  /**
+   * Sends the messages of `frames` before the first one over the size limit, then ends the
+   * call with RESOURCE_EXHAUSTED, as write() does for one message.
+   */
+  private refuseFrames(frames: Buffer): void {
+    let pos = 0;
+    let length = 0;
+    while (pos < frames.length) {
+      length = frames.readUInt32BE(pos + 1);
+      if (length > this.maxSendBytes) break;
+      pos += FRAME_HEADER_BYTES + length;
+    }
+    if (pos > 0) {
+      this.pending.push(frames.subarray(0, pos));
+      this.pendingBytes += pos;
+    }
+    this.refuseTooLarge(length);
+  }
+
+  private refuseTooLarge(length: number): void {
+    this.sendStatus(
+      status.RESOURCE_EXHAUSTED,
+      `Sent message larger than max (${length} vs ${this.maxSendBytes})`,
+    );
+    // The call is over for its handler too, which may still be producing messages.
+    this.notifyCancelled();
   }
 
   private readonly flushLater = () => {
