@@ -5,6 +5,8 @@ import { promisify } from "node:util";
 import test, { type ExecutionContext } from "ava";
 import { startBroker } from "../helpers/broker.js";
 import { startNats } from "../helpers/nats.js";
+import { publishOnNats } from "../helpers/replay.js";
+import { call, rawClient } from "../helpers/rpc.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -102,4 +104,29 @@ test("grpcio's fractional and very large timeouts work on Publish, PublishToSubj
       subscribeEnd: "RESOURCE_EXHAUSTED",
     },
   ]);
+});
+
+test("grpcio replays 20,000 stored messages: each once, in order, with its stored content", async (t) => {
+  if (!(await grpcioOrSkip(t))) return;
+  const nats = await startNats(t);
+  const { address } = await startBroker(t, nats.url);
+  const client = rawClient(t, address);
+  await call(client, "createStream", { name: "py-replay", subject: "py-replay", partitions: 2 });
+  const count = 20_000;
+  const target = { stream: "py-replay", partition: 1, subject: "py-replay.1" };
+  await publishOnNats(client, nats.url, target, count);
+  const { stdout } = await run(python, [
+    `${root}test/compat/python_replay.py`,
+    `${root}proto/api.proto`,
+    address,
+    "py-replay",
+    "1",
+    String(count),
+  ]);
+  t.deepEqual(JSON.parse(stdout), {
+    count,
+    handshake: true,
+    firstWrong: null,
+    end: "RESOURCE_EXHAUSTED",
+  });
 });
