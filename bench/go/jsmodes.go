@@ -32,13 +32,15 @@ type inFlight struct {
 // jsPublishAsync keeps --window js.PublishAsync calls in flight; a collector takes each
 // future in publish order and completes it when its PubAck (or error) arrives.
 func jsPublishAsync(o *options) (*result, error) {
-	nc, js, err := jetStream(o.natsURL, nats.PublishAsyncMaxPending(o.window))
+	// nats.go counts the call being made among the pending ones and stalls (failing after
+	// 200 ms) when that count reaches MaxPending, so window+1 lets --window be in flight.
+	nc, js, err := jetStream(o.natsURL, nats.PublishAsyncMaxPending(o.window+1))
 	if err != nil {
 		return nil, err
 	}
 	defer nc.Close()
 	value := make([]byte, o.size)
-	// slots bounds the calls in flight to --window (nats.go refuses more than MaxPending);
+	// slots bounds the calls in flight to --window;
 	// window hands them to the collector in publish order.
 	slots := make(chan struct{}, o.window)
 	window := make(chan inFlight, o.window)

@@ -11,11 +11,10 @@ import (
 )
 
 const (
-	methodFetchMetadata          = "/proto.API/FetchMetadata"
-	methodFetchPartitionMetadata = "/proto.API/FetchPartitionMetadata"
-	methodPublish                = "/proto.API/Publish"
-	methodPublishAsync           = "/proto.API/PublishAsync"
-	methodSubscribe              = "/proto.API/Subscribe"
+	methodFetchMetadata = "/proto.API/FetchMetadata"
+	methodPublish       = "/proto.API/Publish"
+	methodPublishAsync  = "/proto.API/PublishAsync"
+	methodSubscribe     = "/proto.API/Subscribe"
 )
 
 var lbClientName = "grpc-go " + grpc.Version + " (one request per DATA frame)"
@@ -108,16 +107,4 @@ func sameAddress(a, b string) bool {
 		}
 	}
 	return false
-}
-
-// highWatermark is the partition's high watermark from FetchPartitionMetadata (-1 when empty).
-func highWatermark(conn *grpc.ClientConn, stream string, partition int32) (int64, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req := encodeFetchPartitionMetadataRequest(stream, partition)
-	var resp []byte
-	if err := conn.Invoke(ctx, methodFetchPartitionMetadata, &req, &resp); err != nil {
-		return 0, fmt.Errorf("FetchPartitionMetadata: %w", err)
-	}
-	return decodeHighWatermark(resp)
 }

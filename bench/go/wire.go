@@ -353,31 +353,6 @@ func decodeStreamMetadata(b []byte) (streamMetadata, error) {
 	return s, err
 }
 
-// encodeFetchPartitionMetadataRequest: stream 1, partition 2.
-func encodeFetchPartitionMetadataRequest(stream string, partition int32) []byte {
-	var buf []byte
-	buf = appendStringField(buf, 1, stream)
-	buf = appendVarintField(buf, 2, uint64(partition))
-	return buf
-}
-
-// decodeHighWatermark reads FetchPartitionMetadataResponse.metadata (1).highWatermark (5).
-func decodeHighWatermark(b []byte) (int64, error) {
-	hw := int64(-1)
-	err := eachField(b, func(num protowire.Number, _ protowire.Type, _ uint64, bytes []byte) error {
-		if num != 1 {
-			return nil
-		}
-		return eachField(bytes, func(num protowire.Number, _ protowire.Type, v uint64, _ []byte) error {
-			if num == 5 {
-				hw = int64(v)
-			}
-			return nil
-		})
-	})
-	return hw, err
-}
-
 func appendVarintField(buf []byte, num protowire.Number, v uint64) []byte {
 	if v == 0 {
 		return buf
