@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds bench/go/bin/lb-bench-go with Debian's Go in GOPATH mode from Debian's Go packages
 # (no module downloads). Exits 3 with one line naming what is missing when Go or a package is
-# not installed.
+# not installed. `build.sh test` runs the driver's tests (go test) before building.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 gocode=/usr/share/gocode
@@ -33,5 +33,8 @@ if ! out=$(GO111MODULE=off GOPATH="$gopath:$gocode" GOFLAGS= go build -o "$here/
   [ -n "$pkg" ] && missing "$pkg"
   printf '%s\n' "$out" >&2
   exit 1
+fi
+if [ "${1:-}" = test ]; then
+  GO111MODULE=off GOPATH="$gopath:$gocode" GOFLAGS= go test lb-bench-go
 fi
 echo "built $here/bin/lb-bench-go"

@@ -59,12 +59,17 @@ func lbPublishAsync(o *options) (*result, error) {
 					failed <- fmt.Errorf("PublishResponse: %w", err)
 					return
 				}
+				// As go-liftbridge: the ack's correlationId, else the response's.
+				cid := resp.correlationID
+				if resp.ack != nil {
+					cid = resp.ack.correlationID
+				}
 				mu.Lock()
-				sentAt, ok := pending[resp.correlationID]
-				delete(pending, resp.correlationID)
+				sentAt, ok := pending[cid]
+				delete(pending, cid)
 				mu.Unlock()
 				if !ok {
-					failed <- fmt.Errorf("PublishResponse for unknown correlationId %q (ack %+v, asyncError %+v)", resp.correlationID, resp.ack, resp.asyncError)
+					failed <- fmt.Errorf("PublishResponse for unknown correlationId %q (ack %+v, asyncError %+v)", cid, resp.ack, resp.asyncError)
 					return
 				}
 				refused := resp.asyncError != nil || resp.ack == nil || resp.ack.ackError != 0

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -27,18 +28,14 @@ type nullAPI struct {
 }
 
 func nullServer(o *options) (*result, error) {
-	lis, err := net.Listen("tcp", o.listen)
+	server, api, lis, err := startNullServer(o)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", o.listen, err)
+		return nil, err
 	}
-	addr := lis.Addr().(*net.TCPAddr)
-	api := &nullAPI{host: addr.IP.String(), port: int32(addr.Port), size: o.size, replayCount: o.replayCount}
-	server := grpc.NewServer(grpc.CustomCodec(rawCodec{}))
-	server.RegisterService(api.serviceDesc(), api)
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(lis) }()
 
-	line, _ := json.Marshal(map[string]string{"listening": lis.Addr().String()})
+	line, _ := json.Marshal(map[string]string{"listening": net.JoinHostPort(api.host, strconv.Itoa(int(api.port)))})
 	fmt.Println(string(line))
 
 	signals := make(chan os.Signal, 1)
@@ -50,6 +47,19 @@ func nullServer(o *options) (*result, error) {
 	case err := <-served:
 		return nil, fmt.Errorf("serve: %w", err)
 	}
+}
+
+// startNullServer listens on --listen and returns the server, not yet serving.
+func startNullServer(o *options) (*grpc.Server, *nullAPI, net.Listener, error) {
+	lis, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	addr := lis.Addr().(*net.TCPAddr)
+	api := &nullAPI{host: addr.IP.String(), port: int32(addr.Port), size: o.size, replayCount: o.replayCount}
+	server := grpc.NewServer(grpc.CustomCodec(rawCodec{}))
+	server.RegisterService(api.serviceDesc(), api)
+	return server, api, lis, nil
 }
 
 func (a *nullAPI) serviceDesc() *grpc.ServiceDesc {
