@@ -92,3 +92,13 @@ func TestNearestRankPercentiles(t *testing.T) {
 		t.Fatal("no samples must give no percentiles")
 	}
 }
+
+func TestMessageDecodesEveryField(t *testing.T) {
+	m, err := decodeMessage(encodeMessage(7, []byte("value"), 42, "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.offset != 7 || string(m.value) != "value" || m.timestamp != 42 || m.stream != "s" {
+		t.Fatalf("message %+v", m)
+	}
+}

@@ -239,7 +239,8 @@ func lbSubscribe(o *options) (*result, error) {
 	return &result{Messages: o.count, Seconds: seconds, Client: lbClientName}, nil
 }
 
-// readMessages reads the empty handshake message, then count messages with consecutive offsets.
+// readMessages reads the empty handshake message, then count messages with consecutive
+// offsets, each decoded in full as a generated client would.
 func readMessages(stream grpc.ClientStream, count int) error {
 	var buf []byte
 	if err := stream.RecvMsg(&buf); err != nil {
@@ -253,14 +254,14 @@ func readMessages(stream grpc.ClientStream, count int) error {
 		if err := stream.RecvMsg(&buf); err != nil {
 			return fmt.Errorf("Subscribe after %d of %d messages: %w", i, count, err)
 		}
-		offset, _, err := decodeMessageOffset(buf)
+		msg, err := decodeMessage(buf)
 		if err != nil {
 			return fmt.Errorf("Message: %w", err)
 		}
-		if i > 0 && offset != next {
-			return fmt.Errorf("Subscribe: offset %d arrived where %d was next", offset, next)
+		if i > 0 && msg.offset != next {
+			return fmt.Errorf("Subscribe: offset %d arrived where %d was next", msg.offset, next)
 		}
-		next = offset + 1
+		next = msg.offset + 1
 	}
 	return nil
 }

@@ -195,18 +195,74 @@ func encodeMessage(offset int64, value []byte, timestamp int64, stream string) [
 	return buf
 }
 
-// decodeMessageOffset returns a Message's offset (field 1) and value length (field 3).
-func decodeMessageOffset(b []byte) (offset int64, valueLen int, err error) {
-	err = eachField(b, func(num protowire.Number, _ protowire.Type, v uint64, bytes []byte) error {
+// message holds every field of a Liftbridge Message, as generated code would decode it.
+type message struct {
+	offset        int64
+	key           []byte
+	value         []byte
+	timestamp     int64
+	stream        string
+	partition     int32
+	subject       string
+	replySubject  string
+	headers       map[string][]byte
+	ackInbox      string
+	correlationID string
+	ackPolicy     int32
+}
+
+// decodeMessage: offset 1, key 2, value 3, timestamp 4, stream 5, partition 6, subject 7,
+// replySubject 8, headers 9 (map<string, bytes>: key 1, value 2), ackInbox 10,
+// correlationId 11, ackPolicy 12. Bytes are copied out of b.
+func decodeMessage(b []byte) (message, error) {
+	var m message
+	err := eachField(b, func(num protowire.Number, _ protowire.Type, v uint64, bytes []byte) error {
 		switch num {
 		case 1:
-			offset = int64(v)
+			m.offset = int64(v)
+		case 2:
+			m.key = append([]byte(nil), bytes...)
 		case 3:
-			valueLen = len(bytes)
+			m.value = append([]byte(nil), bytes...)
+		case 4:
+			m.timestamp = int64(v)
+		case 5:
+			m.stream = string(bytes)
+		case 6:
+			m.partition = int32(v)
+		case 7:
+			m.subject = string(bytes)
+		case 8:
+			m.replySubject = string(bytes)
+		case 9:
+			var key string
+			var value []byte
+			err := eachField(bytes, func(num protowire.Number, _ protowire.Type, _ uint64, bytes []byte) error {
+				switch num {
+				case 1:
+					key = string(bytes)
+				case 2:
+					value = append([]byte(nil), bytes...)
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("headers entry: %w", err)
+			}
+			if m.headers == nil {
+				m.headers = map[string][]byte{}
+			}
+			m.headers[key] = value
+		case 10:
+			m.ackInbox = string(bytes)
+		case 11:
+			m.correlationID = string(bytes)
+		case 12:
+			m.ackPolicy = int32(v)
 		}
 		return nil
 	})
-	return offset, valueLen, err
+	return m, err
 }
 
 // encodeFetchMetadataRequest: streams 1 (repeated string).
