@@ -3,8 +3,9 @@ package main
 import "fmt"
 
 // rawCodec moves already-encoded protobuf bytes through grpc-go unchanged, so the driver needs
-// no generated code: messages are *[]byte, encoded and decoded by hand in wire.go. Its name is
-// "proto", so calls carry content-type application/grpc+proto like any generated client's.
+// no generated code: messages are *[]byte, encoded and decoded by hand in wire.go. Forced on
+// calls with grpc.ForceCodec, it leaves the content-subtype unset, so requests carry
+// content-type application/grpc exactly as a generated grpc-go client's do.
 type rawCodec struct{}
 
 func (rawCodec) Marshal(v interface{}) ([]byte, error) {
