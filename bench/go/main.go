@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -64,7 +65,7 @@ func main() {
 func parseOptions(mode string, args []string) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	fs.SetOutput(io.Discard) // the error alone is reported, on one line
 	fs.StringVar(&o.address, "address", "", "Liftbridge gRPC address host:port (lb modes)")
 	fs.StringVar(&o.natsURL, "nats-url", "", "NATS URL(s), comma-separated (js modes)")
 	fs.StringVar(&o.stream, "stream", "", "Liftbridge stream or JetStream stream name")
