@@ -203,7 +203,10 @@ export default class Bench extends LbCommand<typeof Bench> {
       this.output.error(deleteFailure);
       this.exit(EXIT_FAILURE);
     }
-    if (this.interrupted) this.exit(EXIT_INTERRUPTED);
+    if (this.interrupted) {
+      this.output.info("interrupted: the numbers above cover the run until Ctrl-C");
+      this.exit(EXIT_INTERRUPTED);
+    }
     if (report.errors > 0) {
       this.output.error(
         `${report.errors} error${report.errors === 1 ? "" : "s"}, the first: ${report.firstError} (the numbers above stop there)`,
@@ -253,8 +256,9 @@ export default class Bench extends LbCommand<typeof Bench> {
     const progress = new Progress(this.output, true, () =>
       this.progressText(publishers, settings.msgs, settings.durationMs, startedAt),
     );
-    const ticker = setInterval(() => progress.tick(), 200);
     startedAt = performance.now();
+    progress.tick(true);
+    const ticker = setInterval(() => progress.tick(), 200);
     try {
       for (const subscriber of subscribers) {
         subscriber.start(startedAt, (message) => this.control.fail(message));
