@@ -40,6 +40,14 @@ import {
 } from "../client/index.js";
 
 const DEFAULT_MSGS = 100_000;
+
+interface RunSettings {
+  ackPolicy: AckPolicyName;
+  size: number;
+  timeoutMs: number;
+  durationMs: number | undefined;
+  msgs: number | undefined;
+}
 const BAR_WIDTH = 20;
 
 export default class Bench extends LbCommand<typeof Bench> {
@@ -162,46 +170,28 @@ export default class Bench extends LbCommand<typeof Bench> {
       }
     }
 
-    const admin = await this.connect();
-    const stream = creates
-      ? await createBenchStream(admin, flags.stream ?? temporaryStreamName(), {
-          partitions: flags.partitions ?? 1,
-          replicationFactor: flags["replication-factor"] ?? 1,
-          syncPolicy: flags["sync-policy"] as CreateStreamOptions["syncPolicy"],
-        })
-      : await existingBenchStream(admin, flags.stream!, ackPolicy);
-
-    let report: BenchReport | undefined;
-    let deleteFailure: string | undefined;
+    // From here on Ctrl-C stops the run rather than the process, so that what the run created
+    // is deleted; a second Ctrl-C kills it.
     const onInterrupt = () => {
       this.interrupted = true;
       this.control.stop();
     };
     process.once("SIGINT", onInterrupt);
+    let outcome: { report: BenchReport; deleteFailure: string | undefined };
     try {
-      report = await this.measure(admin, stream, {
-        ackPolicy,
-        size,
-        timeoutMs,
-        durationMs,
-        msgs,
-      });
+      outcome = await this.runOnStream(creates, { ackPolicy, size, timeoutMs, durationMs, msgs });
     } finally {
       process.removeListener("SIGINT", onInterrupt);
-      for (const client of this.clients) client.close();
-      if (stream.created) {
-        try {
-          await admin.deleteStream(stream.name);
-        } catch (err) {
-          deleteFailure = `could not delete stream "${stream.name}" created for the run: ${err instanceof Error ? err.message : String(err)} (delete it with: lb stream delete ${stream.name} --yes)`;
-        }
-      }
     }
-    report.stream.deleted = stream.created && deleteFailure === undefined;
+    const { report, deleteFailure } = outcome;
     this.print(report);
     if (deleteFailure) {
-      this.output.error(deleteFailure);
-      this.exit(EXIT_FAILURE);
+      // The run's own failure, when it had one, is the error line; this is then a warning.
+      if (report.errors > 0 || this.interrupted) this.output.info(`warning: ${deleteFailure}`);
+      else {
+        this.output.error(deleteFailure);
+        this.exit(EXIT_FAILURE);
+      }
     }
     if (this.interrupted) {
       this.output.info("interrupted: the numbers above cover the run until Ctrl-C");
@@ -216,16 +206,47 @@ export default class Bench extends LbCommand<typeof Bench> {
     }
   }
 
+  /** Creates the stream (or checks the existing one), measures, and deletes what it created. */
+  private async runOnStream(
+    creates: boolean,
+    settings: RunSettings,
+  ): Promise<{ report: BenchReport; deleteFailure: string | undefined }> {
+    const flags = this.flags;
+    const admin = await this.connect();
+    if (this.interrupted) this.exit(EXIT_INTERRUPTED);
+    const stream = creates
+      ? await createBenchStream(admin, flags.stream ?? temporaryStreamName(), {
+          partitions: flags.partitions ?? 1,
+          replicationFactor: flags["replication-factor"] ?? 1,
+          syncPolicy: flags["sync-policy"] as CreateStreamOptions["syncPolicy"],
+        })
+      : await existingBenchStream(admin, flags.stream!, settings.ackPolicy);
+    let deleteFailure: string | undefined;
+    let measured = false;
+    const report = await this.measure(admin, stream, settings)
+      .then((done) => {
+        measured = true;
+        return done;
+      })
+      .finally(async () => {
+        for (const client of this.clients) client.close();
+        if (!stream.created) return;
+        deleteFailure = await admin.deleteStream(stream.name).then(
+          () => undefined,
+          (err: unknown) =>
+            `could not delete stream "${stream.name}" created for the run: ${err instanceof Error ? err.message : String(err)} (delete it with: lb stream delete ${stream.name} --yes)`,
+        );
+        // The run failed already: its error is the one line, this one a warning.
+        if (deleteFailure && !measured) this.output.info(`warning: ${deleteFailure}`);
+      });
+    report.stream.deleted = stream.created && deleteFailure === undefined;
+    return { report, deleteFailure };
+  }
+
   private async measure(
     admin: LiftbridgeClient,
     stream: BenchStream,
-    settings: {
-      ackPolicy: AckPolicyName;
-      size: number;
-      timeoutMs: number;
-      durationMs: number | undefined;
-      msgs: number | undefined;
-    },
+    settings: RunSettings,
   ): Promise<BenchReport> {
     const flags = this.flags;
     const before = stream.created
@@ -275,19 +296,16 @@ export default class Bench extends LbCommand<typeof Bench> {
         ),
       );
       const completed = publishers.reduce((sum, p) => sum + p.completed, 0);
-      const after = await settledHighWatermarks(admin, stream, before, completed);
-      if (subscribers.length > 0) {
-        const ends = after;
-        await Promise.all(
-          subscribers.map((subscriber) =>
-            this.interrupted
-              ? subscriber.cancel()
-              : subscriber
-                  .finish(ends, settings.timeoutMs)
-                  .catch((err: Error) => this.control.fail(err.message)),
-          ),
-        );
-      }
+      const after = await this.storedEnd(admin, stream, before, completed, settings.timeoutMs);
+      await Promise.all(
+        subscribers.map((subscriber) =>
+          this.interrupted || !after
+            ? subscriber.cancel()
+            : subscriber
+                .finish(after, settings.timeoutMs)
+                .catch((err: Error) => this.control.fail(err.message)),
+        ),
+      );
       return {
         stream: {
           name: stream.name,
@@ -302,7 +320,7 @@ export default class Bench extends LbCommand<typeof Bench> {
         durationMs: settings.durationMs ?? null,
         publish: summarizePublishers(publishers, settings.size, settings.ackPolicy),
         subscribe: summarizeSubscribers(subscribers.map((s) => s.stats)),
-        stored: storedSince(before, after),
+        stored: after ? storedSince(before, after) : null,
         errors: this.control.errors,
         firstError: this.control.firstError ?? null,
         interrupted: this.interrupted,
@@ -311,6 +329,33 @@ export default class Bench extends LbCommand<typeof Bench> {
       clearInterval(ticker);
       progress.done();
       for (const subscriber of subscribers) subscriber.cancel();
+    }
+  }
+
+  /**
+   * Where the partitions ended once what was acked is committed; undefined (and an error of the
+   * run) when the cluster does not say within `timeoutMs`, so the numbers are still printed.
+   */
+  private async storedEnd(
+    admin: LiftbridgeClient,
+    stream: BenchStream,
+    before: readonly number[],
+    completed: number,
+    timeoutMs: number,
+  ): Promise<number[] | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([settledHighWatermarks(admin, stream, before, completed), late]);
+    } catch (err) {
+      this.control.fail(
+        `reading the high watermarks of stream "${stream.name}": ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -25,6 +25,7 @@ export class PublisherStats {
   completed = 0;
   errors = 0;
   startedAt = 0;
+  /** When the last message was acked (a failure does not count: its wait is no throughput). */
   finishedAt = 0;
   /** Send → ack, in nanoseconds; empty with ack policy "none" (there is no ack to time). */
   readonly latency = new LatencyHistogram();
@@ -61,7 +62,6 @@ export async function runPublisher(
       stats.finishedAt = now;
     } catch (err) {
       stats.errors++;
-      stats.finishedAt = performance.now();
       control.fail(`publisher ${stats.id}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };

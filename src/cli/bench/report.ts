@@ -53,8 +53,8 @@ export interface BenchReport {
   durationMs: number | null;
   publish: { clients: PublisherSummary[]; total: PublisherSummary };
   subscribe: { clients: SubscriberSummary[]; total: SubscriberSummary } | null;
-  /** How far the partitions' high watermarks moved during the run. */
-  stored: number;
+  /** How far the partitions' high watermarks moved during the run (null: they could not be read). */
+  stored: number | null;
   errors: number;
   firstError: string | null;
   interrupted: boolean;
@@ -201,5 +201,5 @@ export function summaryLine(report: BenchReport): string {
   const received = report.subscribe
     ? `, ${formatCount(report.subscribe.total.received)} received`
     : "";
-  return `${done}, ${formatCount(report.stored)} stored${received}, ${formatCount(report.errors)} error${report.errors === 1 ? "" : "s"} in ${total.seconds.toFixed(2)} s`;
+  return `${done}, ${report.stored === null ? "?" : formatCount(report.stored)} stored${received}, ${formatCount(report.errors)} error${report.errors === 1 ? "" : "s"} in ${total.seconds.toFixed(2)} s`;
 }
