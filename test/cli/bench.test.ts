@@ -1,10 +1,12 @@
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import test, { type ExecutionContext } from "ava";
 import type { FetchMetadataResponse, FetchPartitionMetadataResponse } from "../../src/wire/api.js";
 import { startBroker } from "../helpers/broker.js";
 import { LB_BIN, runLb } from "../helpers/cli.js";
 import { freePort, startNats } from "../helpers/nats.js";
 import { call, rawClient } from "../helpers/rpc.js";
+import { waitFor } from "../helpers/wait.js";
 
 async function oneBroker(t: ExecutionContext) {
   const nats = await startNats(t);
@@ -65,6 +67,40 @@ test("lb bench --json: every message acked and stored in a temporary stream, del
   t.true(latency.p99 <= latency.p999 && latency.p999 <= latency.max);
   t.is(report.publish.total.bytes, 2000 * 128);
   t.deepEqual(await streamNames(rpc), [], "the temporary stream is gone");
+});
+
+test("Ctrl-C stops a timed run, prints what it measured, deletes its stream and exits 130", async (t) => {
+  const { env, rpc } = await oneBroker(t);
+  const child = spawn(process.execPath, [LB_BIN, "bench", "--duration", "5m", "--json"], {
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  t.teardown(() => child.kill("SIGKILL"));
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const closed = once(child, "close");
+  await waitFor(
+    async () => {
+      const [name] = await streamNames(rpc);
+      return name !== undefined && (await highWatermark(rpc, name, 0)) >= 0;
+    },
+    { timeoutMs: 30_000, message: "the run to store its first message" },
+  );
+  child.kill("SIGINT");
+  const [code] = await closed;
+  t.is(code, 130, stderr);
+  const report = JSON.parse(stdout);
+  t.like(report, { interrupted: true, errors: 0, stream: { created: true, deleted: true } });
+  t.true(report.publish.total.acked > 0);
+  t.is(report.stored, report.publish.total.acked);
+  t.regex(stderr, /interrupted: the numbers above cover the run until Ctrl-C/);
+  t.deepEqual(await streamNames(rpc), []);
 });
 
 test("lb bench --stream: an existing stream is used and left in place; its high watermarks match the acks", async (t) => {
