@@ -8,10 +8,10 @@ import {
   type PublishRequest,
   type PublishResponse,
 } from "../../wire/api.js";
-import { Http2Call } from "../grpc/call.js";
 import type { DuplexCall } from "../grpc/calls.js";
 import type { ApiContext } from "./context.js";
 import { resumeIfPaused } from "./lifecycle.js";
+import { publishThisTurn } from "./publish-turn.js";
 import {
   ackRefusal,
   PublishRefusal,
@@ -102,11 +102,7 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
       refuse(req.correlationId, refusal);
     }
   };
-  // Requests are published together so that nats.js writes them to its socket at once. Our
-  // HTTP/2 server hands over all the requests of a received chunk in one go, so a microtask
-  // after the first sees them all; grpc-js delivers each in its own microtask, so with it they
-  // wait for the end of the event-loop turn.
-  const schedule = call instanceof Http2Call ? queueMicrotask : setImmediate;
+  // Requests are published with those of every other call in this event-loop turn.
   let batch: PublishRequest[] = [];
   const publishBatch = () => {
     const requests = batch;
@@ -115,7 +111,7 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
     maybeFinish();
   };
   const publishSoon = (req: PublishRequest) => {
-    if (batch.length === 0) schedule(publishBatch);
+    if (batch.length === 0) publishThisTurn(publishBatch);
     batch.push(req);
   };
   call.on("data", (req: PublishRequest) => {
