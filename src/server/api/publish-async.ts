@@ -11,7 +11,6 @@ import {
 import type { DuplexCall } from "../grpc/calls.js";
 import type { ApiContext } from "./context.js";
 import { resumeIfPaused } from "./lifecycle.js";
-import { publishThisTurn } from "./publish-turn.js";
 import {
   ackRefusal,
   PublishRefusal,
@@ -19,6 +18,7 @@ import {
   publishSubject,
   sendToNats,
 } from "./publish.js";
+import { publishThisTurn } from "./publish-turn.js";
 import { ApiError } from "./status.js";
 import { writeInBatches } from "./subscribe.js";
 
