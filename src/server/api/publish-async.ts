@@ -13,6 +13,7 @@ import type { ApiContext } from "./context.js";
 import { resumeIfPaused } from "./lifecycle.js";
 import {
   ackRefusal,
+  needsResume,
   PublishRefusal,
   publishEnvelope,
   publishSubject,
@@ -144,15 +145,6 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
   call.on("error", () => end());
   call.on("cancelled", () => end());
   ctx.shutdown.addEventListener("abort", end, { once: true });
-}
-
-function needsResume(ctx: ApiContext, req: PublishRequest): boolean {
-  const stream = ctx.metadata.getStream(req.stream);
-  if (!stream) return false;
-  return (
-    stream.partitions[req.partition]?.paused === true ||
-    (stream.resumeAll === true && stream.partitions.some((p) => p.paused))
-  );
 }
 
 function emptyAck(): Ack {
