@@ -16,6 +16,7 @@ import {
   needsResume,
   PublishRefusal,
   publishEnvelope,
+  publishedFields,
   publishSubject,
   sendToNats,
 } from "./publish.js";
@@ -89,7 +90,9 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
         inflight++;
       }
       // Leading the partition here, it records the message now instead of when NATS echoes it.
-      ctx.partitions.get(req.stream, req.partition)?.recordLocal(envelope);
+      ctx.partitions
+        .get(req.stream, req.partition)
+        ?.recordLocal(envelope, publishedFields(req, registration.inbox));
     } catch (err) {
       const refusal =
         err instanceof PublishRefusal

@@ -12,6 +12,7 @@ import {
 } from "../../wire/api.js";
 import { encodeEnvelope, MsgType } from "../../wire/envelope.js";
 import { ackReason } from "../partition/ack-reason.js";
+import type { PublishedFields } from "../partition/ingest.js";
 import { partitionSubject } from "../partition/subjects.js";
 import type { ApiContext } from "./context.js";
 import { resumeIfPaused } from "./lifecycle.js";
@@ -104,6 +105,19 @@ export function publishEnvelope(
   return encodeEnvelope(MsgType.Publish, message);
 }
 
+/** The fields of the envelope `publishEnvelope(req, subject, ackInbox)` builds, as a leader reads them. */
+export function publishedFields(req: PublishRequest, ackInbox: string): PublishedFields {
+  return {
+    key: req.key,
+    value: req.value,
+    headers: req.headers,
+    ackInbox,
+    correlationId: req.correlationId,
+    ackPolicy: req.ackPolicy,
+    offset: req.expectedOffset,
+  };
+}
+
 /** Publishes on NATS, refusing what NATS would refuse with a message that says why. */
 export function sendToNats(ctx: ApiContext, subject: string, data: Uint8Array): void {
   checkPayload(ctx, data);
@@ -127,7 +141,7 @@ function sendThisTurn(
   ctx: ApiContext,
   subject: string,
   data: Uint8Array,
-  sent?: (data: Uint8Array) => void,
+  sent?: () => void,
 ): Promise<void> {
   checkPayload(ctx, data);
   return new Promise((resolve, reject) => {
@@ -138,7 +152,7 @@ function sendThisTurn(
         reject(err);
         return;
       }
-      sent?.(data);
+      sent?.();
       resolve();
     });
   });
@@ -188,10 +202,11 @@ async function publishAndWait(
   ackPolicy: AckPolicy,
   deadline: number,
   accepts: (ack: Ack) => boolean = () => true,
-  sent?: (envelope: Uint8Array) => void,
+  sent?: (envelope: Uint8Array, ackInbox: string) => void,
 ): Promise<Ack | undefined> {
   if (ackPolicy === AckPolicy.NONE) {
-    await sendThisTurn(ctx, subject, build(requestedInbox), sent);
+    const envelope = build(requestedInbox);
+    await sendThisTurn(ctx, subject, envelope, sent && (() => sent(envelope, requestedInbox)));
     return undefined;
   }
   if (!requestedInbox) return publishOnOwnInbox(ctx, subject, build, deadline, accepts, sent);
@@ -200,7 +215,8 @@ async function publishAndWait(
   const ack = ctx.acks.once(requestedInbox, signal, accepts);
   let onAbort = () => {};
   try {
-    await sendThisTurn(ctx, subject, build(requestedInbox), sent);
+    const envelope = build(requestedInbox);
+    await sendThisTurn(ctx, subject, envelope, sent && (() => sent(envelope, requestedInbox)));
     const aborted = new Promise<undefined>((resolve) => {
       onAbort = () => resolve(undefined);
       if (signal.aborted) onAbort();
@@ -234,7 +250,7 @@ function publishOnOwnInbox(
   build: (ackInbox: string) => Uint8Array,
   deadline: number,
   accepts: (ack: Ack) => boolean,
-  sent?: (envelope: Uint8Array) => void,
+  sent?: (envelope: Uint8Array, ackInbox: string) => void,
 ): Promise<Ack> {
   return new Promise<Ack>((resolve, reject) => {
     let done = false;
@@ -253,7 +269,9 @@ function publishOnOwnInbox(
     const timer = setTimeout(() => finish(noAck(ctx, subject)), ackTimeoutMs(deadline));
     const stopWaitingForShutdown = onShutdown(ctx.shutdown, () => finish(noAck(ctx, subject)));
     try {
-      sendThisTurn(ctx, subject, build(registration.inbox), sent).catch(finish);
+      const { inbox } = registration;
+      const envelope = build(inbox);
+      sendThisTurn(ctx, subject, envelope, sent && (() => sent(envelope, inbox))).catch(finish);
     } catch (err) {
       finish(err);
     }
@@ -320,7 +338,10 @@ export async function publishForAck(
     deadline,
     (ack) => ack.stream === req.stream,
     // Leading the partition here, it records the message now instead of when NATS echoes it.
-    (envelope) => ctx.partitions.get(req.stream, req.partition)?.recordLocal(envelope),
+    (envelope, inbox) =>
+      ctx.partitions
+        .get(req.stream, req.partition)
+        ?.recordLocal(envelope, publishedFields(req, inbox)),
   );
 }
 
