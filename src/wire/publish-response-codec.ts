@@ -80,11 +80,16 @@ const bits = new Array<number>(8).fill(0);
 
 function ackSize(ack: MessageInit<Ack>, lengths: number[]): number {
   let size = 0;
-  size += stringSize(ack.stream, (lengths[0] = utf8Length(ack.stream)));
-  size += stringSize(ack.partitionSubject, (lengths[1] = utf8Length(ack.partitionSubject)));
-  size += stringSize(ack.msgSubject, (lengths[2] = utf8Length(ack.msgSubject)));
-  size += stringSize(ack.ackInbox, (lengths[3] = utf8Length(ack.ackInbox)));
-  size += stringSize(ack.correlationId, (lengths[4] = utf8Length(ack.correlationId)));
+  lengths[0] = utf8Length(ack.stream);
+  size += stringSize(ack.stream, lengths[0]);
+  lengths[1] = utf8Length(ack.partitionSubject);
+  size += stringSize(ack.partitionSubject, lengths[1]);
+  lengths[2] = utf8Length(ack.msgSubject);
+  size += stringSize(ack.msgSubject, lengths[2]);
+  lengths[3] = utf8Length(ack.ackInbox);
+  size += stringSize(ack.ackInbox, lengths[3]);
+  lengths[4] = utf8Length(ack.correlationId);
+  size += stringSize(ack.correlationId, lengths[4]);
   if (ack.offset) {
     [bits[0], bits[1]] = numberBits(ack.offset);
     size += 1 + splitVarintSize(bits[0]!, bits[1]!);
