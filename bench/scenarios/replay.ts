@@ -104,7 +104,7 @@ function replayWithApiClient(lb: LbSystem, stream: string, count: number): Promi
   });
 }
 
-async function replayJetStream(
+export async function replayJetStream(
   js: JetStreamSystem,
   stream: string,
   count: number,
