@@ -119,13 +119,15 @@ export async function runDriver(
     timedOut = true;
     child.kill("SIGKILL");
   }, limitMs);
-  const spawnFailed = once(child, "error").then(([err]) => {
-    throw new Error(`${what}: could not start ${driver.command}: ${(err as Error).message}`);
-  });
-  const [code, signal] = (await Promise.race([once(child, "close"), spawnFailed])) as [
-    number | null,
-    NodeJS.Signals | null,
-  ];
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
+    (resolve, reject) => {
+      child.once("error", (err) => {
+        clearTimeout(timer);
+        reject(new Error(`${what}: could not start ${driver.command}: ${err.message}`));
+      });
+      child.once("close", (exitCode, exitSignal) => resolve([exitCode, exitSignal]));
+    },
+  );
   clearTimeout(timer);
   const lastStderr = stderr.trim().split("\n").slice(-3).join(" | ");
   if (timedOut) throw new Error(`${what}: still running after ${limitMs} ms, killed`);

@@ -6,7 +6,7 @@ import {
 } from "../external-driver.js";
 import type { BenchOptions } from "../options.js";
 import type { RunResult } from "../stats.js";
-import { MESSAGE_BYTES } from "./types.js";
+import { MESSAGE_BYTES, type RatioTo } from "./types.js";
 
 /** A run of an external driver with the scenario's timing and 100-byte messages. */
 export function driverRun(
@@ -65,4 +65,12 @@ export class SharedServer<T> {
       throw err;
     }
   }
+}
+
+/** The key of a scenario's JetStream row driven by nats.go (the Go driver's js-* modes). */
+export const NATS_GO_KEY = "js-nats.go";
+
+/** What lb rows of a scenario with a nats.go row compare against besides the reference. */
+export function natsGoRatio(go: DriverCommand | undefined): RatioTo[] | undefined {
+  return go ? [{ label: "JetStream nats.go", key: NATS_GO_KEY }] : undefined;
 }

@@ -48,6 +48,8 @@ interface IndependentClient {
   driver: DriverCommand;
   /** The Go driver brings its own do-nothing server; the others use bench/null-broker.ts. */
   nullServer: "node" | "go";
+  /** What the client calls when that differs from the mode's gRPC method. */
+  calls?: Partial<Record<Kind, string>>;
 }
 
 type Kind = "publish-async" | "publish" | "replay";
@@ -70,7 +72,13 @@ const CALL: Record<Kind, string> = {
 
 function independentClients(ctx: ScenarioContext): IndependentClient[] {
   const clients: IndependentClient[] = [
-    { id: "lb-ts", name: "lb TS client", driver: LB_CLIENT_DRIVER, nullServer: "node" },
+    {
+      id: "lb-ts",
+      name: "lb TS client",
+      driver: LB_CLIENT_DRIVER,
+      nullServer: "node",
+      calls: { publish: "publish() one at a time, over PublishAsync" },
+    },
     { id: "grpc-js", name: "grpc-js generic client", driver: GRPC_JS_DRIVER, nullServer: "node" },
   ];
   const { python, go } = ctx.clients;
@@ -153,7 +161,7 @@ function independentScenario(ctx: ScenarioContext, id: string, kind: Kind): Scen
     const stream = streamFor(lb);
     return {
       system: lb.label,
-      client: `${client.name} (${CALL[kind]})`,
+      client: `${client.name} (${client.calls?.[kind] ?? CALL[kind]})`,
       ratioTo: [...jsRatios, { label: "null server", key: `null-${client.id}` }],
       serverCpu: {
         pid: () => lb.broker.pid,
@@ -187,7 +195,7 @@ function independentScenario(ctx: ScenarioContext, id: string, kind: Kind): Scen
     let release: (() => Promise<void>) | undefined;
     return {
       system: client.nullServer === "go" ? `${NULL_SYSTEM}, grpc-go` : NULL_SYSTEM,
-      client: `${client.name} (${CALL[kind]})`,
+      client: `${client.name} (${client.calls?.[kind] ?? CALL[kind]})`,
       key: `null-${client.id}`,
       ratioTo: jsRatios,
       // A replay is counted whole; a timed run's warm-up is not, so only replays get CPU/msg.
