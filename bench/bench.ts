@@ -57,7 +57,7 @@ const SCENARIOS: ScenarioEntry[] = [
 ];
 
 /** `--only g` selects g1, g2 and g3. */
-function isSelected(id: string, only: readonly string[]): boolean {
+export function isSelected(id: string, only: readonly string[]): boolean {
   return only.length === 0 || only.includes(id) || only.includes(id.charAt(0));
 }
 

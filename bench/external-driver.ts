@@ -1,6 +1,6 @@
 /**
  * Runs a benchmark driver (a program of its own, in any language) as a child process per
- * /work/wt/DRIVER-PROTOCOL.md, as bench/README.md describes: `<driver> <mode> [--flag value ...]`,
+ * the protocol in bench/README.md ("External drivers"): `<driver> <mode> [--flag value ...]`,
  * exactly one JSON line on stdout, exit 0; a one-line message on stderr and a non-zero exit on
  * failure.
  */

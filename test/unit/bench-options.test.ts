@@ -1,4 +1,5 @@
 import test from "ava";
+import { isSelected } from "../../bench/bench.js";
 import { BenchUsageError, parseBenchArgs } from "../../bench/options.js";
 
 test("the full run takes 3 runs and a million messages to replay; --quick is smaller", (t) => {
@@ -32,4 +33,13 @@ test("bad arguments name the flag, the value and what was expected", (t) => {
   t.regex(only.message, /--only: got scenario "z", expected some of a, b, c, d, e, f, g, g1/);
   t.throws(() => parseBenchArgs(["--runs"]), { message: /--runs: expected a value/ });
   t.throws(() => parseBenchArgs(["--fast"]), { message: /unknown argument "--fast"/ });
+});
+
+test("--only g selects g1, g2 and g3; --only g2 just that one", (t) => {
+  t.true(isSelected("g1", ["g"]));
+  t.true(isSelected("g3", ["a", "g"]));
+  t.true(isSelected("g2", ["g2"]));
+  t.false(isSelected("g1", ["g2"]));
+  t.false(isSelected("a", ["g"]));
+  t.true(isSelected("e", []));
 });
