@@ -1,7 +1,8 @@
 /**
  * A broker that does nothing: it answers FetchMetadata with itself as the leader of partition 0
  * of any stream asked for, acks every Publish and PublishAsync request at once without storing
- * it, and serves every Subscribe `--replay-count` synthetic messages of `--size` bytes (after
+ * it (FetchPartitionMetadata reports how many it acked, over all streams, as the high watermark
+ * + 1, so the benchmark can divide its CPU time by them), and serves every Subscribe `--replay-count` synthetic messages of `--size` bytes (after
  * the empty handshake lb sends), then keeps the stream open until the client cancels. The
  * scenarios drive it with the same client as lb, so that its row shows how fast the client
  * alone can go. Run as a child process (startNullBrokerProcess); it prints its address the way
@@ -24,6 +25,9 @@ import {
   encodeMessage,
   type FetchMetadataRequest,
   type FetchMetadataResponse,
+  type FetchPartitionMetadataRequest,
+  type FetchPartitionMetadataResponse,
+  type PartitionMetadata,
   type PublishRequest,
   type PublishResponse,
   StreamMetadataError,
@@ -57,20 +61,29 @@ const server = new Http2GrpcServer();
 let port = 0;
 let nextOffset = 0;
 
+const partitionMetadata = (): PartitionMetadata => ({
+  id: 0,
+  leader: BROKER_ID,
+  replicas: [BROKER_ID],
+  isr: [BROKER_ID],
+  highWatermark: nextOffset - 1,
+  newestOffset: nextOffset - 1,
+  paused: false,
+  readonly: false,
+});
+
+const fetchPartitionMetadata = (
+  _call: { request: FetchPartitionMetadataRequest },
+  callback: UnaryCallback<FetchPartitionMetadataResponse>,
+) => {
+  callback(null, { metadata: partitionMetadata() });
+};
+
 const fetchMetadata = (
   call: { request: FetchMetadataRequest },
   callback: UnaryCallback<FetchMetadataResponse>,
 ) => {
-  const partition = {
-    id: 0,
-    leader: BROKER_ID,
-    replicas: [BROKER_ID],
-    isr: [BROKER_ID],
-    highWatermark: -1,
-    newestOffset: -1,
-    paused: false,
-    readonly: false,
-  };
+  const partition = partitionMetadata();
   callback(null, {
     brokers: [{ id: BROKER_ID, host: HOST, port, partitionCount: 0, leaderCount: 0 }],
     streamMetadata: call.request.streams.map((name) => ({
@@ -149,6 +162,7 @@ const subscribe = (call: ServerStreamCall<SubscribeRequest, Uint8Array>) => {
 
 server.addService(apiServerDefinition, {
   FetchMetadata: fetchMetadata as CallHandler,
+  FetchPartitionMetadata: fetchPartitionMetadata as CallHandler,
   Publish: publish as CallHandler,
   PublishAsync: publishAsync as CallHandler,
   Subscribe: subscribe as CallHandler,

@@ -5,6 +5,8 @@
  * and by nats.js. g1: PublishAsync with 1,000 in flight; g2: unary Publish one at a time; g3:
  * Subscribe replay of N stored messages.
  */
+import { credentials } from "@grpc/grpc-js";
+import { ApiClient } from "../../src/wire/service.js";
 import { freePort, startNullBrokerProcess } from "../broker-process.js";
 import { runWindowed } from "../drivers.js";
 import { GRPC_JS_DRIVER, LB_CLIENT_DRIVER } from "../external-clients.js";
@@ -177,8 +179,15 @@ function independentScenario(ctx: ScenarioContext, id: string, kind: Kind): Scen
   };
 
   const nodeNull = new SharedServer(
-    () => startNullBrokerProcess({ replayCount: count, size: MESSAGE_BYTES }),
-    (server) => server.stop(),
+    async () => {
+      const broker = await startNullBrokerProcess({ replayCount: count, size: MESSAGE_BYTES });
+      const api = new ApiClient(broker.address, credentials.createInsecure());
+      return { ...broker, api, acked: () => ackedByNullBroker(api) };
+    },
+    async (server) => {
+      server.api.close();
+      await server.stop();
+    },
   );
   const goNull = new SharedServer<DriverServer>(
     async () =>
@@ -191,15 +200,21 @@ function independentScenario(ctx: ScenarioContext, id: string, kind: Kind): Scen
   );
   const nullRow = (client: IndependentClient): Contender => {
     const shared = client.nullServer === "go" ? goNull : nodeNull;
-    let server: { address: string; pid: number } | undefined;
+    let server: { address: string; pid: number; acked?: () => Promise<number> } | undefined;
     let release: (() => Promise<void>) | undefined;
     return {
       system: client.nullServer === "go" ? `${NULL_SYSTEM}, grpc-go` : NULL_SYSTEM,
       client: `${client.name} (${client.calls?.[kind] ?? CALL[kind]})`,
       key: `null-${client.id}`,
       ratioTo: jsRatios,
-      // A replay is counted whole; a timed run's warm-up is not, so only replays get CPU/msg.
-      serverCpu: kind === "replay" ? { pid: () => server!.pid } : undefined,
+      // A replay is counted whole; publishes by what the server acked, which only ours reports.
+      serverCpu:
+        kind === "replay" || client.nullServer === "node"
+          ? {
+              pid: () => server!.pid,
+              processed: kind === "replay" ? undefined : () => server!.acked!(),
+            }
+          : undefined,
       setup: async () => {
         ({ server, release } = await shared.acquire());
       },
@@ -274,4 +289,14 @@ function jsCpu(js: JetStreamSystem, kind: Kind, stream: () => string) {
     pid: () => js.nats.pid,
     processed: kind === "replay" ? undefined : () => storedCount(js, stream()),
   };
+}
+
+/** How many requests bench/null-broker.ts has acked (its FetchPartitionMetadata says). */
+function ackedByNullBroker(api: ApiClient): Promise<number> {
+  return new Promise((resolve, reject) =>
+    api.fetchPartitionMetadata({ stream: "null", partition: 0 }, (err, response) => {
+      if (err) reject(new Error(`null broker FetchPartitionMetadata: ${err.message}`));
+      else resolve((response?.metadata?.highWatermark ?? -1) + 1);
+    }),
+  );
 }
