@@ -4,7 +4,9 @@ import {
   driverArgv,
   parseDriverOutput,
   runDriver,
+  startDriverServer,
 } from "../../bench/external-driver.js";
+import { SharedServer } from "../../bench/scenarios/driver-rows.js";
 
 /** A "driver" that is a node one-liner, to drive the runner's success and failure paths. */
 const nodeDriver = (script: string): DriverCommand => ({
@@ -104,4 +106,47 @@ test("stdout must be exactly one JSON line with the protocol's fields", (t) => {
     () => parseDriverOutput(JSON.stringify({ ...LINE, latencyUs: { p50: 1, p99: "x" } }), "d"),
     { message: /"latencyUs.p99" is "x"/ },
   );
+});
+
+test("a null-server driver is ready once it prints where it listens, and stops on SIGTERM", async (t) => {
+  const server = await startDriverServer(
+    nodeDriver(
+      `console.log(JSON.stringify({ listening: "127.0.0.1:4321" })); setInterval(() => {}, 1000)`,
+    ),
+    { listen: "127.0.0.1:4321" },
+  );
+  t.is(server.address, "127.0.0.1:4321");
+  t.true(server.pid > 0);
+  await server.stop();
+  t.throws(() => process.kill(server.pid, 0));
+  await t.throwsAsync(startDriverServer(nodeDriver(`console.log("ready")`), {}), {
+    message: /test driver null-server: bad ready line ready/,
+  });
+  await t.throwsAsync(startDriverServer(nodeDriver(`process.exit(3)`), {}), {
+    message: /test driver null-server exited with code 3 before listening/,
+  });
+});
+
+test("a shared server starts once for all its holders and stops after the last release", async (t) => {
+  const events: string[] = [];
+  let n = 0;
+  const shared = new SharedServer(
+    async () => {
+      events.push("start");
+      return ++n;
+    },
+    async (server) => {
+      events.push(`stop ${server}`);
+    },
+  );
+  const a = await shared.acquire();
+  const b = await shared.acquire();
+  t.is(a.server, 1);
+  t.is(b.server, 1);
+  await a.release();
+  await a.release();
+  t.deepEqual(events, ["start"]);
+  await b.release();
+  t.deepEqual(events, ["start", "stop 1"]);
+  t.is((await shared.acquire()).server, 2);
 });
