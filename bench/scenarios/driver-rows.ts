@@ -6,7 +6,8 @@ import {
 } from "../external-driver.js";
 import type { BenchOptions } from "../options.js";
 import type { RunResult } from "../stats.js";
-import { MESSAGE_BYTES, type RatioTo } from "./types.js";
+import { type JetStreamSystem, type LbSystem, storedCount } from "../systems.js";
+import { MESSAGE_BYTES, type RatioTo, type ServerCpu } from "./types.js";
 
 /** A run of an external driver with the scenario's timing and 100-byte messages. */
 export function driverRun(
@@ -73,4 +74,15 @@ export const NATS_GO_KEY = "js-nats.go";
 /** What lb rows of a scenario with a nats.go row compare against besides the reference. */
 export function natsGoRatio(go: DriverCommand | undefined): RatioTo[] | undefined {
   return go ? [{ label: "JetStream nats.go", key: NATS_GO_KEY }] : undefined;
+}
+
+/** CPU per message of the server behind `system`: per message stored in `stream()`, or sent. */
+export function systemCpu(
+  system: LbSystem | JetStreamSystem,
+  stream: (() => string) | undefined,
+): ServerCpu {
+  return {
+    pid: () => (system.kind === "lb" ? system.broker.pid : system.nats.pid),
+    processed: stream ? () => storedCount(system, stream()) : undefined,
+  };
 }

@@ -22,9 +22,8 @@ import {
   freshStreamName,
   type JetStreamSystem,
   type LbSystem,
-  storedCount,
 } from "../systems.js";
-import { driverRun, SharedServer } from "./driver-rows.js";
+import { driverRun, SharedServer, systemCpu } from "./driver-rows.js";
 import { fillStream } from "./plain-publish.js";
 import { replayJetStream } from "./replay.js";
 import {
@@ -165,10 +164,7 @@ function independentScenario(ctx: ScenarioContext, id: string, kind: Kind): Scen
       system: lb.label,
       client: `${client.name} (${client.calls?.[kind] ?? CALL[kind]})`,
       ratioTo: [...jsRatios, { label: "null server", key: `null-${client.id}` }],
-      serverCpu: {
-        pid: () => lb.broker.pid,
-        processed: kind === "replay" ? undefined : () => storedCount(lb, stream.name()),
-      },
+      serverCpu: systemCpu(lb, kind === "replay" ? undefined : stream.name),
       setup: stream.setup,
       run: driverRun(client.driver, LB_MODE[kind], options, () => ({
         address: lb.broker.address,
@@ -235,7 +231,7 @@ function independentScenario(ctx: ScenarioContext, id: string, kind: Kind): Scen
       system: js.label,
       client: `nats.go (${jsCall(kind)})`,
       key: JS_GO_KEY,
-      serverCpu: jsCpu(js, kind, stream.name),
+      serverCpu: systemCpu(js, kind === "replay" ? undefined : stream.name),
       setup: stream.setup,
       run: driverRun(go, JS_MODE[kind], options, () => ({
         natsUrl: js.nats.url,
@@ -252,7 +248,7 @@ function independentScenario(ctx: ScenarioContext, id: string, kind: Kind): Scen
       system: js.label,
       client: `nats.js (${jsCall(kind)}, in the harness)`,
       key: JS_JS_KEY,
-      serverCpu: jsCpu(js, kind, stream.name),
+      serverCpu: systemCpu(js, kind === "replay" ? undefined : stream.name),
       setup: stream.setup,
       run: async () => {
         if (kind === "replay") {
@@ -282,13 +278,6 @@ function jsCall(kind: Kind): string {
   if (kind === "publish-async") return `async publish, ${INDEPENDENT_WINDOW} in flight`;
   if (kind === "publish") return "publish, one at a time";
   return "ordered consumer from the first message";
-}
-
-function jsCpu(js: JetStreamSystem, kind: Kind, stream: () => string) {
-  return {
-    pid: () => js.nats.pid,
-    processed: kind === "replay" ? undefined : () => storedCount(js, stream()),
-  };
 }
 
 /** How many requests bench/null-broker.ts has acked (its FetchPartitionMetadata says). */

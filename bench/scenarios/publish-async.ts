@@ -5,7 +5,7 @@ import { decodeEnvelope, encodeEnvelope, MsgType } from "../../src/wire/envelope
 import { startNullBrokerProcess } from "../broker-process.js";
 import { runWindowed } from "../drivers.js";
 import { createStream, deleteStream, freshStreamName, type LbSystem } from "../systems.js";
-import { driverRun, NATS_GO_KEY, natsGoRatio } from "./driver-rows.js";
+import { driverRun, NATS_GO_KEY, natsGoRatio, systemCpu } from "./driver-rows.js";
 import {
   type Contender,
   MESSAGE_BYTES,
@@ -29,6 +29,7 @@ export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
       system: lb.label,
       client: "lb TS client publisher() (gRPC PublishAsync)",
       ratioTo,
+      serverCpu: systemCpu(lb, () => stream),
       setup: async () => {
         await createStream(lb, stream);
         publisher = lb.client.publisher();
@@ -47,6 +48,7 @@ export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
       system: lb.label,
       client: "nats.js, Liftbridge envelopes with an ack inbox",
       ratioTo,
+      serverCpu: systemCpu(lb, () => stream),
       setup: async () => {
         await createStream(lb, stream);
         await acks.start();
@@ -88,6 +90,7 @@ export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
           system: js.label,
           client: `nats.go PublishAsync, ${ASYNC_WINDOW} in flight (Go driver)`,
           key: NATS_GO_KEY,
+          serverCpu: systemCpu(js, () => goStream),
           setup: () => createStream(js, goStream),
           run: driverRun(go, "js-publish-async", ctx.options, () => ({
             natsUrl: js.nats.url,
@@ -111,6 +114,7 @@ export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
         system: js.label,
         client: "nats.js js.publish()",
         reference: true,
+        serverCpu: systemCpu(js, () => jsStream),
         setup: () => createStream(js, jsStream),
         run: () => runWindowed(ASYNC_WINDOW, timing, () => js.js.publish(jsStream, value)),
         teardown: () => deleteStream(js, jsStream),

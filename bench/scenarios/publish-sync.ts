@@ -1,6 +1,6 @@
 import { runWindowed } from "../drivers.js";
 import { createStream, deleteStream, freshStreamName, type LbSystem } from "../systems.js";
-import { driverRun, NATS_GO_KEY, natsGoRatio } from "./driver-rows.js";
+import { driverRun, NATS_GO_KEY, natsGoRatio, systemCpu } from "./driver-rows.js";
 import {
   type Contender,
   MESSAGE_BYTES,
@@ -20,6 +20,7 @@ export function publishSyncScenario(ctx: ScenarioContext): Scenario {
       system: lb.label,
       client: "lb TS client publish() (one at a time on PublishAsync)",
       ratioTo: natsGoRatio(go),
+      serverCpu: systemCpu(lb, () => stream),
       setup: () => createStream(lb, stream),
       run: () => runWindowed(1, timing, () => lb.client.publish(stream, value)),
       teardown: () => deleteStream(lb, stream),
@@ -34,6 +35,7 @@ export function publishSyncScenario(ctx: ScenarioContext): Scenario {
           system: js.label,
           client: "nats.go js.Publish(), one at a time (Go driver)",
           key: NATS_GO_KEY,
+          serverCpu: systemCpu(js, () => goStream),
           setup: () => createStream(js, goStream),
           run: driverRun(go, "js-publish", ctx.options, () => ({
             natsUrl: js.nats.url,
@@ -54,6 +56,7 @@ export function publishSyncScenario(ctx: ScenarioContext): Scenario {
         system: js.label,
         client: "nats.js await js.publish()",
         reference: true,
+        serverCpu: systemCpu(js, () => jsStream),
         setup: () => createStream(js, jsStream),
         run: () => runWindowed(1, timing, () => js.js.publish(jsStream, value)),
         teardown: () => deleteStream(js, jsStream),

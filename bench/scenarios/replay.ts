@@ -10,7 +10,7 @@ import {
   type JetStreamSystem,
   type LbSystem,
 } from "../systems.js";
-import { driverRun, NATS_GO_KEY, natsGoRatio } from "./driver-rows.js";
+import { driverRun, NATS_GO_KEY, natsGoRatio, systemCpu } from "./driver-rows.js";
 import { fillStream } from "./plain-publish.js";
 import {
   type Contender,
@@ -54,6 +54,7 @@ export function replayScenario(ctx: ScenarioContext): Scenario {
           system: js.label,
           client: "nats.go ordered consumer (Go driver)",
           key: NATS_GO_KEY,
+          serverCpu: systemCpu(js, undefined),
           setup: fillJs,
           run: driverRun(go, "js-replay", ctx.options, () => ({
             natsUrl: js.nats.url,
@@ -73,6 +74,7 @@ export function replayScenario(ctx: ScenarioContext): Scenario {
         system: lb.label,
         client: "lb TS client subscribe() (for await)",
         ratioTo,
+        serverCpu: systemCpu(lb, undefined),
         setup: fillLb,
         run: async () => result(await replayWithClient(lb, lbStream, count)),
       },
@@ -80,6 +82,7 @@ export function replayScenario(ctx: ScenarioContext): Scenario {
         system: lb.label,
         client: "raw grpc-js ApiClient.subscribe ('data' events)",
         ratioTo,
+        serverCpu: systemCpu(lb, undefined),
         setup: fillLb,
         run: async () => result(await replayWithApiClient(lb, lbStream, count)),
         teardown: () => deleteStream(lb, lbStream),
@@ -88,6 +91,7 @@ export function replayScenario(ctx: ScenarioContext): Scenario {
         system: js.label,
         client: "nats.js ordered push consumer js.subscribe()",
         reference: true,
+        serverCpu: systemCpu(js, undefined),
         setup: fillJs,
         run: async () => result(await replayJetStream(js, jsStream, count)),
         teardown: () => deleteStream(js, jsStream),
