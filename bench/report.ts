@@ -83,7 +83,10 @@ function ratioCell(scenario: ScenarioReport, row: ResultRow, newline: string): s
   const lines: string[] = [];
   if (row.reference) lines.push("reference");
   else if (row.ratio !== undefined) lines.push(`${row.ratio.toFixed(2)} (${unit})`);
-  for (const { label, value } of row.ratios ?? []) lines.push(`${value.toFixed(2)} / ${label}`);
+  const ratioUnit = scenario.compare === "p99" ? " (p99)" : "";
+  for (const { label, value } of row.ratios ?? []) {
+    lines.push(`${value.toFixed(2)}${ratioUnit} / ${label}`);
+  }
   if (lines.length === 0) return row.key && !row.ratioTo ? "anchor" : "–";
   return lines.join(newline);
 }

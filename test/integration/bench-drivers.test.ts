@@ -108,3 +108,18 @@ test.serial("a driver's bad flag fails with its one-line message", async (t) => 
     message: /grpc-js driver lb-publish failed \(exit 2\): .*--address host:port is required/,
   });
 });
+
+const GO_DRIVER: DriverCommand = {
+  name: "Go driver",
+  command: new URL("../../../bench/go/bin/lb-bench-go", import.meta.url).pathname,
+  args: [],
+};
+
+test.serial("the Go driver, when built, runs the same modes through the same runner", async (t) => {
+  if (!existsSync(GO_DRIVER.command)) {
+    t.log("skipped: bash bench/go/build.sh builds bench/go/bin/lb-bench-go");
+    t.pass();
+    return;
+  }
+  await driverAgainstBroker(t, GO_DRIVER);
+});
