@@ -37,7 +37,9 @@ export default class BenchCompare extends Command {
     runs: Flags.integer({
       description: "Runs per scenario and system (default 3, 1 with --quick).",
     }),
-    only: Flags.string({ description: "Only these scenarios, comma-separated: a,b,c,d,e,f." }),
+    only: Flags.string({
+      description: "Only these scenarios, comma-separated: a,b,c,d,e,f,g1,g2,g3 (g: all three).",
+    }),
     filter: Flags.string({
       description: 'Only systems/clients whose description contains this (e.g. "sync=none").',
     }),
