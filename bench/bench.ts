@@ -1,8 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ExternalClients, prepareExternalClients } from "./external-clients.js";
 import { describeMachine } from "./machine.js";
 import type { BenchOptions } from "./options.js";
+import { processCpuMicros } from "./process-cpu.js";
 import { Progress } from "./progress.js";
 import {
   type BenchReport,
@@ -14,11 +16,16 @@ import {
 } from "./report.js";
 import { clusterScenario } from "./scenarios/cluster.js";
 import { endToEndScenario } from "./scenarios/end-to-end.js";
+import {
+  independentPublishAsyncScenario,
+  independentPublishScenario,
+  independentReplayScenario,
+} from "./scenarios/independent.js";
 import { natsIngestScenario } from "./scenarios/nats-ingest.js";
 import { publishAsyncScenario } from "./scenarios/publish-async.js";
 import { publishSyncScenario } from "./scenarios/publish-sync.js";
 import { replayScenario } from "./scenarios/replay.js";
-import type { BenchSystems, Scenario, ScenarioContext } from "./scenarios/types.js";
+import type { BenchSystems, Contender, Scenario, ScenarioContext } from "./scenarios/types.js";
 import { type RunResult, summarize } from "./stats.js";
 import { type System, startCoreNats, startJetStream, startLb, stopSystem } from "./systems.js";
 
@@ -29,16 +36,30 @@ interface ScenarioEntry {
   make: (ctx: ScenarioContext) => Scenario;
   /** False when the scenario starts its own servers and never touches the shared systems. */
   usesSharedSystems: boolean;
+  /** Which external drivers it has rows for. */
+  drivers: { go: boolean; python: boolean };
 }
 
+const GO_ONLY = { go: true, python: false };
+const NONE = { go: false, python: false };
+const ALL = { go: true, python: true };
+
 const SCENARIOS: ScenarioEntry[] = [
-  { id: "a", make: publishAsyncScenario, usesSharedSystems: true },
-  { id: "b", make: publishSyncScenario, usesSharedSystems: true },
-  { id: "c", make: replayScenario, usesSharedSystems: true },
-  { id: "d", make: endToEndScenario, usesSharedSystems: true },
-  { id: "e", make: clusterScenario, usesSharedSystems: false },
-  { id: "f", make: natsIngestScenario, usesSharedSystems: true },
+  { id: "a", make: publishAsyncScenario, usesSharedSystems: true, drivers: GO_ONLY },
+  { id: "b", make: publishSyncScenario, usesSharedSystems: true, drivers: GO_ONLY },
+  { id: "c", make: replayScenario, usesSharedSystems: true, drivers: GO_ONLY },
+  { id: "d", make: endToEndScenario, usesSharedSystems: true, drivers: NONE },
+  { id: "e", make: clusterScenario, usesSharedSystems: false, drivers: GO_ONLY },
+  { id: "f", make: natsIngestScenario, usesSharedSystems: true, drivers: NONE },
+  { id: "g1", make: independentPublishAsyncScenario, usesSharedSystems: true, drivers: ALL },
+  { id: "g2", make: independentPublishScenario, usesSharedSystems: true, drivers: ALL },
+  { id: "g3", make: independentReplayScenario, usesSharedSystems: true, drivers: ALL },
 ];
+
+/** `--only g` selects g1, g2 and g3. */
+export function isSelected(id: string, only: readonly string[]): boolean {
+  return only.length === 0 || only.includes(id) || only.includes(id.charAt(0));
+}
 
 export interface BenchOutcome {
   report: BenchReport;
@@ -69,9 +90,14 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
   try {
-    const selected = SCENARIOS.filter(
-      ({ id }) => options.only.length === 0 || options.only.includes(id),
-    );
+    const selected = SCENARIOS.filter(({ id }) => isSelected(id, options.only));
+    progress.update("looking for the Go and Python drivers…");
+    const clients: ExternalClients = await prepareExternalClients({
+      go: selected.some((s) => s.drivers.go),
+      python: selected.some((s) => s.drivers.python),
+    });
+    for (const line of clients.skipped) progress.note(`bench: ${line}`);
+    progress.update("starting nats-servers and brokers…");
     const systems: BenchSystems | undefined = selected.some((s) => s.usesSharedSystems)
       ? {
           lb: [keep(await startLb("always")), keep(await startLb("none"))],
@@ -81,7 +107,11 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       : undefined;
     const reports: ScenarioReport[] = [];
     for (const entry of selected) {
-      const scenario = entry.make({ systems: systems ?? noSharedSystems(entry.id), options });
+      const scenario = entry.make({
+        systems: systems ?? noSharedSystems(entry.id),
+        options,
+        clients,
+      });
       const { filter } = options;
       if (filter) {
         scenario.contenders = scenario.contenders.filter((c) =>
@@ -99,6 +129,7 @@ export async function runBench(options: BenchOptions): Promise<BenchOutcome> {
       runsPerScenario: options.runs,
       machine: await describeMachine(),
       scenarios: reports,
+      skipped: clients.skipped,
     };
     const savedTo = await saveReport(report, options.resultsDir ?? DEFAULT_RESULTS_DIR, startedAt);
     const output =
@@ -163,7 +194,7 @@ async function runScenario(
         `(${scenario.id}) ${scenario.title} — run ${run}/${runs}: ${contender.system}, ${contender.client}`,
       );
       try {
-        results[i]!.push(await contender.run());
+        results[i]!.push(await runMeasuringCpu(contender));
       } catch (err) {
         fail(i, `run ${run}`, err);
       }
@@ -179,6 +210,9 @@ async function runScenario(
       system: contender.system,
       client: contender.client,
       reference: contender.reference === true,
+      key: contender.key,
+      ratioTo: contender.ratioTo,
+      driverClient: results[i]!.at(-1)?.client,
       error: errors[i],
     };
     if (!errors[i] && results[i]!.length > 0) row.summary = summarize(results[i]!);
@@ -186,6 +220,24 @@ async function runScenario(
   }
   computeRatios(report);
   return report;
+}
+
+/** Runs the contender once; with `serverCpu`, adds its server's CPU time per message. */
+async function runMeasuringCpu(contender: Contender): Promise<RunResult> {
+  const cpu = contender.serverCpu;
+  if (!cpu) return contender.run();
+  const pid = cpu.pid();
+  const processedBefore = await cpu.processed?.();
+  const cpuBefore = await processCpuMicros(pid);
+  const result = await contender.run();
+  const cpuAfter = await processCpuMicros(pid);
+  const processedAfter = await cpu.processed?.();
+  const handled =
+    processedBefore === undefined || processedAfter === undefined
+      ? result.messages
+      : processedAfter - processedBefore;
+  if (handled > 0) result.serverCpuUsPerMsg = (cpuAfter - cpuBefore) / handled;
+  return result;
 }
 
 async function saveReport(report: BenchReport, dir: string, at: Date): Promise<string> {

@@ -92,9 +92,18 @@ export async function startBrokerProcess(
   }
 }
 
-/** Starts bench/null-broker.ts in a child process: the client-bound baseline of (a). */
-export async function startNullBrokerProcess(): Promise<Omit<BrokerProcess, "dataDir">> {
-  const child = spawn(process.execPath, [NULL_BROKER], { stdio: ["ignore", "ignore", "pipe"] });
+/**
+ * Starts bench/null-broker.ts in a child process: the client-bound baseline. `replayCount`
+ * synthetic messages of `size` bytes are what it serves each Subscribe.
+ */
+export async function startNullBrokerProcess(
+  replay: { replayCount: number; size: number } = { replayCount: 0, size: 100 },
+): Promise<Omit<BrokerProcess, "dataDir">> {
+  const child = spawn(
+    process.execPath,
+    [NULL_BROKER, "--replay-count", String(replay.replayCount), "--size", String(replay.size)],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   running.add(child);
   child.once("exit", () => running.delete(child));
   try {

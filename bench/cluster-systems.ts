@@ -169,12 +169,12 @@ export async function stopJetStreamCluster(cluster: JetStreamClusterSystem): Pro
 
 /**
  * Creates an R3 file stream named and subjected `name`, waits until its two followers are
- * current, and returns a connection to the server that leads it.
+ * current, and returns a connection to the server that leads it (and that server's URL).
  */
 export async function createR3Stream(
   cluster: JetStreamClusterSystem,
   name: string,
-): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
+): Promise<{ nc: NatsConnection; js: JetStreamClient; url: string }> {
   // A fresh cluster may still refuse to place streams ("insufficient resources") for a moment.
   await waitUntil(`JetStream to create R3 stream "${name}"`, FORM_TIMEOUT_MS, () =>
     cluster.jsm.streams.add({
@@ -200,7 +200,7 @@ export async function createR3Stream(
   const server = cluster.servers.find((s) => s.name === leader);
   if (!server) throw new Error(`stream "${name}": leader "${leader}" is none of ${names(cluster)}`);
   const nc = await connect({ servers: server.nats.url });
-  return { nc, js: nc.jetstream() };
+  return { nc, js: nc.jetstream(), url: server.nats.url };
 }
 
 function names(cluster: JetStreamClusterSystem): string {

@@ -10,9 +10,11 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** Messages stored, then replayed, in scenario (c). */
   replayMessages: number;
+  /** Messages stored, then replayed, in scenario (g3), per client. */
+  independentReplayMessages: number;
   /** Messages published per run in scenario (f). */
   ingestMessages: number;
-  /** Only these scenario ids (a, b, c, d, f); all when empty. */
+  /** Only these scenario ids (a–f, g1–g3; g for all three); all when empty. */
   only: string[];
   /** Only contenders whose "system client" text contains this (case-insensitive). */
   filter?: string;
@@ -20,9 +22,10 @@ export interface BenchOptions {
   resultsDir?: string;
 }
 
-export const SCENARIO_IDS = ["a", "b", "c", "d", "e", "f"] as const;
+/** "g" selects g1, g2 and g3 (the independent clients). */
+export const SCENARIO_IDS = ["a", "b", "c", "d", "e", "f", "g", "g1", "g2", "g3"] as const;
 
-const USAGE = `usage: node dist/bench/run.js [--quick] [--json | --markdown] [--runs N] [--only a,b,c,d,e,f] [--filter TEXT] [--results DIR]`;
+const USAGE = `usage: node dist/bench/run.js [--quick] [--json | --markdown] [--runs N] [--only a,b,c,d,e,f,g,g1,g2,g3] [--filter TEXT] [--results DIR]`;
 
 export class BenchUsageError extends Error {
   constructor(message: string) {
@@ -95,6 +98,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     measureSeconds: quick ? 2 : 5,
     warmupSeconds: quick ? 0.5 : 1,
     replayMessages: quick ? 100_000 : 1_000_000,
+    independentReplayMessages: quick ? 100_000 : 300_000,
     ingestMessages: quick ? 100_000 : 500_000,
     only,
     filter,

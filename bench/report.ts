@@ -9,6 +9,13 @@ export interface ResultRow {
   summary?: Summary;
   /** lb / reference: msgs/s ratio, or p99 ratio for latency scenarios. */
   ratio?: number;
+  /** Names the row for other rows' `ratioTo`. */
+  key?: string;
+  ratioTo?: { label: string; key: string }[];
+  /** This row against each `ratioTo` row (the same measure as `ratio`). */
+  ratios?: { label: string; value: number }[];
+  /** What the row's external driver said its client is. */
+  driverClient?: string;
   error?: string;
 }
 
@@ -28,20 +35,35 @@ export interface BenchReport {
   runsPerScenario: number;
   machine: MachineInfo;
   scenarios: ScenarioReport[];
+  /** Rows left out, and why (e.g. Go is not installed). */
+  skipped?: string[];
 }
 
-/** Fills in each row's ratio to its scenario's reference row. */
+/** Fills in each row's ratio to its scenario's reference row, and its `ratioTo` ratios. */
 export function computeRatios(scenario: ScenarioReport): void {
   const reference = scenario.rows.find((r) => r.reference)?.summary;
   for (const row of scenario.rows) {
-    if (row.reference || !row.summary || !reference) continue;
-    if (scenario.compare === "rate") {
-      row.ratio =
-        reference.msgsPerSec > 0 ? row.summary.msgsPerSec / reference.msgsPerSec : undefined;
-    } else if (row.summary.latency && reference.latency && reference.latency.p99 > 0) {
-      row.ratio = row.summary.latency.p99 / reference.latency.p99;
+    if (!row.reference && row.summary && reference) {
+      row.ratio = ratioOf(scenario.compare, row.summary, reference);
+    }
+    if (!row.ratioTo || !row.summary) continue;
+    row.ratios = [];
+    for (const { label, key } of row.ratioTo) {
+      const other = scenario.rows.find((r) => r.key === key)?.summary;
+      const value = other ? ratioOf(scenario.compare, row.summary, other) : undefined;
+      if (value !== undefined) row.ratios.push({ label, value });
     }
   }
+}
+
+function ratioOf(compare: "rate" | "p99", row: Summary, reference: Summary): number | undefined {
+  if (compare === "rate") {
+    return reference.msgsPerSec > 0 ? row.msgsPerSec / reference.msgsPerSec : undefined;
+  }
+  if (row.latency && reference.latency && reference.latency.p99 > 0) {
+    return row.latency.p99 / reference.latency.p99;
+  }
+  return undefined;
 }
 
 /** Microseconds as "290 µs" or "1.24 ms". */
@@ -56,10 +78,17 @@ export function formatRate(rate: number): string {
   return Math.round(rate).toLocaleString("en-US");
 }
 
-function ratioCell(scenario: ScenarioReport, row: ResultRow): string {
-  if (row.reference) return "reference";
-  if (row.ratio === undefined) return "–";
-  return `${row.ratio.toFixed(2)} (${scenario.compare === "rate" ? "msgs/s" : "p99"})`;
+function ratioCell(scenario: ScenarioReport, row: ResultRow, newline: string): string {
+  const unit = scenario.compare === "rate" ? "msgs/s" : "p99";
+  const lines: string[] = [];
+  if (row.reference) lines.push("reference");
+  else if (row.ratio !== undefined) lines.push(`${row.ratio.toFixed(2)} (${unit})`);
+  const ratioUnit = scenario.compare === "p99" ? " (p99)" : "";
+  for (const { label, value } of row.ratios ?? []) {
+    lines.push(`${value.toFixed(2)}${ratioUnit} / ${label}`);
+  }
+  if (lines.length === 0) return row.key && !row.ratioTo ? "anchor" : "–";
+  return lines.join(newline);
 }
 
 const HEADER = [
@@ -71,19 +100,22 @@ const HEADER = [
   "p50",
   "p99",
   "p99.9",
+  "CPU/msg",
   "lb / ref",
 ];
 
-function cells(scenario: ScenarioReport): string[][] {
+function cells(scenario: ScenarioReport, newline: string): string[][] {
   if (scenario.notYet) {
-    return [[`(${scenario.id}) ${scenario.title}`, scenario.notYet, "", "", "", "", "", "", ""]];
+    return [
+      [`(${scenario.id}) ${scenario.title}`, scenario.notYet, "", "", "", "", "", "", "", ""],
+    ];
   }
   return scenario.rows.map((row, i) => {
     const label = i === 0 ? `(${scenario.id}) ${scenario.title}` : "";
     if (!row.summary) {
-      return [label, row.system, row.client, `failed: ${row.error ?? "?"}`, "", "", "", "", ""];
+      return [label, row.system, row.client, `failed: ${row.error ?? "?"}`, "", "", "", "", "", ""];
     }
-    const { msgsPerSec, mbPerSec, latency } = row.summary;
+    const { msgsPerSec, mbPerSec, latency, serverCpuUsPerMsg } = row.summary;
     return [
       label,
       row.system,
@@ -93,7 +125,8 @@ function cells(scenario: ScenarioReport): string[][] {
       formatMicros(latency?.p50),
       formatMicros(latency?.p99),
       formatMicros(latency?.p999),
-      ratioCell(scenario, row),
+      serverCpuUsPerMsg === undefined ? "–" : `${serverCpuUsPerMsg.toFixed(1)} µs`,
+      ratioCell(scenario, row, newline),
     ];
   });
 }
@@ -106,8 +139,9 @@ function machineLine(report: BenchReport): string {
 function footer(report: BenchReport): string {
   return [
     `${report.quick ? "quick run" : "full run"}: ${report.runsPerScenario} run(s) per scenario and system, per-metric medians; latencies are per message (publish → ack, or publish → subscriber for (d)).`,
-    "ref = JetStream (nats-server -js, file storage, R1, its default sync; a 3-node R3 cluster for (e)), or core NATS alone for (f). lb / ref is the msgs/s ratio (higher is better) or the p99 ratio (lower is better).",
+    'ref = JetStream (nats-server -js, file storage, R1, its default sync; a 3-node R3 cluster for (e)), or core NATS alone for (f). lb / ref is the msgs/s ratio (higher is better) or the p99 ratio (lower is better); "x / NAME" is the same ratio against the row NAME. CPU/msg: the server process\'s CPU time (user + system, /proc/PID/stat) per message it stored or sent during the run.',
     `Machine: ${machineLine(report)}.`,
+    ...(report.skipped ?? []).map((line) => `Not run: ${line}.`),
   ].join("\n");
 }
 
@@ -118,7 +152,7 @@ export function renderTable(report: BenchReport): string {
     style: { head: [], border: [], compact: true },
     wordWrap: true,
   });
-  for (const scenario of report.scenarios) table.push(...cells(scenario));
+  for (const scenario of report.scenarios) table.push(...cells(scenario, "\n"));
   return `${table.toString()}\n${footer(report)}\n`;
 }
 
@@ -130,7 +164,8 @@ export function renderMarkdown(report: BenchReport): string {
     `|${HEADER.map((_, i) => (i >= 3 ? "---:" : "---")).join("|")}|`,
   ];
   for (const scenario of report.scenarios) {
-    for (const row of cells(scenario)) lines.push(`| ${row.map(escapePipes).join(" | ")} |`);
+    for (const row of cells(scenario, "<br>"))
+      lines.push(`| ${row.map(escapePipes).join(" | ")} |`);
   }
   return `${lines.join("\n")}\n\n${footer(report)}\n`;
 }

@@ -57,6 +57,10 @@ export interface RunResult {
   /** Payload bytes per message (values only, no framing). */
   messageBytes: number;
   latency?: Percentiles;
+  /** What an external driver said its client is. */
+  client?: string;
+  /** The server's CPU time per message it handled in this run, in microseconds. */
+  serverCpuUsPerMsg?: number;
 }
 
 /** Per-metric medians over runs. */
@@ -67,6 +71,7 @@ export interface Summary {
   latency?: Percentiles;
   /** msgs/s of each run, to show the spread. */
   rates: number[];
+  serverCpuUsPerMsg?: number;
 }
 
 export function summarize(runs: readonly RunResult[]): Summary {
@@ -74,6 +79,7 @@ export function summarize(runs: readonly RunResult[]): Summary {
   const rates = runs.map((r) => r.messages / r.seconds);
   const msgsPerSec = median(rates);
   const latencies = runs.flatMap((r) => (r.latency ? [r.latency] : []));
+  const cpu = runs.flatMap((r) => (r.serverCpuUsPerMsg === undefined ? [] : [r.serverCpuUsPerMsg]));
   return {
     runs: runs.length,
     msgsPerSec,
@@ -87,5 +93,6 @@ export function summarize(runs: readonly RunResult[]): Summary {
             p999: median(latencies.map((l) => l.p999)),
           },
     rates,
+    serverCpuUsPerMsg: cpu.length === 0 ? undefined : median(cpu),
   };
 }

@@ -5,7 +5,6 @@ import {
   CLUSTER_SIZE,
   createR3Stream,
   createReplicatedStream,
-  type JetStreamClusterSystem,
   type LbClusterSystem,
   startJetStreamCluster,
   startLbCluster,
@@ -14,6 +13,7 @@ import {
 } from "../cluster-systems.js";
 import { runWindowed } from "../drivers.js";
 import { freshStreamName } from "../systems.js";
+import { driverRun, NATS_GO_KEY, natsGoRatio, SharedServer } from "./driver-rows.js";
 import { ASYNC_WINDOW } from "./publish-async.js";
 import {
   type Contender,
@@ -34,6 +34,9 @@ const SYNC_POLICIES: SyncPolicy[] = ["always", "none"];
 export function clusterScenario(ctx: ScenarioContext): Scenario {
   const timing = { ...ctx.options, messageBytes: MESSAGE_BYTES };
   const value = messageValue();
+  const go = ctx.clients.go;
+  // One JetStream cluster serves the nats.js row and the nats.go row, each with its own stream.
+  const jsCluster = new SharedServer(startJetStreamCluster, stopJetStreamCluster);
   const lbContender = (sync: SyncPolicy): Contender => {
     const stream = freshStreamName("e");
     let cluster: LbClusterSystem | undefined;
@@ -42,6 +45,7 @@ export function clusterScenario(ctx: ScenarioContext): Scenario {
     return {
       system: `lb sync=${sync}, ${CLUSTER_SIZE} brokers`,
       client: "lb TS client publisher() (gRPC PublishAsync), ack all",
+      ratioTo: natsGoRatio(go),
       setup: async () => {
         cluster = await startLbCluster(sync);
         leaderClient = await createReplicatedStream(cluster, stream);
@@ -60,20 +64,46 @@ export function clusterScenario(ctx: ScenarioContext): Scenario {
   };
   const jsContender = (): Contender => {
     const stream = freshStreamName("e-js");
-    let cluster: JetStreamClusterSystem | undefined;
     let leader: Awaited<ReturnType<typeof createR3Stream>> | undefined;
+    let release: (() => Promise<void>) | undefined;
     return {
       system: `JetStream R${CLUSTER_SIZE} file, ${CLUSTER_SIZE} nodes`,
       client: "nats.js js.publish()",
       reference: true,
       setup: async () => {
-        cluster = await startJetStreamCluster();
-        leader = await createR3Stream(cluster, stream);
+        const acquired = await jsCluster.acquire();
+        release = acquired.release;
+        leader = await createR3Stream(acquired.server, stream);
       },
       run: () => runWindowed(ASYNC_WINDOW, timing, () => leader!.js.publish(stream, value)),
       teardown: async () => {
         await drain(leader?.nc);
-        if (cluster) await stopJetStreamCluster(cluster);
+        await release?.();
+      },
+    };
+  };
+  const natsGoContender = (driver: NonNullable<typeof go>): Contender => {
+    const stream = freshStreamName("e-js-go");
+    let leader: Awaited<ReturnType<typeof createR3Stream>> | undefined;
+    let release: (() => Promise<void>) | undefined;
+    return {
+      system: `JetStream R${CLUSTER_SIZE} file, ${CLUSTER_SIZE} nodes`,
+      client: `nats.go PublishAsync, ${ASYNC_WINDOW} in flight (Go driver)`,
+      key: NATS_GO_KEY,
+      setup: async () => {
+        const acquired = await jsCluster.acquire();
+        release = acquired.release;
+        leader = await createR3Stream(acquired.server, stream);
+      },
+      run: driverRun(driver, "js-publish-async", ctx.options, () => ({
+        natsUrl: leader!.url,
+        stream,
+        subject: stream,
+        window: ASYNC_WINDOW,
+      })),
+      teardown: async () => {
+        await drain(leader?.nc);
+        await release?.();
       },
     };
   };
@@ -81,7 +111,11 @@ export function clusterScenario(ctx: ScenarioContext): Scenario {
     id: "e",
     title: `async publish, ${MESSAGE_BYTES} B, ${ASYNC_WINDOW} in flight, ack all, RF ${CLUSTER_SIZE} / R${CLUSTER_SIZE}`,
     compare: "rate",
-    contenders: [...SYNC_POLICIES.map(lbContender), jsContender()],
+    contenders: [
+      ...SYNC_POLICIES.map(lbContender),
+      jsContender(),
+      ...(go ? [natsGoContender(go)] : []),
+    ],
   };
 }
 

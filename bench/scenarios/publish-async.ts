@@ -5,6 +5,7 @@ import { decodeEnvelope, encodeEnvelope, MsgType } from "../../src/wire/envelope
 import { startNullBrokerProcess } from "../broker-process.js";
 import { runWindowed } from "../drivers.js";
 import { createStream, deleteStream, freshStreamName, type LbSystem } from "../systems.js";
+import { driverRun, NATS_GO_KEY, natsGoRatio, systemCpu } from "./driver-rows.js";
 import {
   type Contender,
   MESSAGE_BYTES,
@@ -19,12 +20,16 @@ export const ASYNC_WINDOW = 100;
 export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
   const timing = { ...ctx.options, messageBytes: MESSAGE_BYTES };
   const value = messageValue();
+  const go = ctx.clients.go;
+  const ratioTo = natsGoRatio(go);
   const viaGrpc = (lb: LbSystem): Contender => {
     const stream = freshStreamName("a-grpc");
     let publisher: AsyncPublisher;
     return {
       system: lb.label,
       client: "lb TS client publisher() (gRPC PublishAsync)",
+      ratioTo,
+      serverCpu: systemCpu(lb, () => stream),
       setup: async () => {
         await createStream(lb, stream);
         publisher = lb.client.publisher();
@@ -42,6 +47,8 @@ export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
     return {
       system: lb.label,
       client: "nats.js, Liftbridge envelopes with an ack inbox",
+      ratioTo,
+      serverCpu: systemCpu(lb, () => stream),
       setup: async () => {
         await createStream(lb, stream);
         await acks.start();
@@ -60,6 +67,7 @@ export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
     return {
       system: "null broker (acks at once, stores nothing)",
       client: "lb TS client publisher() (gRPC PublishAsync)",
+      ratioTo,
       setup: async () => {
         broker = await startNullBrokerProcess();
         client = await LiftbridgeClient.connect([broker.address]);
@@ -75,6 +83,25 @@ export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
   })();
   const js = ctx.systems.jetstream;
   const jsStream = freshStreamName("a-js");
+  const goStream = freshStreamName("a-js-go");
+  const natsGo: Contender[] = go
+    ? [
+        {
+          system: js.label,
+          client: `nats.go PublishAsync, ${ASYNC_WINDOW} in flight (Go driver)`,
+          key: NATS_GO_KEY,
+          serverCpu: systemCpu(js, () => goStream),
+          setup: () => createStream(js, goStream),
+          run: driverRun(go, "js-publish-async", ctx.options, () => ({
+            natsUrl: js.nats.url,
+            stream: goStream,
+            subject: goStream,
+            window: ASYNC_WINDOW,
+          })),
+          teardown: () => deleteStream(js, goStream),
+        },
+      ]
+    : [];
   return {
     id: "a",
     title: `async publish, ${MESSAGE_BYTES} B, ${ASYNC_WINDOW} in flight, ack leader / R1`,
@@ -87,10 +114,12 @@ export function publishAsyncScenario(ctx: ScenarioContext): Scenario {
         system: js.label,
         client: "nats.js js.publish()",
         reference: true,
+        serverCpu: systemCpu(js, () => jsStream),
         setup: () => createStream(js, jsStream),
         run: () => runWindowed(ASYNC_WINDOW, timing, () => js.js.publish(jsStream, value)),
         teardown: () => deleteStream(js, jsStream),
       },
+      ...natsGo,
     ],
   };
 }

@@ -10,8 +10,15 @@ import {
   type JetStreamSystem,
   type LbSystem,
 } from "../systems.js";
+import { driverRun, NATS_GO_KEY, natsGoRatio, systemCpu } from "./driver-rows.js";
 import { fillStream } from "./plain-publish.js";
-import { MESSAGE_BYTES, messageValue, type Scenario, type ScenarioContext } from "./types.js";
+import {
+  type Contender,
+  MESSAGE_BYTES,
+  messageValue,
+  type Scenario,
+  type ScenarioContext,
+} from "./types.js";
 
 /** gRPC status RESOURCE_EXHAUSTED: Liftbridge's normal end of a subscription at its stop offset. */
 const END_OF_STREAM = 8;
@@ -34,6 +41,30 @@ export function replayScenario(ctx: ScenarioContext): Scenario {
     lbFilled ??= createStream(lb, lbStream).then(() => fillStream(lb, lbStream, value, count));
     return lbFilled.then(() => undefined);
   };
+  let jsFilled: Promise<unknown> | undefined;
+  const fillJs = () => {
+    jsFilled ??= createStream(js, jsStream).then(() => fillStream(js, jsStream, value, count));
+    return jsFilled.then(() => undefined);
+  };
+  const go = ctx.clients.go;
+  const ratioTo = natsGoRatio(go);
+  const natsGo: Contender[] = go
+    ? [
+        {
+          system: js.label,
+          client: "nats.go ordered consumer (Go driver)",
+          key: NATS_GO_KEY,
+          serverCpu: systemCpu(js, undefined),
+          setup: fillJs,
+          run: driverRun(go, "js-replay", ctx.options, () => ({
+            natsUrl: js.nats.url,
+            stream: jsStream,
+            subject: jsStream,
+            count,
+          })),
+        },
+      ]
+    : [];
   return {
     id: "c",
     title: `replay of ${count.toLocaleString("en-US")} stored ${MESSAGE_BYTES} B messages from earliest`,
@@ -42,12 +73,16 @@ export function replayScenario(ctx: ScenarioContext): Scenario {
       {
         system: lb.label,
         client: "lb TS client subscribe() (for await)",
+        ratioTo,
+        serverCpu: systemCpu(lb, undefined),
         setup: fillLb,
         run: async () => result(await replayWithClient(lb, lbStream, count)),
       },
       {
         system: lb.label,
         client: "raw grpc-js ApiClient.subscribe ('data' events)",
+        ratioTo,
+        serverCpu: systemCpu(lb, undefined),
         setup: fillLb,
         run: async () => result(await replayWithApiClient(lb, lbStream, count)),
         teardown: () => deleteStream(lb, lbStream),
@@ -56,13 +91,12 @@ export function replayScenario(ctx: ScenarioContext): Scenario {
         system: js.label,
         client: "nats.js ordered push consumer js.subscribe()",
         reference: true,
-        setup: async () => {
-          await createStream(js, jsStream);
-          await fillStream(js, jsStream, value, count);
-        },
+        serverCpu: systemCpu(js, undefined),
+        setup: fillJs,
         run: async () => result(await replayJetStream(js, jsStream, count)),
         teardown: () => deleteStream(js, jsStream),
       },
+      ...natsGo,
     ],
   };
 }
@@ -104,7 +138,7 @@ function replayWithApiClient(lb: LbSystem, stream: string, count: number): Promi
   });
 }
 
-async function replayJetStream(
+export async function replayJetStream(
   js: JetStreamSystem,
   stream: string,
   count: number,

@@ -1,3 +1,4 @@
+import type { ExternalClients } from "../external-clients.js";
 import type { BenchOptions } from "../options.js";
 import type { RunResult } from "../stats.js";
 import type { CoreNatsSystem, JetStreamSystem, LbSystem } from "../systems.js";
@@ -13,6 +14,25 @@ export interface BenchSystems {
 export interface ScenarioContext {
   systems: BenchSystems;
   options: BenchOptions;
+  /** The drivers of other clients that could run here (Go, Python). */
+  clients: ExternalClients;
+}
+
+/** A further ratio a row shows: this row against the row whose `key` matches. */
+export interface RatioTo {
+  /** How the ratio is labelled, e.g. "JetStream nats.go". */
+  label: string;
+  key: string;
+}
+
+/** The server process whose CPU time a row reports per message. */
+export interface ServerCpu {
+  pid(): number;
+  /**
+   * How many messages the server has handled so far (e.g. stored); read before and after each
+   * run. Without it the run's own message count is used (replays, counted from start to end).
+   */
+  processed?(): Promise<number>;
 }
 
 /** One system (and client) measured in a scenario. */
@@ -22,6 +42,10 @@ export interface Contender {
   client: string;
   /** The row the others' ratios are computed against. */
   reference?: boolean;
+  /** Names this row as the target of other rows' `ratioTo`. */
+  key?: string;
+  ratioTo?: RatioTo[];
+  serverCpu?: ServerCpu;
   setup?(): Promise<void>;
   run(): Promise<RunResult>;
   teardown?(): Promise<void>;

@@ -10,7 +10,7 @@ export type LbFlags<T extends typeof Command> = Interfaces.InferredFlags<
 export type LbArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args"]>;
 
 /** How long a command waits for a broker to answer before giving up. */
-const CONNECT_TIMEOUT_MS = 5000;
+export const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * The shared shape of the client commands: flags parsed before run(), one client connected on

@@ -5,6 +5,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import * as api from "./api.js";
+import { encodePublishResponseFast } from "./publish-response-codec.js";
 
 type Encode<T> = (m: api.MessageInit<T>) => Uint8Array;
 type Decode<T> = (b: Uint8Array) => T;
@@ -192,10 +193,18 @@ export type ApiMethodName = keyof typeof apiServiceDefinition;
 /** All 16 proto method names, in api.proto order. */
 export const API_METHOD_NAMES = Object.keys(apiServiceDefinition) as ApiMethodName[];
 
-/** Server side: Subscribe writes already-encoded Message bytes (stored records framed once). */
+/**
+ * Server side: Subscribe writes already-encoded Message bytes (stored records framed once); the
+ * publish acks use the hand-rolled PublishResponse encoder (one per message published).
+ */
 export const apiServerDefinition = {
   ...apiServiceDefinition,
   Subscribe: { ...apiServiceDefinition.Subscribe, responseSerialize: toBuffer },
+  Publish: { ...apiServiceDefinition.Publish, responseSerialize: encodePublishResponseFast },
+  PublishAsync: {
+    ...apiServiceDefinition.PublishAsync,
+    responseSerialize: encodePublishResponseFast,
+  },
 } satisfies grpc.ServiceDefinition;
 
 // ---------------------------------------------------------------------------------------------

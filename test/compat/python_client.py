@@ -1,13 +1,16 @@
 """An upstream-style Liftbridge client made only from a .proto file and Python's grpcio.
 
-Usage: python3 python_client.py PROTO_FILE HOST:PORT STREAM [deadlines]
+Usage: python3 python_client.py PROTO_FILE HOST:PORT STREAM [deadlines | pipelined COUNT WINDOW]
 
 It generates stubs from PROTO_FILE with grpc_tools.protoc into a temp dir, then, like any
 Liftbridge client would: creates STREAM, publishes three messages with ack policy ALL,
 fetches metadata, subscribes from the earliest offset up to the latest, and prints one JSON
 object with what it saw. With `deadlines`, it instead creates STREAM and calls Publish,
 PublishToSubject and Subscribe with fractional and very large timeouts, printing what each
-returned. Protobuf and gRPC here share no code with lb's TypeScript.
+returned. With `pipelined`, it creates STREAM and sends COUNT PublishAsync requests on one call
+with up to WINDOW awaiting their ack (grpcio sends each in its own HTTP/2 DATA frame), then
+prints every response in arrival order. Protobuf and gRPC here share no code with lb's
+TypeScript.
 """
 import importlib
 import json
@@ -15,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 
 import grpc
 from grpc_tools import protoc
@@ -65,6 +69,28 @@ def deadlines(pb, api, stream):
     print(json.dumps(seen))
 
 
+def pipelined(pb, api, stream, count, window):
+    api.CreateStream(pb.CreateStreamRequest(subject=stream, name=stream), timeout=10)
+    credits = threading.Semaphore(window)
+
+    def requests():
+        for i in range(count):
+            credits.acquire()
+            yield pb.PublishRequest(stream=stream, value=f"py-{i}".encode(),
+                                    correlationId=f"py-{i}", ackPolicy=pb.LEADER)
+
+    acks = []
+    responses = api.PublishAsync(requests(), timeout=60)
+    for resp in responses:
+        acks.append({"correlationId": resp.correlationId, "offset": int(resp.ack.offset),
+                     "error": resp.asyncError.message if resp.HasField("asyncError") else None})
+        credits.release()
+        if len(acks) == count:
+            responses.cancel()
+            break
+    print(json.dumps(acks))
+
+
 def main():
     proto_file, address, stream = sys.argv[1:4]
     out_dir = tempfile.mkdtemp(prefix="lb-pyclient-")
@@ -74,6 +100,9 @@ def main():
         api = rpc.APIStub(channel)
         if sys.argv[4:] == ["deadlines"]:
             deadlines(pb, api, stream)
+            return
+        if sys.argv[4:5] == ["pipelined"]:
+            pipelined(pb, api, stream, int(sys.argv[5]), int(sys.argv[6]))
             return
         api.CreateStream(pb.CreateStreamRequest(subject=f"{stream}.subject", name=stream,
                                                 partitions=1, replicationFactor=1), timeout=10)

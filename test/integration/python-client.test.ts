@@ -7,6 +7,7 @@ import { startBroker } from "../helpers/broker.js";
 import { startNats } from "../helpers/nats.js";
 import { publishOnNats } from "../helpers/replay.js";
 import { call, rawClient } from "../helpers/rpc.js";
+import { collect } from "../helpers/subscribe.js";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -104,6 +105,43 @@ test("grpcio's fractional and very large timeouts work on Publish, PublishToSubj
       subscribeEnd: "RESOURCE_EXHAUSTED",
     },
   ]);
+});
+
+test("grpcio's PublishAsync, one request per DATA frame with 500 in flight: every ack answers its request, in order, and all are stored", async (t) => {
+  if (!(await grpcioOrSkip(t))) return;
+  const nats = await startNats(t);
+  const { address } = await startBroker(t, nats.url);
+  const total = 3000;
+  const { stdout } = await run(
+    python,
+    [
+      `${root}test/compat/python_client.py`,
+      `${root}proto/api.proto`,
+      address,
+      "py-pipelined",
+      "pipelined",
+      String(total),
+      "500",
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const acks: { correlationId: string; offset: number; error: string | null }[] =
+    JSON.parse(stdout);
+  t.is(acks.length, total);
+  t.deepEqual(
+    acks.filter((a) => a.error !== null),
+    [],
+  );
+  // One publisher on one partition: request i is stored at offset i and acked in that order.
+  const misplaced = acks.filter((a, i) => a.correlationId !== `py-${i}` || a.offset !== i);
+  t.deepEqual(misplaced.slice(0, 5), []);
+  const client = rawClient(t, address);
+  const { messages } = await collect(client, { stream: "py-pipelined", startPosition: 2 }, total);
+  t.is(messages.length, total);
+  const wrong = messages.filter(
+    (m, i) => Number(m.offset) !== i || new TextDecoder().decode(m.value) !== `py-${i}`,
+  );
+  t.deepEqual(wrong.slice(0, 5), []);
 });
 
 test("grpcio replays 20,000 stored messages: each once, in order, with its stored content", async (t) => {

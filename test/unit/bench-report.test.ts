@@ -35,6 +35,48 @@ test("ratios compare throughput or p99 with the reference row", (t) => {
   t.is(latency.rows[0]!.ratio!.toFixed(3), (500 / 900).toFixed(3));
 });
 
+test("rows compare with other rows by key, besides the reference", (t) => {
+  const scenario: ScenarioReport = {
+    id: "g1",
+    title: "independent",
+    compare: "rate",
+    rows: [
+      {
+        system: "lb",
+        client: "py",
+        reference: false,
+        summary: summary(6_000, 500),
+        ratioTo: [
+          { label: "JetStream nats.go", key: "go" },
+          { label: "null server", key: "null-py" },
+          { label: "a row that did not run", key: "missing" },
+        ],
+      },
+      {
+        system: "null",
+        client: "py",
+        reference: false,
+        key: "null-py",
+        summary: summary(8_000, 1),
+      },
+      {
+        system: "JetStream",
+        client: "go",
+        reference: false,
+        key: "go",
+        summary: summary(60_000, 1),
+      },
+    ],
+  };
+  computeRatios(scenario);
+  t.deepEqual(scenario.rows[0]!.ratios, [
+    { label: "JetStream nats.go", value: 0.1 },
+    { label: "null server", value: 0.75 },
+  ]);
+  t.is(scenario.rows[0]!.ratio, undefined);
+  t.is(scenario.rows[1]!.ratios, undefined);
+});
+
 test("latencies print in µs below a millisecond", (t) => {
   t.is(formatMicros(290.4), "290 µs");
   t.is(formatMicros(1234), "1.23 ms");
@@ -77,7 +119,7 @@ test("the Markdown table has every row, failures and scenarios that cannot run y
   const markdown = renderMarkdown(report);
   t.regex(
     markdown,
-    /\| \(a\) async \| lb \| c \| 30,000 \| 3\.0 \| 250 µs \| 500 µs \| 1\.00 ms \| 1\.50 \(msgs\/s\) \|/,
+    /\| \(a\) async \| lb \| c \| 30,000 \| 3\.0 \| 250 µs \| 500 µs \| 1\.00 ms \| – \| 1\.50 \(msgs\/s\) \|/,
   );
   t.regex(markdown, /\| lb \| d \| failed: no broker \|/);
   t.regex(markdown, /\| JetStream \| c \| 20,000 .* \| reference \|/);

@@ -8,17 +8,19 @@ import {
   type PublishRequest,
   type PublishResponse,
 } from "../../wire/api.js";
-import { Http2Call } from "../grpc/call.js";
 import type { DuplexCall } from "../grpc/calls.js";
 import type { ApiContext } from "./context.js";
 import { resumeIfPaused } from "./lifecycle.js";
 import {
   ackRefusal,
+  needsResume,
   PublishRefusal,
   publishEnvelope,
+  publishedFields,
   publishSubject,
   sendToNats,
 } from "./publish.js";
+import { publishThisTurn } from "./publish-turn.js";
 import { ApiError } from "./status.js";
 import { writeInBatches } from "./subscribe.js";
 
@@ -88,7 +90,9 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
         inflight++;
       }
       // Leading the partition here, it records the message now instead of when NATS echoes it.
-      ctx.partitions.get(req.stream, req.partition)?.recordLocal(envelope);
+      ctx.partitions
+        .get(req.stream, req.partition)
+        ?.recordLocal(envelope, publishedFields(req, registration.inbox));
     } catch (err) {
       const refusal =
         err instanceof PublishRefusal
@@ -102,11 +106,7 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
       refuse(req.correlationId, refusal);
     }
   };
-  // Requests are published together so that nats.js writes them to its socket at once. Our
-  // HTTP/2 server hands over all the requests of a received chunk in one go, so a microtask
-  // after the first sees them all; grpc-js delivers each in its own microtask, so with it they
-  // wait for the end of the event-loop turn.
-  const schedule = call instanceof Http2Call ? queueMicrotask : setImmediate;
+  // Requests are published with those of every other call in this event-loop turn.
   let batch: PublishRequest[] = [];
   const publishBatch = () => {
     const requests = batch;
@@ -115,7 +115,7 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
     maybeFinish();
   };
   const publishSoon = (req: PublishRequest) => {
-    if (batch.length === 0) schedule(publishBatch);
+    if (batch.length === 0) publishThisTurn(publishBatch);
     batch.push(req);
   };
   call.on("data", (req: PublishRequest) => {
@@ -148,15 +148,6 @@ export function publishAsync(ctx: ApiContext, call: DuplexCall<PublishResponse>)
   call.on("error", () => end());
   call.on("cancelled", () => end());
   ctx.shutdown.addEventListener("abort", end, { once: true });
-}
-
-function needsResume(ctx: ApiContext, req: PublishRequest): boolean {
-  const stream = ctx.metadata.getStream(req.stream);
-  if (!stream) return false;
-  return (
-    stream.partitions[req.partition]?.paused === true ||
-    (stream.resumeAll === true && stream.partitions.some((p) => p.paused))
-  );
 }
 
 function emptyAck(): Ack {

@@ -1,5 +1,5 @@
 import type { Msg } from "nats";
-import { AckPolicy, decodeMessage, encodeMessage } from "../../wire/api.js";
+import { AckPolicy, decodeMessage, encodeMessage, type Message } from "../../wire/api.js";
 import { decodeEnvelope, ENVELOPE_MAGIC, MsgType } from "../../wire/envelope.js";
 import type { FramedRecordsBuilder } from "../log/index.js";
 import { type RawSubjects, rawSubjects } from "../nats/raw-subjects.js";
@@ -35,38 +35,45 @@ const textEncoder = new TextEncoder();
  */
 export type ReceivedMessage = Pick<Msg, "subject" | "reply" | "data" | "headers">;
 
-export function ingest(msg: ReceivedMessage): IngestedMessage {
+/** What a Publish envelope carries that the record and its ack are made of. */
+export type PublishedFields = Pick<
+  Message,
+  "key" | "value" | "headers" | "ackInbox" | "correlationId" | "ackPolicy" | "offset"
+>;
+
+/**
+ * `published`, when given, is what the envelope in `msg` decodes to (its broker built it from
+ * these fields), sparing a decode of what was just encoded.
+ */
+export function ingest(msg: ReceivedMessage, published?: PublishedFields): IngestedMessage {
   const reply = msg.reply ?? "";
-  const envelope = decodeEnvelope(msg.data);
-  if (envelope?.type === MsgType.Publish) {
-    const published = tryDecodeMessage(envelope.payload);
-    if (published) {
-      const headers = { ...published.headers, ...locationHeaders(msg.subject, reply) };
-      const body = encodeMessage({
-        key: published.key,
-        value: published.value,
-        subject: msg.subject,
-        replySubject: reply,
-        headers,
-        ackInbox: published.ackInbox,
-        correlationId: published.correlationId,
-        ackPolicy: published.ackPolicy,
-      });
-      const wantsAck = published.ackInbox !== "" && published.ackPolicy !== AckPolicy.NONE;
-      return {
-        body,
-        expectedOffset: published.offset,
-        ackPolicy: published.ackPolicy,
-        ack: wantsAck
-          ? {
-              ackInbox: published.ackInbox,
-              correlationId: published.correlationId,
-              ackPolicy: published.ackPolicy,
-              msgSubject: msg.subject,
-            }
-          : undefined,
-      };
-    }
+  const fields = published ?? publishedIn(msg.data);
+  if (fields) {
+    const headers = { ...fields.headers, ...locationHeaders(msg.subject, reply) };
+    const body = encodeMessage({
+      key: fields.key,
+      value: fields.value,
+      subject: msg.subject,
+      replySubject: reply,
+      headers,
+      ackInbox: fields.ackInbox,
+      correlationId: fields.correlationId,
+      ackPolicy: fields.ackPolicy,
+    });
+    const wantsAck = fields.ackInbox !== "" && fields.ackPolicy !== AckPolicy.NONE;
+    return {
+      body,
+      expectedOffset: fields.offset,
+      ackPolicy: fields.ackPolicy,
+      ack: wantsAck
+        ? {
+            ackInbox: fields.ackInbox,
+            correlationId: fields.correlationId,
+            ackPolicy: fields.ackPolicy,
+            msgSubject: msg.subject,
+          }
+        : undefined,
+    };
   }
   const headers: Record<string, Uint8Array> = {};
   if (msg.headers) {
@@ -178,6 +185,11 @@ function encodeSubject(subject: string): Uint8Array {
 
 function locationHeaders(subject: string, reply: string): Record<string, Uint8Array> {
   return { subject: encodeSubject(subject), reply: encodeSubject(reply) };
+}
+
+function publishedIn(data: Uint8Array): PublishedFields | undefined {
+  const envelope = decodeEnvelope(data);
+  return envelope?.type === MsgType.Publish ? tryDecodeMessage(envelope.payload) : undefined;
 }
 
 function tryDecodeMessage(payload: Uint8Array) {

@@ -23,6 +23,7 @@ import {
   ingest,
   type PendingAck,
   PlainRecorder,
+  type PublishedFields,
   type ReceivedMessage,
 } from "./ingest.js";
 import { LocalEchoes } from "./local-echoes.js";
@@ -243,12 +244,16 @@ export class Partition extends CommittedReplica {
    * the subject; when it reaches this partition it is recognised by its bytes and skipped.
    * False when the message must come through NATS instead: no subscription (read-only, closed),
    * a load-balance group (another member may be the one to get it), or too many copies pending.
+   * `published` are the fields the envelope was built from, when the caller has them.
    */
-  recordLocal(envelope: Uint8Array): boolean {
+  recordLocal(envelope: Uint8Array, published?: PublishedFields): boolean {
     if (!this.subscription || this.stream.group || !this.echoes.hasRoom) return false;
     this.echoes.expect(envelope);
     try {
-      this.receive({ subject: this.subject, reply: "", data: envelope, headers: undefined });
+      this.receive(
+        { subject: this.subject, reply: "", data: envelope, headers: undefined },
+        published,
+      );
     } catch (e) {
       // As on the NATS path: the message is dropped, and its copy skipped.
       this.logger.warn("dropped a message that could not be recorded", {
@@ -260,7 +265,7 @@ export class Partition extends CommittedReplica {
   }
 
   /** Adds a message to the current batch, unless it is refused (and then acked with an error). */
-  private receive(msg: ReceivedMessage): void {
+  private receive(msg: ReceivedMessage, published?: PublishedFields): void {
     let batch = this.batch;
     if (!batch) {
       // Room for a batch like the last one plus a margin, so that the buffer rarely grows.
@@ -270,8 +275,8 @@ export class Partition extends CommittedReplica {
       this.scheduleFlush();
     }
     const { records } = batch;
-    if (this.cipher || !this.plain.record(msg, records)) {
-      const message = ingest(msg);
+    if (published || this.cipher || !this.plain.record(msg, records)) {
+      const message = ingest(msg, published);
       if (!this.accepts(message, batch)) return;
       const body = this.cipher ? this.cipher.sealBody(message.body) : message.body;
       if (message.ack) batch.acks.push({ index: records.count, ack: message.ack });
