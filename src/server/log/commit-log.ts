@@ -128,6 +128,9 @@ export class CommitLog {
    */
   private compactedUpTo = -1;
   private bytesSinceRecoveryPoint = 0;
+  /** Appends queued since the last `sync()` call, which covers every one queued before it. */
+  private appendsSinceSync = 0;
+  private lastSync?: Promise<void>;
   /** Offsets the log cannot serve, oldest first (see `damage()`). */
   private damaged: LogDamage[] = [];
   /** Listed segments found gone at open: kept in the segment list until dealt with. */
@@ -398,6 +401,7 @@ export class CommitLog {
     } catch (err) {
       return Promise.reject(err);
     }
+    this.appendsSinceSync++;
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ records, bytes, resolve, reject });
       this.scheduleWrite();
@@ -420,6 +424,7 @@ export class CommitLog {
     } catch (err) {
       return Promise.reject(err);
     }
+    this.appendsSinceSync++;
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ framed, bytes, resolve, reject });
       this.scheduleWrite();
@@ -573,11 +578,14 @@ export class CommitLog {
 
   /**
    * Flushes everything appended so far to disk; writes a recovery point when enough was
-   * appended since the last one.
+   * appended since the last one. With nothing appended since the previous call, that call's
+   * sync covers everything already: an idle log (of many, synced on a timer) costs nothing.
    */
   sync(): Promise<void> {
     if (this.closing) return Promise.reject(new LogClosedError(this.dir, "sync"));
-    return this.serial(async () => {
+    if (this.lastSync && this.appendsSinceSync === 0 && !this.epochsDirty) return this.lastSync;
+    this.appendsSinceSync = 0;
+    const run = this.serial(async () => {
       if (this.bytesSinceRecoveryPoint >= this.options.recoveryPointBytes || this.epochsDirty) {
         await this.writeRecoveryPoint();
       } else {
@@ -585,6 +593,12 @@ export class CommitLog {
       }
       this.counters.syncs++;
     });
+    this.lastSync = run;
+    // A failed sync is tried again by the next call.
+    run.catch(() => {
+      if (this.lastSync === run) this.lastSync = undefined;
+    });
+    return run;
   }
 
   /** Persists the high watermark (atomically); `loadedHighWatermark` returns it after a reopen. */
