@@ -101,8 +101,16 @@ type PendingAppend = QueuedAppend & {
  * keep the segments they started with, whose files are closed once those reads finish.
  */
 export class CommitLog {
-  /** Oldest first; the last is the active segment. Replaced, never mutated, so reads can hold it. */
-  private segments: readonly Segment[];
+  /** See `segments`. */
+  private held: readonly Segment[];
+  /**
+   * The recovery point on disk describes the active segment as it is (nothing written, and the
+   * segments unchanged, since): closing need not sync and write it again.
+   */
+  private recoveryPointCurrent = false;
+  /** What the high watermark and extent checkpoints hold, as far as this log knows. */
+  private savedHighWatermark?: number;
+  private savedExtent?: { oldestOffset: number; nextOffset: number };
   private readonly sealedIndexes = new SealedIndexCache(SEALED_INDEXES_CACHED, (segment) =>
     this.loadSealedIndex(segment),
   );
@@ -161,8 +169,18 @@ export class CommitLog {
     /** What opening the log repaired. */
     readonly recovery: RecoveryReport,
   ) {
-    this.segments = segments;
+    this.held = segments;
     this.fs = options.fs;
+  }
+
+  /** Oldest first; the last is the active segment. Replaced, never mutated, so reads can hold it. */
+  private get segments(): readonly Segment[] {
+    return this.held;
+  }
+
+  private set segments(segments: readonly Segment[]) {
+    this.held = segments;
+    this.recoveryPointCurrent = false;
   }
 
   /**
@@ -295,6 +313,14 @@ export class CommitLog {
       if (found.length > 0) await saveDamage(fs, dir, log.damaged);
       if (report.compaction || !listed) await log.saveSegmentList();
       log.epochsDirty = epochsChanged;
+      log.savedHighWatermark = loadedHw;
+      log.savedExtent = extent;
+      log.recoveryPointCurrent =
+        point !== undefined &&
+        report.recoveryPointIgnored === undefined &&
+        point.baseOffset === activeSegment.baseOffset &&
+        point.position === activeSegment.size &&
+        point.entries === activeSegment.entries;
       if (epochsChanged || report.scannedBytes > 0 || report.truncatedBytes > 0) {
         await log.serial(() => log.writeRecoveryPoint());
       }
@@ -611,7 +637,18 @@ export class CommitLog {
     if (this.closing)
       return Promise.reject(new LogClosedError(this.dir, "checkpoint the high watermark"));
     const run = this.highWatermarkChain.then(async () => {
+      const extent = this.savedExtent;
+      // Unchanged (an idle partition closing): nothing to write, and no fsync.
+      if (
+        this.savedHighWatermark === highWatermark &&
+        (!this.options.extentBesideDir ||
+          (extent?.oldestOffset === this.oldestOffset && extent.nextOffset === this.nextOffset))
+      ) {
+        return;
+      }
+      this.savedHighWatermark = undefined;
       await saveHighWatermark(this.fs, this.dir, highWatermark);
+      this.savedHighWatermark = highWatermark;
       // Committed offsets must be remembered even if the whole partition directory is lost.
       await this.saveExtent(this.oldestOffset, this.nextOffset);
     });
@@ -1008,13 +1045,17 @@ export class CommitLog {
     await saveDamage(this.fs, this.dir, this.damaged);
     const highWatermark = await loadHighWatermark(this.fs, this.dir);
     if (highWatermark !== undefined && highWatermark >= offset) {
+      this.savedHighWatermark = undefined;
       await saveHighWatermark(this.fs, this.dir, offset - 1);
+      this.savedHighWatermark = offset - 1;
     }
   }
 
   private async saveExtent(oldestOffset: number, nextOffset: number): Promise<void> {
     if (this.options.extentBesideDir) {
+      this.savedExtent = undefined;
       await saveLogExtent(this.fs, this.dir, oldestOffset, nextOffset);
+      this.savedExtent = { oldestOffset, nextOffset };
     }
   }
 
@@ -1122,6 +1163,7 @@ export class CommitLog {
       this.counters.records += encoded.recordCount;
       this.counters.bytes += bytes;
       this.bytesSinceRecoveryPoint += bytes;
+      this.recoveryPointCurrent = false;
       let offset = encoded.firstOffset;
       for (const append of batch) {
         if (append.framed) {
@@ -1228,6 +1270,7 @@ export class CommitLog {
     await saveRecoveryPoint(this.fs, this.dir, point);
     await this.saveExtent(this.oldestOffset, this.nextOffset);
     this.bytesSinceRecoveryPoint = 0;
+    this.recoveryPointCurrent = true;
     this.counters.recoveryPoints++;
   }
 
@@ -1288,7 +1331,11 @@ export class CommitLog {
     await this.highWatermarkChain;
     await Promise.allSettled([...this.reads]);
     try {
-      if (!this.failure) await this.serial(() => this.writeRecoveryPoint());
+      // An idle log's recovery point is up to date already: a broker of many partitions stops
+      // without syncing and rewriting a checkpoint for each of them.
+      if (!this.failure && !(this.recoveryPointCurrent && !this.epochsDirty)) {
+        await this.serial(() => this.writeRecoveryPoint());
+      }
     } finally {
       await Promise.allSettled([...this.retiring]);
       await Promise.allSettled(this.segments.map((segment) => segment.close()));

@@ -18,17 +18,22 @@ export interface FileHandlePoolStats {
  * no descriptor, and the broker stays within its open-file limit however many partitions it
  * holds.
  *
- * A descriptor is closed only while no operation uses it. One holding writes not yet synced is
- * fdatasynced before it is closed, so closing never leaves unsynced data behind a descriptor
- * that is gone; if that sync fails, the descriptor stays open and the file's next datasync
- * reports the failure (a later fsync of the same descriptor would not).
+ * A descriptor is closed only while no operation uses it. Closing one loses nothing: written
+ * bytes are in the page cache either way, and a file closed with writes not yet synced stays
+ * marked so, so the next `datasync` the log's sync policy makes (before an ack with `always`,
+ * on the timer with `interval`) opens it again and flushes them; Linux reports a writeback
+ * error no one has seen yet to an fsync on a descriptor opened after it. A file with nothing
+ * written since its last sync is not reopened just to be synced.
  *
  * Files are reopened by path, so a path must keep naming the same file while it is open:
  * `rename` and `unlink` through the pooled file system first pin the files they replace or
  * remove (opening them again if needed), which then keep their descriptors until closed.
  */
 export class FileHandlePool {
+  /** Descriptors counted against the capacity. */
   private openCount = 0;
+  /** Descriptors of pinned files: outside the capacity, or they could wait for each other. */
+  private pinnedCount = 0;
   /** Open, unused descriptors, least recently used first (Map keeps insertion order). */
   private readonly idle = new Map<PooledFile, number>();
   private readonly waiters: (() => void)[] = [];
@@ -43,7 +48,7 @@ export class FileHandlePool {
 
   get stats(): FileHandlePoolStats {
     return {
-      open: this.openCount,
+      open: this.openCount + this.pinnedCount,
       capacity: this.capacity,
       reopens: this.reopens,
       evictions: this.evictions,
@@ -51,13 +56,17 @@ export class FileHandlePool {
   }
 
   /**
-   * Waits for room for one more descriptor, closing the least recently used idle one. With
-   * `now`, takes one at once, over the capacity if need be: for files that must stay open
-   * (pinned), which would otherwise wait for each other.
+   * Waits for room for one more descriptor, closing the least recently used idle one. Only
+   * descriptors in use are ever waited for, and each is used by one operation at a time, so
+   * the wait ends. A pinned file's descriptor is taken at once, outside the capacity.
    */
-  async reserve(now = false): Promise<void> {
+  async reserve(pinned = false): Promise<void> {
+    if (pinned) {
+      this.pinnedCount++;
+      return;
+    }
     for (;;) {
-      if (now || this.openCount < this.capacity) {
+      if (this.openCount < this.capacity) {
         this.openCount++;
         return;
       }
@@ -73,8 +82,17 @@ export class FileHandlePool {
   }
 
   /** A descriptor was closed (or never opened after `reserve`). */
-  freed(): void {
+  freed(pinned: boolean): void {
+    if (pinned) this.pinnedCount--;
+    else this.openCount--;
+    this.wake();
+  }
+
+  /** An open descriptor's file was pinned: its slot leaves the capacity. */
+  pinnedNow(file: PooledFile): void {
+    this.idle.delete(file);
     this.openCount--;
+    this.pinnedCount++;
     this.wake();
   }
 
@@ -135,9 +153,9 @@ class PooledFile implements LogFile {
   private dirty: boolean;
   /** The path no longer names this file (renamed over or removed): never closed for room. */
   private pinned = false;
+  /** The open descriptor is counted as a pinned one (see FileHandlePool.reserve). */
+  private slotPinned = false;
   private closed = false;
-  /** A datasync before an eviction failed: every later datasync reports it. */
-  private syncFailure?: unknown;
 
   constructor(
     private readonly pool: FileHandlePool,
@@ -163,7 +181,7 @@ class PooledFile implements LogFile {
     try {
       handle = await inner.open(path, mode);
     } catch (err) {
-      pool.freed();
+      pool.freed(false);
       throw err;
     }
     const file = new PooledFile(pool, files, path, mode, handle);
@@ -206,7 +224,6 @@ class PooledFile implements LogFile {
   }
 
   async datasync(): Promise<void> {
-    if (this.syncFailure !== undefined) throw this.syncFailure;
     // Nothing written through this file since it was last synced: there is nothing to flush.
     if (!this.dirty) return;
     await this.use(async (h) => {
@@ -237,7 +254,8 @@ class PooledFile implements LogFile {
     try {
       await handle.close();
     } finally {
-      this.pool.freed();
+      this.pool.freed(this.slotPinned);
+      this.slotPinned = false;
     }
   }
 
@@ -253,22 +271,15 @@ class PooledFile implements LogFile {
     const handle = this.handle!;
     this.evicting = (async () => {
       try {
-        if (this.dirty) {
-          try {
-            await handle.datasync();
-            this.dirty = false;
-          } catch (err) {
-            // Kept open: the failure is reported by the next datasync, not forgotten.
-            this.syncFailure = err;
-            this.pinned = true;
-            return;
-          }
-        }
+        // Not synced here: `dirty` stays set, so the sync the log's policy makes next opens
+        // the file again and flushes what was written (see the class comment).
         this.handle = undefined;
+        const slotPinned = this.slotPinned;
+        this.slotPinned = false;
         try {
           await handle.close();
         } finally {
-          this.pool.freed();
+          this.pool.freed(slotPinned);
         }
       } finally {
         this.evicting = undefined;
@@ -291,6 +302,7 @@ class PooledFile implements LogFile {
         }
         if (this.closed) throw new Error(`${this.path}: the file is closed`);
       }
+      if (this.pinned) this.holdPinned();
       return await operation(this.handle!);
     } finally {
       this.users--;
@@ -300,14 +312,23 @@ class PooledFile implements LogFile {
     }
   }
 
+  /** Moves the open descriptor's slot out of the capacity, once. */
+  private holdPinned(): void {
+    if (this.slotPinned || !this.handle) return;
+    this.slotPinned = true;
+    this.pool.pinnedNow(this);
+  }
+
   private async reopen(): Promise<void> {
     try {
-      await this.pool.reserve(this.pinned);
+      const pinned = this.pinned;
+      await this.pool.reserve(pinned);
       try {
         this.handle = await this.files.inner.open(this.path, reopenMode(this.mode));
+        this.slotPinned = pinned;
         this.pool.countReopen();
       } catch (err) {
-        this.pool.freed();
+        this.pool.freed(pinned);
         throw err;
       }
     } finally {
