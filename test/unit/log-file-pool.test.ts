@@ -200,3 +200,35 @@ test("a file renamed over or removed while its descriptor was closed still reads
   await gone.close();
   t.is(counting.open, 0);
 });
+
+test("a log reopened and closed with nothing new writes no checkpoint and syncs nothing", async (t) => {
+  const dir = await tempDir(t);
+  const first = await CommitLog.open(dir, { extentBesideDir: true });
+  await first.append([record(1), record(2)]);
+  await first.checkpointHighWatermark(1);
+  await first.close();
+
+  const counting = new CountingFs();
+  const idle = await CommitLog.open(dir, { fs: counting.fs, extentBesideDir: true });
+  t.is(idle.recovery.scannedBytes, 0);
+  const opened = counting.calls.length;
+  // A partition closing checkpoints its high watermark, unchanged here, then closes its log.
+  await idle.checkpointHighWatermark(1);
+  await idle.close();
+  const after = counting.calls.slice(opened);
+  t.deepEqual(
+    after.filter((c) => !c.startsWith("close ")),
+    [],
+  );
+
+  // With a record appended since, both are written again, and survive a reopen.
+  const busy = await CommitLog.open(dir, { extentBesideDir: true });
+  await busy.append([record(3)]);
+  await busy.checkpointHighWatermark(2);
+  await busy.close();
+  const reopened = await CommitLog.open(dir, { extentBesideDir: true });
+  t.is(reopened.recovery.scannedBytes, 0);
+  t.is(reopened.loadedHighWatermark, 2);
+  t.is(reopened.newestOffset, 2);
+  await reopened.close();
+});
