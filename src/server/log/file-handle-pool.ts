@@ -400,6 +400,8 @@ export function pooledFileSystem(inner: LogFileSystem, pool: FileHandlePool): Lo
     },
     syncDirectory: (dir) => inner.syncDirectory(dir),
     sizeOf: (path) => inner.sizeOf(path),
+    // Opens and closes its descriptor within the call: nothing for the pool to track.
+    ...(inner.readFileNow ? { readFileNow: (path: string) => inner.readFileNow!(path) } : {}),
     async removeAll(dir) {
       const gone = files.under(dir);
       await pinAll(gone);
