@@ -216,5 +216,7 @@ export function spaceAwareFileSystem(inner: LogFileSystem, space: DiskSpace): Lo
     syncDirectory: (dir) => inner.syncDirectory(dir),
     sizeOf: (path) => inner.sizeOf(path),
     removeAll: (dir) => inner.removeAll(dir),
+    // Reads need no room.
+    ...(inner.readFileNow ? { readFileNow: (path: string) => inner.readFileNow!(path) } : {}),
   };
 }

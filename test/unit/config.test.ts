@@ -193,6 +193,7 @@ telemetry: { enabled: false, interval.seconds: 60 }
     cleanerIntervalMs: 60_000,
     segmentMaxBytes: 65536,
     segmentMaxAgeMs: 60_000,
+    maxOpenFiles: 1024,
     maxPartitions: 1000,
     compactEnabled: true,
     compactMaxGoroutines: 2,

@@ -226,6 +226,15 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
       "Most partitions a CreateStream may ask for (lb's own; each open partition holds files open).",
   },
   {
+    key: "streams.max.open.files",
+    type: "int",
+    default: 1024,
+    min: 8,
+    max: 1_000_000,
+    description:
+      "Most segment and index files the broker's logs keep open at once (lb's own): the least recently used are closed and reopened on demand.",
+  },
+  {
     key: "streams.compact.enabled",
     type: "bool",
     default: false,

@@ -58,6 +58,7 @@ export function resolveConfig(settings: Settings, env: NodeJS.ProcessEnv): Broke
       // As upstream: an unset or zero segment age follows the retention age.
       segmentMaxAgeMs: settings.number("streams.segment.max.age") || retentionMaxAgeMs,
       maxPartitions: settings.number("streams.max.partitions"),
+      maxOpenFiles: settings.number("streams.max.open.files"),
       compactEnabled: settings.bool("streams.compact.enabled"),
       compactMaxGoroutines: settings.number("streams.compact.max.goroutines"),
       autoPauseTimeMs: settings.number("streams.auto.pause.time"),

@@ -54,6 +54,8 @@ export interface BrokerConfig {
     segmentMaxAgeMs: number;
     /** The most partitions one stream may have (lb's own streams.max.partitions). */
     maxPartitions: number;
+    /** Descriptors the commit logs may hold open at once (lb's own streams.max.open.files). */
+    maxOpenFiles: number;
     compactEnabled: boolean;
     compactMaxGoroutines: number;
     autoPauseTimeMs: number;

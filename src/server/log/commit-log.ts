@@ -101,8 +101,16 @@ type PendingAppend = QueuedAppend & {
  * keep the segments they started with, whose files are closed once those reads finish.
  */
 export class CommitLog {
-  /** Oldest first; the last is the active segment. Replaced, never mutated, so reads can hold it. */
-  private segments: readonly Segment[];
+  /** See `segments`. */
+  private held: readonly Segment[];
+  /**
+   * The recovery point on disk describes the active segment as it is (nothing written, and the
+   * segments unchanged, since): closing need not sync and write it again.
+   */
+  private recoveryPointCurrent = false;
+  /** What the high watermark and extent checkpoints hold, as far as this log knows. */
+  private savedHighWatermark?: number;
+  private savedExtent?: { oldestOffset: number; nextOffset: number };
   private readonly sealedIndexes = new SealedIndexCache(SEALED_INDEXES_CACHED, (segment) =>
     this.loadSealedIndex(segment),
   );
@@ -128,6 +136,9 @@ export class CommitLog {
    */
   private compactedUpTo = -1;
   private bytesSinceRecoveryPoint = 0;
+  /** Appends queued since the last `sync()` call, which covers every one queued before it. */
+  private appendsSinceSync = 0;
+  private lastSync?: Promise<void>;
   /** Offsets the log cannot serve, oldest first (see `damage()`). */
   private damaged: LogDamage[] = [];
   /** Listed segments found gone at open: kept in the segment list until dealt with. */
@@ -158,8 +169,18 @@ export class CommitLog {
     /** What opening the log repaired. */
     readonly recovery: RecoveryReport,
   ) {
-    this.segments = segments;
+    this.held = segments;
     this.fs = options.fs;
+  }
+
+  /** Oldest first; the last is the active segment. Replaced, never mutated, so reads can hold it. */
+  private get segments(): readonly Segment[] {
+    return this.held;
+  }
+
+  private set segments(segments: readonly Segment[]) {
+    this.held = segments;
+    this.recoveryPointCurrent = false;
   }
 
   /**
@@ -292,6 +313,14 @@ export class CommitLog {
       if (found.length > 0) await saveDamage(fs, dir, log.damaged);
       if (report.compaction || !listed) await log.saveSegmentList();
       log.epochsDirty = epochsChanged;
+      log.savedHighWatermark = loadedHw;
+      log.savedExtent = extent;
+      log.recoveryPointCurrent =
+        point !== undefined &&
+        report.recoveryPointIgnored === undefined &&
+        point.baseOffset === activeSegment.baseOffset &&
+        point.position === activeSegment.size &&
+        point.entries === activeSegment.entries;
       if (epochsChanged || report.scannedBytes > 0 || report.truncatedBytes > 0) {
         await log.serial(() => log.writeRecoveryPoint());
       }
@@ -398,6 +427,7 @@ export class CommitLog {
     } catch (err) {
       return Promise.reject(err);
     }
+    this.appendsSinceSync++;
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ records, bytes, resolve, reject });
       this.scheduleWrite();
@@ -420,6 +450,7 @@ export class CommitLog {
     } catch (err) {
       return Promise.reject(err);
     }
+    this.appendsSinceSync++;
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ framed, bytes, resolve, reject });
       this.scheduleWrite();
@@ -573,11 +604,14 @@ export class CommitLog {
 
   /**
    * Flushes everything appended so far to disk; writes a recovery point when enough was
-   * appended since the last one.
+   * appended since the last one. With nothing appended since the previous call, that call's
+   * sync covers everything already: an idle log (of many, synced on a timer) costs nothing.
    */
   sync(): Promise<void> {
     if (this.closing) return Promise.reject(new LogClosedError(this.dir, "sync"));
-    return this.serial(async () => {
+    if (this.lastSync && this.appendsSinceSync === 0 && !this.epochsDirty) return this.lastSync;
+    this.appendsSinceSync = 0;
+    const run = this.serial(async () => {
       if (this.bytesSinceRecoveryPoint >= this.options.recoveryPointBytes || this.epochsDirty) {
         await this.writeRecoveryPoint();
       } else {
@@ -585,6 +619,12 @@ export class CommitLog {
       }
       this.counters.syncs++;
     });
+    this.lastSync = run;
+    // A failed sync is tried again by the next call.
+    run.catch(() => {
+      if (this.lastSync === run) this.lastSync = undefined;
+    });
+    return run;
   }
 
   /** Persists the high watermark (atomically); `loadedHighWatermark` returns it after a reopen. */
@@ -597,7 +637,18 @@ export class CommitLog {
     if (this.closing)
       return Promise.reject(new LogClosedError(this.dir, "checkpoint the high watermark"));
     const run = this.highWatermarkChain.then(async () => {
+      const extent = this.savedExtent;
+      // Unchanged (an idle partition closing): nothing to write, and no fsync.
+      if (
+        this.savedHighWatermark === highWatermark &&
+        (!this.options.extentBesideDir ||
+          (extent?.oldestOffset === this.oldestOffset && extent.nextOffset === this.nextOffset))
+      ) {
+        return;
+      }
+      this.savedHighWatermark = undefined;
       await saveHighWatermark(this.fs, this.dir, highWatermark);
+      this.savedHighWatermark = highWatermark;
       // Committed offsets must be remembered even if the whole partition directory is lost.
       await this.saveExtent(this.oldestOffset, this.nextOffset);
     });
@@ -994,13 +1045,17 @@ export class CommitLog {
     await saveDamage(this.fs, this.dir, this.damaged);
     const highWatermark = await loadHighWatermark(this.fs, this.dir);
     if (highWatermark !== undefined && highWatermark >= offset) {
+      this.savedHighWatermark = undefined;
       await saveHighWatermark(this.fs, this.dir, offset - 1);
+      this.savedHighWatermark = offset - 1;
     }
   }
 
   private async saveExtent(oldestOffset: number, nextOffset: number): Promise<void> {
     if (this.options.extentBesideDir) {
+      this.savedExtent = undefined;
       await saveLogExtent(this.fs, this.dir, oldestOffset, nextOffset);
+      this.savedExtent = { oldestOffset, nextOffset };
     }
   }
 
@@ -1108,6 +1163,7 @@ export class CommitLog {
       this.counters.records += encoded.recordCount;
       this.counters.bytes += bytes;
       this.bytesSinceRecoveryPoint += bytes;
+      this.recoveryPointCurrent = false;
       let offset = encoded.firstOffset;
       for (const append of batch) {
         if (append.framed) {
@@ -1214,6 +1270,7 @@ export class CommitLog {
     await saveRecoveryPoint(this.fs, this.dir, point);
     await this.saveExtent(this.oldestOffset, this.nextOffset);
     this.bytesSinceRecoveryPoint = 0;
+    this.recoveryPointCurrent = true;
     this.counters.recoveryPoints++;
   }
 
@@ -1274,7 +1331,11 @@ export class CommitLog {
     await this.highWatermarkChain;
     await Promise.allSettled([...this.reads]);
     try {
-      if (!this.failure) await this.serial(() => this.writeRecoveryPoint());
+      // An idle log's recovery point is up to date already: a broker of many partitions stops
+      // without syncing and rewriting a checkpoint for each of them.
+      if (!this.failure && !(this.recoveryPointCurrent && !this.epochsDirty)) {
+        await this.serial(() => this.writeRecoveryPoint());
+      }
     } finally {
       await Promise.allSettled([...this.retiring]);
       await Promise.allSettled(this.segments.map((segment) => segment.close()));

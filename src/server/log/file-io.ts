@@ -50,6 +50,7 @@ export function writeAtNow(file: LogFile, source: Buffer, position: number): boo
 
 /** The whole contents of the file at `path`, or undefined if there is none. */
 export async function readWholeFile(fs: LogFileSystem, path: string): Promise<Buffer | undefined> {
+  if (fs.readFileNow) return fs.readFileNow(path);
   let file: LogFile;
   try {
     file = await fs.open(path, "read");

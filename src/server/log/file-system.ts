@@ -1,4 +1,4 @@
-import { constants, writeSync } from "node:fs";
+import { constants, readFileSync, writeSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 
@@ -24,6 +24,13 @@ export interface LogFileSystem {
   sizeOf(path: string): Promise<number | undefined>;
   /** Deletes a directory and everything in it; no error if it does not exist. */
   removeAll(dir: string): Promise<void>;
+  /**
+   * The whole contents of a small file, read synchronously on the calling thread where the file
+   * system offers it; undefined if there is no such file. Opening a log reads several small
+   * checkpoint files: one call each instead of four trips through the thread pool (open, stat,
+   * read, close) makes start-up of many partitions markedly cheaper.
+   */
+  readFileNow?(path: string): Buffer | undefined;
 }
 
 /**
@@ -131,4 +138,12 @@ export const nodeFileSystem: LogFileSystem = {
       },
     ),
   removeAll: (dir) => fs.rm(dir, { recursive: true, force: true }),
+  readFileNow(path) {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  },
 };

@@ -5,6 +5,11 @@ export {
   LogClosedError,
   LogFailedError,
 } from "./errors.js";
+export {
+  FileHandlePool,
+  type FileHandlePoolStats,
+  pooledFileSystem,
+} from "./file-handle-pool.js";
 export { writeFileAtomic } from "./file-io.js";
 export { type LogFile, type LogFileSystem, nodeFileSystem, type OpenMode } from "./file-system.js";
 export {

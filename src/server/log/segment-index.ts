@@ -12,7 +12,7 @@ export class SegmentIndex {
   private positions: Uint32Array;
   private visible = 0;
 
-  constructor(capacity = 1024) {
+  constructor(capacity = 16) {
     this.relOffsets = new Uint32Array(Math.max(capacity, 16));
     this.positions = new Uint32Array(Math.max(capacity, 16));
   }

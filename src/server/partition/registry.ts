@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { NatsConnection } from "nats";
 import type { Ack } from "../../wire/api.js";
@@ -5,7 +6,14 @@ import type { PartitionRegistry } from "../api/context.js";
 import type { BrokerConfig } from "../config/index.js";
 import { StartupError } from "../data-dir.js";
 import { masterKeyFromEnv, PartitionCipher } from "../encryption.js";
-import { CommitLog, type LogFileSystem, messageKey, nodeFileSystem } from "../log/index.js";
+import {
+  CommitLog,
+  FileHandlePool,
+  type LogFileSystem,
+  messageKey,
+  nodeFileSystem,
+  pooledFileSystem,
+} from "../log/index.js";
 import type { Logger } from "../logger.js";
 import type { PartitionInfo, StreamInfo, StreamSettings } from "../metadata/types.js";
 import type { ReplicationControl, ReplicationSettings } from "../replication/control.js";
@@ -31,6 +39,14 @@ export interface PartitionStoreOptions {
     notifications: ReplicationNotifications;
   };
 }
+
+/** Partitions of a stream opened at the same time (their files are many small reads). */
+const OPEN_CONCURRENCY = 32;
+/** A log file unused for this long gives its descriptor back, so idle partitions hold none. */
+const IDLE_FILE_CLOSE_MS = 10_000;
+const IDLE_FILE_CHECK_MS = 5_000;
+/** Descriptors kept for sockets (gRPC clients, NATS) and the metadata log beside the logs'. */
+const RESERVED_DESCRIPTORS = 256;
 
 /** This broker's replica of a partition: the leader, or a follower copying from it. */
 type Replica = Partition | FollowerReplica;
@@ -61,7 +77,32 @@ export class PartitionStore implements PartitionRegistry {
   /** By `<stream>/<partition>`; tried again whenever the partition is opened again. */
   private readonly failures = new Map<string, LocalFailure>();
 
-  constructor(private readonly options: PartitionStoreOptions) {}
+  /** Every log's files, their descriptors drawn from one pool (streams.max.open.files). */
+  private readonly fs: LogFileSystem;
+  private readonly files: FileHandlePool;
+  private readonly idleFileTimer: NodeJS.Timeout;
+
+  constructor(private readonly options: PartitionStoreOptions) {
+    const { maxOpenFiles } = options.defaults;
+    const limit = openFileLimit();
+    if (limit !== undefined && maxOpenFiles + RESERVED_DESCRIPTORS > limit) {
+      throw new StartupError(
+        `streams.max.open.files is ${maxOpenFiles}, but this process may open only ${limit} files (ulimit -n) and needs ${RESERVED_DESCRIPTORS} more for connections: set streams.max.open.files to at most ${Math.max(limit - RESERVED_DESCRIPTORS, 0)} or raise the limit`,
+      );
+    }
+    this.files = new FileHandlePool(maxOpenFiles);
+    this.fs = pooledFileSystem(options.fs ?? nodeFileSystem, this.files);
+    this.idleFileTimer = setInterval(() => {
+      void this.files.closeIdle(IDLE_FILE_CLOSE_MS);
+    }, IDLE_FILE_CHECK_MS);
+    this.idleFileTimer.unref();
+  }
+
+  /** Log file descriptors open now and the bound on them. */
+  openFiles(): { open: number; capacity: number } {
+    const { open, capacity } = this.files.stats;
+    return { open, capacity };
+  }
 
   /** The partition, if this broker leads it and it is open. */
   get(stream: string, partition: number): Partition | undefined {
@@ -79,7 +120,7 @@ export class PartitionStore implements PartitionRegistry {
     stream: string,
     partition: number,
   ): Promise<{ highWatermark: number; newestOffset: number }> {
-    return CommitLog.closedProgress(this.partitionDir(stream, partition), this.options.fs);
+    return CommitLog.closedProgress(this.partitionDir(stream, partition), this.fs);
   }
 
   whenSettled(stream: string): Promise<void> {
@@ -95,11 +136,10 @@ export class PartitionStore implements PartitionRegistry {
     return this.transition(stream.name, "open stream", async () => {
       const partitions: Replica[] = [];
       this.open.set(stream.name, partitions);
-      let misconfigured: StartupError | undefined;
-      for (const info of stream.partitions) {
-        const err = await this.openInto(partitions, stream, info);
-        if (err instanceof StartupError) misconfigured ??= err;
-      }
+      const errors = await inParallel(stream.partitions, OPEN_CONCURRENCY, (info) =>
+        this.openInto(partitions, stream, info),
+      );
+      const misconfigured = errors.find((err) => err instanceof StartupError);
       await this.flush(stream.name);
       // The broker's own configuration is wrong (the encryption key): start-up stops and says so.
       if (misconfigured) throw misconfigured;
@@ -251,7 +291,7 @@ export class PartitionStore implements PartitionRegistry {
       // The data goes anyway: a close that fails (a full disk refuses its last checkpoint)
       // must not keep it, least of all when deleting is how the space is freed.
       await Promise.all(partitions.map((p) => p && this.closeQuietly(p, "deleted")));
-      await CommitLog.destroy(this.streamDir(name), this.options.fs);
+      await CommitLog.destroy(this.streamDir(name), this.fs);
     });
   }
 
@@ -317,7 +357,7 @@ export class PartitionStore implements PartitionRegistry {
     // The data key first: a wrong master key must fail before any file is opened.
     const encrypted = setting(stream, "encryption", defaults.encryption);
     if (encrypted) {
-      const fs = this.options.fs ?? nodeFileSystem;
+      const fs = this.fs;
       for (const created of await fs.mkdir(dir)) await fs.syncDirectory(dirname(created));
     }
     const cipher = encrypted ? await PartitionCipher.open(dir, masterKeyFromEnv()) : undefined;
@@ -365,7 +405,7 @@ export class PartitionStore implements PartitionRegistry {
       segmentMaxBytes: stream.settings.segmentMaxBytes || defaults.segmentMaxBytes,
       segmentMaxAgeMs: setting(stream, "segmentMaxAge", defaults.segmentMaxAgeMs),
       keyOf: messageKey,
-      fs: this.options.fs,
+      fs: this.fs,
       notice: (message, details) => logger.warn(message, { ...where, ...details }),
       extentBesideDir: true,
     });
@@ -480,10 +520,40 @@ export class PartitionStore implements PartitionRegistry {
     await Promise.all([...this.opening.values()].map((p) => p.catch(() => undefined)));
     const all = [...this.open.values()].flat().filter(Boolean);
     this.open.clear();
+    clearInterval(this.idleFileTimer);
     await Promise.all(all.map((p) => p.close("closed")));
   }
 
   private streamDir(name: string): string {
     return join(this.options.dataDir, "streams", name);
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time; the results in the items' order. */
+async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** This process's open-file limit (the soft one, which Node raises to the hard one at start). */
+function openFileLimit(): number | undefined {
+  try {
+    const limits = readFileSync("/proc/self/limits", "utf8");
+    const soft = /^Max open files\s+(\d+)/m.exec(limits)?.[1];
+    return soft === undefined ? undefined : Number(soft);
+  } catch {
+    return undefined;
   }
 }
