@@ -3,7 +3,7 @@ import { once } from "node:events";
 import test, { type ExecutionContext } from "ava";
 import type { FetchMetadataResponse, FetchPartitionMetadataResponse } from "../../src/wire/api.js";
 import { startBroker } from "../helpers/broker.js";
-import { LB_BIN, runLb } from "../helpers/cli.js";
+import { LB_BIN, runLb, runOnTerminal } from "../helpers/cli.js";
 import { freePort, startNats } from "../helpers/nats.js";
 import { call, rawClient } from "../helpers/rpc.js";
 import { waitFor } from "../helpers/wait.js";
@@ -30,25 +30,6 @@ async function highWatermark(
     { stream, partition },
   );
   return response.metadata!.highWatermark;
-}
-
-/** Runs lb with a terminal on stdout and stderr (script(1)), returning what it printed. */
-function runOnTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const command = [process.execPath, LB_BIN, ...args].map((a) => `'${a}'`).join(" ");
-  return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qfec", command, "/dev/null"], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out.replaceAll("\r", "")) : reject(new Error(`exit ${code}: ${out}`)),
-    );
-  });
 }
 
 test("lb bench --json: every message acked and stored in a temporary stream, deleted afterwards", async (t) => {

@@ -1,30 +1,10 @@
-import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import test from "ava";
 import { startBroker } from "../helpers/broker.js";
-import { LB_BIN, runLb } from "../helpers/cli.js";
+import { runLb, runOnTerminal } from "../helpers/cli.js";
 import { startNats } from "../helpers/nats.js";
 import { makeTempDir } from "../helpers/tmp.js";
-
-/** Runs lb on a pseudo-terminal (util-linux script), as a person at a terminal would. */
-function runOnTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const command = [process.execPath, LB_BIN, ...args].map((a) => `'${a}'`).join(" ");
-  return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qfec", command, "/dev/null"], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out.replaceAll("\r", "")) : reject(new Error(`exit ${code}: ${out}`)),
-    );
-  });
-}
 
 test("tables line up on a terminal and are tab-separated in a pipe; settings are shown", async (t) => {
   const nats = await startNats(t);

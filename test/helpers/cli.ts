@@ -45,6 +45,25 @@ export function runLb(
   });
 }
 
+/** Runs lb on a pseudo-terminal (util-linux script), as a person at a terminal would. */
+export function runOnTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const command = [process.execPath, LB_BIN, ...args].map((a) => `'${a}'`).join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qfec", command, "/dev/null"], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(out.replaceAll("\r", "")) : reject(new Error(`exit ${code}: ${out}`)),
+    );
+  });
+}
+
 export interface ServeProcess {
   child: ChildProcess;
   address: string;
