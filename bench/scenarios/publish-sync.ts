@@ -1,5 +1,6 @@
 import { runWindowed } from "../drivers.js";
 import { createStream, deleteStream, freshStreamName, type LbSystem } from "../systems.js";
+import { DISK_SYNC_RATIO, diskSyncContender } from "./disk-sync.js";
 import { driverRun, NATS_GO_KEY, natsGoRatio, systemCpu } from "./driver-rows.js";
 import {
   type Contender,
@@ -19,7 +20,7 @@ export function publishSyncScenario(ctx: ScenarioContext): Scenario {
     return {
       system: lb.label,
       client: "lb TS client publish() (one at a time on PublishAsync)",
-      ratioTo: natsGoRatio(go),
+      ratioTo: [...(natsGoRatio(go) ?? []), DISK_SYNC_RATIO],
       serverCpu: systemCpu(lb, () => stream),
       setup: () => createStream(lb, stream),
       run: () => runWindowed(1, timing, () => lb.client.publish(stream, value)),
@@ -62,6 +63,7 @@ export function publishSyncScenario(ctx: ScenarioContext): Scenario {
         teardown: () => deleteStream(js, jsStream),
       },
       ...natsGo,
+      diskSyncContender(timing),
     ],
   };
 }
