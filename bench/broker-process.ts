@@ -121,13 +121,20 @@ process.on("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
-function waitUntilReady(child: ChildProcess): Promise<string> {
+/**
+ * Resolves with the address `lb serve` (child) says it is ready on; rejects if it exits first or
+ * takes longer than `timeoutMs`. Later output is echoed with `label`.
+ */
+export function waitUntilReady(
+  child: ChildProcess,
+  label = "lb",
+  timeoutMs = START_TIMEOUT_MS,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let stderr = "";
     const timer = setTimeout(
-      () =>
-        fail(new Error(`lb serve was not ready within ${START_TIMEOUT_MS} ms; stderr: ${stderr}`)),
-      START_TIMEOUT_MS,
+      () => fail(new Error(`${label} was not ready within ${timeoutMs} ms; stderr: ${stderr}`)),
+      timeoutMs,
     );
     const onData = (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -137,11 +144,11 @@ function waitUntilReady(child: ChildProcess): Promise<string> {
       child.off("exit", onExit);
       // Keep draining stderr so the broker never blocks on a full pipe; echo what it says later.
       child.stderr!.off("data", onData);
-      child.stderr!.on("data", (more: Buffer) => process.stderr.write(`[lb] ${more}`));
+      child.stderr!.on("data", (more: Buffer) => process.stderr.write(`[${label}] ${more}`));
       resolve(`${ready[1]}:${ready[2]}`);
     };
     const onExit = (code: number | null) =>
-      fail(new Error(`lb serve exited with code ${code} before it was ready; stderr: ${stderr}`));
+      fail(new Error(`${label} exited with code ${code} before it was ready; stderr: ${stderr}`));
     const fail = (err: Error) => {
       clearTimeout(timer);
       reject(err);

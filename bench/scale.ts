@@ -22,11 +22,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { LiftbridgeClient } from "../src/client/index.js";
 import { startNatsServer } from "../src/server/nats/launcher.js";
-import { freePort } from "./broker-process.js";
+import { freePort, waitUntilReady } from "./broker-process.js";
 import { waitUntil } from "./wait.js";
 
 const LB_BIN = fileURLToPath(new URL("../../bin/run.js", import.meta.url));
-const READY = /lb ready on (?:\S+, advertised )?(\S+):(\d+),/;
 const PARTITIONS_PER_STREAM = 1000;
 const PUBLISH_WINDOW = 200;
 const METADATA_RUNS = 9;
@@ -110,27 +109,7 @@ async function startBroker(
   running.add(child);
   child.once("exit", () => running.delete(child));
   broker.child = child;
-  broker.address = await new Promise<string>((resolve, reject) => {
-    let stderr = "";
-    const timer = setTimeout(
-      () => reject(new Error(`broker ${broker.id} not ready in time: ${stderr}`)),
-      START_TIMEOUT_MS,
-    );
-    const onExit = (code: number | null) =>
-      reject(new Error(`broker ${broker.id} exited (${code}) before it was ready: ${stderr}`));
-    const onData = (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const ready = READY.exec(stderr);
-      if (!ready) return;
-      clearTimeout(timer);
-      child.off("exit", onExit);
-      child.stderr!.off("data", onData);
-      child.stderr!.on("data", (more: Buffer) => process.stderr.write(`[${broker.id}] ${more}`));
-      resolve(`${ready[1]}:${ready[2]}`);
-    };
-    child.stderr!.on("data", onData);
-    child.once("exit", onExit);
-  });
+  broker.address = await waitUntilReady(child, `broker ${broker.id}`, START_TIMEOUT_MS);
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 

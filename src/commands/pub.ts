@@ -10,6 +10,7 @@ import { ackToJson } from "../cli/message-json.js";
 import { Progress } from "../cli/progress.js";
 import { requireStreamPartition } from "../cli/require-partition.js";
 import { hasWildcard, subjectMatches } from "../cli/subject-match.js";
+import { refuseUnackedOcc } from "../cli/unacked-occ.js";
 import { UsageError } from "../cli/usage-error.js";
 import {
   type Ack,
@@ -154,7 +155,7 @@ export default class Pub extends LbCommand<typeof Pub> {
 
     const client = await this.connect();
     const info = await requireStreamPartition(client, stream, options.partition ?? 0);
-    if (ackPolicy === "none") await this.refuseUnackedOcc(client, stream);
+    if (ackPolicy === "none") await refuseUnackedOcc(client, stream);
 
     const publisher = client.publisher({ timeoutMs: options.timeoutMs });
     const send = this.sender(client, publisher, info);
@@ -185,20 +186,6 @@ export default class Pub extends LbCommand<typeof Pub> {
       this.exit(EXIT_FAILURE);
     }
     this.output.info(this.totalText(ackPolicy));
-  }
-
-  /** Optimistic concurrency needs every message acked: "none" would print "sent" for nothing. */
-  private async refuseUnackedOcc(client: LiftbridgeClient, stream: string): Promise<void> {
-    const [description] = (await client.describeStreams([stream])).streams;
-    const occ =
-      description?.effective.optimisticConcurrencyControl ??
-      description?.config.optimisticConcurrencyControl;
-    if (occ) {
-      throw new UsageError(
-        `--ack-policy none: stream "${stream}" uses optimistic concurrency control, whose broker refuses messages without an ack`,
-        "use --ack-policy leader or all",
-      );
-    }
   }
 
   /** How messages go out: to a partition through PublishAsync, or to --subject. */

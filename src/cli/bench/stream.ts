@@ -8,6 +8,7 @@ import type {
 } from "../../client/index.js";
 import { requireStreamPartition } from "../require-partition.js";
 import { hasWildcard } from "../subject-match.js";
+import { refuseUnackedOcc } from "../unacked-occ.js";
 import { UsageError } from "../usage-error.js";
 
 /** How long the high watermarks may stand still before what they show is taken as stored. */
@@ -50,18 +51,7 @@ export async function existingBenchStream(
       "benchmark a stream on a concrete subject, or leave out --stream for a temporary one",
     );
   }
-  if (ackPolicy === "none") {
-    const [description] = (await client.describeStreams([name])).streams;
-    const occ =
-      description?.effective.optimisticConcurrencyControl ??
-      description?.config.optimisticConcurrencyControl;
-    if (occ) {
-      throw new UsageError(
-        `--ack-policy none: stream "${name}" uses optimistic concurrency control, whose broker refuses messages without an ack`,
-        "use --ack-policy leader or all",
-      );
-    }
-  }
+  if (ackPolicy === "none") await refuseUnackedOcc(client, name);
   return { name, partitions: info.partitions.length, created: false };
 }
 
